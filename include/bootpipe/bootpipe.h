@@ -1,0 +1,13 @@
+/* Umbrella header: everything a plugin or an embedder needs. */
+#ifndef BOOTPIPE_H
+#define BOOTPIPE_H
+
+#include <bootpipe/context.h>
+#include <bootpipe/engine.h>
+#include <bootpipe/error.h>
+#include <bootpipe/keys.h>
+#include <bootpipe/log.h>
+#include <bootpipe/plugin.h>
+#include <bootpipe/toml.h>
+
+#endif

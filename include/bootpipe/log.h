@@ -1,0 +1,55 @@
+/* Logging through the host: every line carries its source (a stage name or
+ * "bootpipe") and goes to a sink the embedder can replace. */
+#ifndef BOOTPIPE_LOG_H
+#define BOOTPIPE_LOG_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bp_stage;
+
+enum bp_log_level {
+	BP_LOG_ERROR = 0,
+	BP_LOG_WARN = 1,
+	BP_LOG_INFO = 2,
+	BP_LOG_DEBUG = 3,
+};
+
+/* "error", "warn", "info", "debug". */
+const char *bp_log_level_name(enum bp_log_level level);
+
+/*
+ * A log sink receives finished lines (no trailing newline). @source and
+ * @message are borrowed for the duration of the call.
+ */
+typedef void (*bp_log_sink_fn)(void *user, enum bp_log_level level,
+			       const char *source, const char *message);
+
+#if defined(__GNUC__)
+#define BP_PRINTF(fmt_index, first_arg) \
+	__attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define BP_PRINTF(fmt_index, first_arg)
+#endif
+
+/* Logs one line from @self, prefixed with the stage name. */
+void bp_log(struct bp_stage *self, enum bp_log_level level, const char *fmt,
+	    ...) BP_PRINTF(3, 4);
+
+/*
+ * Reports progress of a long transfer or job. The host draws a bar on a
+ * terminal, emits a JSON line every few seconds with --log-format json, and
+ * stays silent otherwise. @total is 0 when unknown. Call with done == total
+ * (or bp_progress_end) to finish the bar.
+ */
+void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
+		 uint64_t total);
+void bp_progress_end(struct bp_stage *self);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
