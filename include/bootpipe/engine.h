@@ -52,6 +52,13 @@ int bp_engine_set_option(struct bp_engine *engine, const char *stage,
  * with a message for a malformed assignment. */
 int bp_engine_set_assignment(struct bp_engine *engine, const char *assignment);
 
+/*
+ * The workspace root (copied). Without it the engine uses `[pipeline]
+ * workspace`, else the nearest parent of the current directory holding a
+ * Cargo.toml with a [workspace] table, else the current directory.
+ */
+int bp_engine_set_workspace(struct bp_engine *engine, const char *path);
+
 /* Plan mode: stages say what they would do and do nothing. */
 void bp_engine_set_dry_run(struct bp_engine *engine, bool dry_run);
 

@@ -6,6 +6,10 @@
 #define BP_KEY_WORKSPACE "workspace"                 /* str */
 #define BP_KEY_PIPELINE_NAME "pipeline.name"         /* str */
 #define BP_KEY_RUN_DRY_RUN "run.dry_run"             /* bool */
+#define BP_KEY_ARCH "arch" /* str, ${arch}: the pipeline's arch, if known */
+/* str, set by `bootpipe replay`: launch matches this saved console log
+ * instead of starting QEMU */
+#define BP_KEY_RUN_REPLAY_LOG "run.replay_log"
 
 /* resolve-request */
 #define BP_KEY_REQUEST_ARCH "request.arch"               /* str */
@@ -41,5 +45,6 @@
 #define BP_KEY_RUN_ATTEMPTS "run.attempts"       /* int */
 #define BP_KEY_RUN_FLAKY "run.flaky"             /* bool */
 #define BP_KEY_RUN_VERDICT "run.verdict"         /* str, why: pattern, line */
+#define BP_KEY_RUN_ATTEMPT_OUTCOMES "run.attempt_outcomes" /* list */
 
 #endif
