@@ -1,0 +1,319 @@
+/*
+ * The rootfs rule: explicit > vmconfig sibling > managed default, and which
+ * image the store manages. Ported from axbuild's rootfs module; deviations
+ * from it are marked "Deviation".
+ */
+#include "rootfs_rule.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bootpipe/error.h>
+#include <bootpipe/toml.h>
+
+#include "ostool_expand.h"
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir);
+	bool slash = dlen > 0 && dir[dlen - 1] == '/';
+	char *out;
+
+	if (asprintf(&out, "%s%s%s", dir, slash || !dlen ? "" : "/", name) < 0)
+		return NULL;
+	return out;
+}
+
+/* The directory part of @path ("." when it has none), malloc'ed. */
+static char *path_dir(const char *path)
+{
+	size_t len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	if (len == 0)
+		return strdup(".");
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	return strndup(path, len);
+}
+
+char *rootfs_default_path(const char *store, const char *arch)
+{
+	char *name;
+	char *out;
+
+	if (asprintf(&name, "rootfs-%s-alpine.img", arch) < 0)
+		return NULL;
+	out = path_join(store, name);
+	free(name);
+	return out;
+}
+
+static bool is_managed_word(const char *value)
+{
+	return !strcmp(value, "alpine") || !strcmp(value, "busybox") ||
+	       !strcmp(value, "debian");
+}
+
+int rootfs_resolve_explicit(const char *store, const char *arch,
+			    const char *value, const char *workspace,
+			    char **out)
+{
+	char *name = NULL;
+
+	if (strchr(value, '/')) {
+		if (value[0] == '/' || !workspace)
+			*out = strdup(value);
+		else
+			*out = path_join(workspace, value);
+	} else if (is_managed_word(value)) {
+		if (asprintf(&name, "rootfs-%s-%s.img", arch, value) < 0)
+			return BP_ENOMEM;
+		*out = path_join(store, name);
+		free(name);
+	} else {
+		*out = path_join(store, value);
+	}
+	return *out ? 0 : BP_ENOMEM;
+}
+
+static int read_file(const char *path, char **data, size_t *len, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0;
+	size_t n = 0;
+
+	if (!f)
+		goto fail_errno;
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *p = realloc(buf, ncap);
+
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return BP_ENOMEM;
+			}
+			buf = p;
+			cap = ncap;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		errno = EIO;
+		free(buf);
+		fclose(f);
+		goto fail_errno;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+fail_errno:
+	snprintf(err, errlen, "cannot read vm config %s: %s", path,
+		 strerror(errno));
+	return BP_ECONFIG;
+}
+
+/* The rootfs.img beside @vmconfig's [kernel].kernel_path, or NULL in *out
+ * when it names none or that file is not a regular file. */
+static int sibling_of(const char *vmconfig, char **out, char *err,
+		      size_t errlen)
+{
+	struct bp_toml_doc *doc = NULL;
+	const char *kernel_path;
+	char *data = NULL;
+	char *expanded = NULL;
+	char *kernel = NULL;
+	char *dir = NULL;
+	char *candidate = NULL;
+	struct stat st;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = read_file(vmconfig, &data, &len, err, errlen);
+	if (rc)
+		return rc;
+	rc = bp_toml_parse_buf(data, len, vmconfig, &doc, err, errlen);
+	if (rc) {
+		if (rc != BP_ENOMEM)
+			rc = BP_ECONFIG;
+		goto out_data;
+	}
+	/* Absent or not a string: this vmconfig names no kernel; skip it. */
+	if (bp_toml_get_str(bp_toml_root(doc), "kernel.kernel_path",
+			    &kernel_path))
+		goto out_doc;
+
+	/* Deviation: axbuild took kernel_path literally. Placeholders that
+	 * need no workspace are expanded here (${tmpDir}, ${env:NAME}). */
+	rc = ostool_expand(kernel_path, NULL, &expanded);
+	if (rc)
+		goto out_doc;
+	/* Deviation: a relative kernel_path is relative to the vmconfig's
+	 * directory (axbuild used the current directory). */
+	if (expanded[0] == '/') {
+		kernel = expanded;
+		expanded = NULL;
+	} else {
+		char *vdir = path_dir(vmconfig);
+
+		kernel = vdir ? path_join(vdir, expanded) : NULL;
+		free(vdir);
+	}
+	dir = kernel ? path_dir(kernel) : NULL;
+	candidate = dir ? path_join(dir, "rootfs.img") : NULL;
+	if (!candidate) {
+		rc = BP_ENOMEM;
+		goto out_paths;
+	}
+	/* Deviation: a directory named rootfs.img does not count. */
+	if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode)) {
+		*out = candidate;
+		candidate = NULL;
+	}
+out_paths:
+	free(candidate);
+	free(dir);
+	free(kernel);
+	free(expanded);
+out_doc:
+	bp_toml_free(doc);
+out_data:
+	free(data);
+	return rc;
+}
+
+int rootfs_infer_from_vmconfigs(const char *const *vmconfigs, size_t count,
+				char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	for (size_t i = 0; i < count; i++) {
+		int rc = sibling_of(vmconfigs[i], out, err, errlen);
+
+		if (rc || *out)
+			return rc;
+	}
+	return 0;
+}
+
+int rootfs_managed_path(const char *store, const char *arch,
+			const char *explicit_rootfs,
+			const char *const *vmconfigs, size_t count, char **out,
+			char *err, size_t errlen)
+{
+	char *sibling = NULL;
+	int rc;
+
+	*out = NULL;
+	if (explicit_rootfs) {
+		/* An explicit image elsewhere is the user's: never fetched. */
+		if (!rootfs_in_store(store, explicit_rootfs))
+			return 0;
+		*out = strdup(explicit_rootfs);
+		return *out ? 0 : BP_ENOMEM;
+	}
+	rc = rootfs_infer_from_vmconfigs(vmconfigs, count, &sibling, err,
+					 errlen);
+	if (rc)
+		return rc;
+	if (sibling) {
+		free(sibling);
+		return 0;
+	}
+	*out = rootfs_default_path(store, arch);
+	return *out ? 0 : BP_ENOMEM;
+}
+
+/*
+ * Lexical normal form: absolute (relative paths are taken from the current
+ * directory), no empty, "." or ".." components, no trailing slash. Symlinks
+ * are not resolved: the store may not exist yet.
+ */
+static char *path_normalise(const char *path)
+{
+	char cwd[4096];
+	char *joined;
+	char *out;
+	size_t n = 0;
+	const char *p;
+
+	if (path[0] == '/') {
+		joined = strdup(path);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return NULL;
+		joined = path_join(cwd, path);
+	}
+	if (!joined)
+		return NULL;
+	out = malloc(strlen(joined) + 2);
+	if (!out)
+		goto out_joined;
+	p = joined;
+	while (*p) {
+		const char *start;
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		start = p;
+		while (*p && *p != '/')
+			p++;
+		len = (size_t)(p - start);
+		if (len == 0 || (len == 1 && start[0] == '.'))
+			continue;
+		if (len == 2 && start[0] == '.' && start[1] == '.') {
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+			continue;
+		}
+		out[n++] = '/';
+		memcpy(out + n, start, len);
+		n += len;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = '\0';
+out_joined:
+	free(joined);
+	return out;
+}
+
+bool rootfs_in_store(const char *store, const char *path)
+{
+	char *s = path_normalise(store);
+	char *p = path_normalise(path);
+	bool inside = false;
+
+	if (s && p) {
+		size_t slen = strlen(s);
+
+		if (slen == 1) /* the store is "/" */
+			inside = strlen(p) > 1;
+		else
+			inside = !strncmp(s, p, slen) && p[slen] == '/';
+	}
+	free(s);
+	free(p);
+	return inside;
+}

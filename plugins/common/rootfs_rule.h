@@ -1,0 +1,42 @@
+/*
+ * Which rootfs image a run uses, and which image the managed store owns.
+ * One rule shared by infer-rootfs and fetch-rootfs (SPEC: "the decision is
+ * the same code infer-rootfs uses, not a copy"); a port of axbuild's
+ * infer_rootfs_path / managed_rootfs_path with the SPEC's deviations.
+ */
+#ifndef BP_ROOTFS_RULE_H
+#define BP_ROOTFS_RULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* <store>/rootfs-<arch>-alpine.img, malloc'ed (NULL on ENOMEM) */
+char *rootfs_default_path(const char *store, const char *arch);
+
+/* explicit value -> path: "alpine"|"busybox"|"debian" =>
+ * <store>/rootfs-<arch>-<word>.img; other bare name => <store>/<name>;
+ * containing '/' => as given (relative joined to @workspace). 0 or
+ * BP_ENOMEM. */
+int rootfs_resolve_explicit(const char *store, const char *arch,
+			    const char *value, const char *workspace,
+			    char **out);
+
+/* vmconfig sibling rule (SPEC infer-rootfs, with the deviations). *out =
+ * NULL when none. BP_ECONFIG with message in err ("cannot read vm config
+ * PATH: strerror", "PATH:LINE:COL: ..." for bad TOML). */
+int rootfs_infer_from_vmconfigs(const char *const *vmconfigs, size_t count,
+				char **out, char *err, size_t errlen);
+
+/* seed's managed_rootfs_path: explicit inside store => explicit; explicit
+ * elsewhere => NULL; no explicit: vmconfig sibling exists => NULL; else
+ * default. */
+int rootfs_managed_path(const char *store, const char *arch,
+			const char *explicit_rootfs,
+			const char *const *vmconfigs, size_t count, char **out,
+			char *err, size_t errlen);
+
+/* true when @path is inside directory @store (component-wise prefix after
+ * normalising, not a string prefix) */
+bool rootfs_in_store(const char *store, const char *path);
+
+#endif

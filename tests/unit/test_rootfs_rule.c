@@ -1,0 +1,366 @@
+/* The rootfs rule shared by infer-rootfs and fetch-rootfs; the first four
+ * tests port axbuild's own tests of the same rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bootpipe/error.h>
+
+#include "rootfs_rule.h"
+
+struct fixture {
+	char root[64];
+	char store[128];
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->root, sizeof(f->root), "/tmp/bp-rootfs-XXXXXX");
+	if (!mkdtemp(f->root))
+		return -1;
+	snprintf(f->store, sizeof(f->store), "%s/tmp/axbuild/rootfs", f->root);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *format, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, format);
+	assert_true(vasprintf(&out, format, ap) >= 0);
+	va_end(ap);
+	return out;
+}
+
+/* root/image/rootfs.img and root/vm.toml naming root/image/qemu-aarch64. */
+static char *vmconfig_with_sibling(const struct fixture *f)
+{
+	char *dir = fmt("%s/image", f->root);
+	char *img = fmt("%s/rootfs.img", dir);
+	char *vm = fmt("%s/vm.toml", f->root);
+	char *body =
+	    fmt("\n[kernel]\nkernel_path = \"%s/qemu-aarch64\"\n", dir);
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(img, "rootfs");
+	write_file(vm, body);
+	free(dir);
+	free(img);
+	free(body);
+	return vm;
+}
+
+static void infer_rootfs_path_uses_vmconfig_kernel_sibling(void **state)
+{
+	struct fixture *f = *state;
+	char *vm = vmconfig_with_sibling(f);
+	const char *list[] = {vm};
+	char *want = fmt("%s/image/rootfs.img", f->root);
+	char *out = NULL;
+	char err[256] = "";
+
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list, 1, &out, err, sizeof(err)), 0);
+	assert_non_null(out);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	free(vm);
+}
+
+static void
+managed_rootfs_path_uses_default_unified_rootfs_when_vmconfig_has_no_rootfs(
+    void **state)
+{
+	struct fixture *f = *state;
+	char *vm = fmt("%s/vm.toml", f->root);
+	/* axbuild's test named /tmp/qemu-aarch64, which breaks on a host that
+	 * has /tmp/rootfs.img; a directory of our own has no sibling. */
+	char *body = fmt("\n[kernel]\nkernel_path = \"%s/none/qemu-aarch64\"\n",
+			 f->root);
+	const char *list[] = {vm};
+	char *want =
+	    fmt("%s/tmp/axbuild/rootfs/rootfs-aarch64-alpine.img", f->root);
+	char *out = NULL;
+	char err[256] = "";
+
+	write_file(vm, body);
+	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL, list, 1,
+					     &out, err, sizeof(err)),
+			 0);
+	assert_non_null(out);
+	assert_string_equal(out, want);
+	free(out);
+	free(want);
+	free(body);
+	free(vm);
+}
+
+static void
+managed_rootfs_path_skips_when_vmconfig_provides_kernel_sibling_rootfs(
+    void **state)
+{
+	struct fixture *f = *state;
+	char *vm = vmconfig_with_sibling(f);
+	const char *list[] = {vm};
+	char *out = (char *)"sentinel";
+	char err[256] = "";
+
+	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL, list, 1,
+					     &out, err, sizeof(err)),
+			 0);
+	assert_null(out);
+	free(vm);
+}
+
+static void managed_rootfs_path_keeps_explicit_managed_rootfs(void **state)
+{
+	struct fixture *f = *state;
+	char *explicit_path =
+	    fmt("%s/tmp/axbuild/rootfs/rootfs-aarch64-debian.img", f->root);
+	char *out = NULL;
+	char err[256] = "";
+
+	assert_int_equal(rootfs_managed_path(f->store, "aarch64", explicit_path,
+					     NULL, 0, &out, err, sizeof(err)),
+			 0);
+	assert_non_null(out);
+	assert_string_equal(out, explicit_path);
+	free(out);
+	free(explicit_path);
+}
+
+static void managed_rootfs_path_never_manages_explicit_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	char *vm = fmt("%s/vm.toml", f->root);
+	const char *list[] = {vm};
+	char *out = (char *)"sentinel";
+	char err[256] = "";
+
+	/* The vmconfig is not even read: an explicit rootfs decides. */
+	assert_int_equal(rootfs_managed_path(f->store, "aarch64",
+					     "/srv/images/mine.img", list, 1,
+					     &out, err, sizeof(err)),
+			 0);
+	assert_null(out);
+	free(vm);
+}
+
+static void resolve_explicit_words_names_and_paths(void **state)
+{
+	const char *store = "/ws/tmp/axbuild/rootfs";
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(
+	    rootfs_resolve_explicit(store, "riscv64", "debian", "/ws", &out),
+	    0);
+	assert_string_equal(out,
+			    "/ws/tmp/axbuild/rootfs/rootfs-riscv64-debian.img");
+	free(out);
+	assert_int_equal(
+	    rootfs_resolve_explicit(store, "riscv64", "busybox", "/ws", &out),
+	    0);
+	assert_string_equal(
+	    out, "/ws/tmp/axbuild/rootfs/rootfs-riscv64-busybox.img");
+	free(out);
+	assert_int_equal(rootfs_resolve_explicit(store, "riscv64", "custom.img",
+						 "/ws", &out),
+			 0);
+	assert_string_equal(out, "/ws/tmp/axbuild/rootfs/custom.img");
+	free(out);
+	assert_int_equal(rootfs_resolve_explicit(store, "riscv64",
+						 "images/custom.img", "/ws",
+						 &out),
+			 0);
+	assert_string_equal(out, "/ws/images/custom.img");
+	free(out);
+	assert_int_equal(rootfs_resolve_explicit(
+			     store, "riscv64", "/abs/custom.img", "/ws", &out),
+			 0);
+	assert_string_equal(out, "/abs/custom.img");
+	free(out);
+	out = rootfs_default_path("/s/", "x86_64");
+	assert_string_equal(out, "/s/rootfs-x86_64-alpine.img");
+	free(out);
+}
+
+static void in_store_is_component_wise(void **state)
+{
+	(void)state;
+	assert_true(rootfs_in_store("/ws/tmp/axbuild/rootfs",
+				    "/ws/tmp/axbuild/rootfs/a.img"));
+	assert_true(rootfs_in_store("/ws/tmp/axbuild/rootfs/",
+				    "/ws//tmp/./axbuild/rootfs/a.img"));
+	assert_true(rootfs_in_store("/ws/x/../tmp/axbuild/rootfs",
+				    "/ws/tmp/axbuild/rootfs/sub/a.img"));
+	assert_false(rootfs_in_store("/ws/tmp/axbuild/rootfs",
+				     "/ws/tmp/axbuild/rootfs-old/a.img"));
+	assert_false(rootfs_in_store("/ws/tmp/axbuild/rootfs",
+				     "/ws/tmp/axbuild/rootfs/../a.img"));
+	assert_false(rootfs_in_store("/ws/tmp/axbuild/rootfs",
+				     "/ws/tmp/axbuild/rootfs"));
+	assert_false(rootfs_in_store("/ws/tmp/axbuild/rootfs", "/elsewhere"));
+}
+
+static void infer_relative_kernel_path_uses_vmconfig_dir(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = fmt("%s/vms", f->root);
+	char *guest = fmt("%s/vms/guest", f->root);
+	char *img = fmt("%s/vms/guest/rootfs.img", f->root);
+	char *vm = fmt("%s/vms/linux.toml", f->root);
+	const char *list[] = {vm};
+	char *out = NULL;
+	char err[256] = "";
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(mkdir(guest, 0755), 0);
+	write_file(img, "x");
+	write_file(vm, "[kernel]\nkernel_path = \"guest/Image\"\n");
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list, 1, &out, err, sizeof(err)), 0);
+	assert_non_null(out);
+	assert_string_equal(out, img);
+	free(out);
+	free(vm);
+	free(img);
+	free(guest);
+	free(dir);
+}
+
+static void infer_skips_directories_and_non_strings(void **state)
+{
+	struct fixture *f = *state;
+	char *dir = fmt("%s/d/rootfs.img", f->root);
+	char *parent = fmt("%s/d", f->root);
+	char *vm1 = fmt("%s/a.toml", f->root);
+	char *vm2 = fmt("%s/b.toml", f->root);
+	char *vm3 = fmt("%s/c.toml", f->root);
+	char *body = fmt("[kernel]\nkernel_path = \"%s/d/Image\"\n", f->root);
+	const char *list[] = {vm1, vm2, vm3};
+	char *out = (char *)"sentinel";
+	char err[256] = "";
+
+	assert_int_equal(mkdir(parent, 0755), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(vm1, body);
+	write_file(vm2, "[kernel]\nkernel_path = 7\n");
+	write_file(vm3, "[base]\nid = 1 # no kernel table\n");
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list, 3, &out, err, sizeof(err)), 0);
+	assert_null(out);
+	free(body);
+	free(vm3);
+	free(vm2);
+	free(vm1);
+	free(parent);
+	free(dir);
+}
+
+static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
+{
+	struct fixture *f = *state;
+	char *missing = fmt("%s/missing.toml", f->root);
+	char *broken = fmt("%s/broken.toml", f->root);
+	char *want =
+	    fmt("cannot read vm config %s: %s", missing, strerror(ENOENT));
+	char *prefix = fmt("%s:3:", broken);
+	const char *list1[] = {missing};
+	const char *list2[] = {broken};
+	char *out = NULL;
+	char err[512] = "";
+
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list1, 1, &out, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_string_equal(err, want);
+	write_file(broken,
+		   "[kernel]\nentry_point = 0x8020_0000\nkernel_path = \n");
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list2, 1, &out, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_null(out);
+	assert_memory_equal(err, prefix, strlen(prefix));
+	free(prefix);
+	free(want);
+	free(broken);
+	free(missing);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(
+		infer_rootfs_path_uses_vmconfig_kernel_sibling, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		managed_rootfs_path_uses_default_unified_rootfs_when_vmconfig_has_no_rootfs,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		managed_rootfs_path_skips_when_vmconfig_provides_kernel_sibling_rootfs,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		managed_rootfs_path_keeps_explicit_managed_rootfs, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		managed_rootfs_path_never_manages_explicit_elsewhere, setup,
+		teardown),
+	    cmocka_unit_test(resolve_explicit_words_names_and_paths),
+	    cmocka_unit_test(in_store_is_component_wise),
+	    cmocka_unit_test_setup_teardown(
+		infer_relative_kernel_path_uses_vmconfig_dir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		infer_skips_directories_and_non_strings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		infer_reports_unreadable_and_broken_vmconfigs, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
