@@ -96,6 +96,10 @@ int bp_toml_get_bool(const struct bp_toml_node *table, const char *dotted,
 int bp_toml_get_float(const struct bp_toml_node *table, const char *dotted,
 		      double *out);
 
+/* The byte length of the key at @index: keys may hold U+0000 too. 0 when
+ * @index is out of range. */
+size_t bp_toml_key_len_at(const struct bp_toml_node *table, size_t index);
+
 #ifdef __cplusplus
 }
 #endif
