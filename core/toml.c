@@ -1336,7 +1336,7 @@ static int add_scratch_key(struct parser *ps, struct bp_toml_node *t,
 
 static int keyval(struct parser *ps, struct bp_toml_node *tbl)
 {
-	const char *key_start = ps->p;
+	const char *key_start = ps->p, *key_end;
 	char tmp[80], tmp2[16];
 	int rc;
 
@@ -1349,6 +1349,7 @@ static int keyval(struct parser *ps, struct bp_toml_node *tbl)
 		rc = key_segment(ps);
 		if (rc)
 			return rc;
+		key_end = ps->p;
 		h = hash_key(ps->scratch, ps->slen);
 		e = table_find(tbl, ps->scratch, ps->slen, h);
 		skip_ws(ps);
@@ -1375,7 +1376,7 @@ static int keyval(struct parser *ps, struct bp_toml_node *tbl)
 			    ps, seg,
 			    "cannot add keys under '%s': it is "
 			    "already defined as %s at %d:%d",
-			    quote_span(key_start, seg, tmp, sizeof(tmp)),
+			    quote_span(key_start, key_end, tmp, sizeof(tmp)),
 			    v->type == BP_TOML_TABLE
 				? "a table"
 				: bp_toml_type_name(v->type),
@@ -1386,12 +1387,12 @@ static int keyval(struct parser *ps, struct bp_toml_node *tbl)
 			    ps, seg,
 			    "duplicate key '%s' (first defined at "
 			    "%d:%d)",
-			    quote_span(key_start, ps->p, tmp, sizeof(tmp)),
+			    quote_span(key_start, key_end, tmp, sizeof(tmp)),
 			    e->val->line, e->val->col);
 		if (!at_char(ps, '='))
 			return fail_at(
 			    ps, ps->p, "expected '=' after key '%s', found %s",
-			    quote_span(key_start, ps->p, tmp, sizeof(tmp)),
+			    quote_span(key_start, key_end, tmp, sizeof(tmp)),
 			    found(ps, ps->p, tmp2, sizeof(tmp2)));
 		/* The value reuses the scratch buffer: store the key first. */
 		{
