@@ -1,0 +1,27 @@
+/* aarch64 primitives: barriers and device register access. */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include <stdint.h>
+
+static inline void arch_mb(void)
+{
+	__asm__ volatile("dmb sy" ::: "memory");
+}
+
+static inline void arch_relax(void)
+{
+	__asm__ volatile("yield" ::: "memory");
+}
+
+static inline uint32_t mmio_read32(uintptr_t addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(uintptr_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
+}
+
+#endif
