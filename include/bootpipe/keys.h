@@ -22,6 +22,9 @@
 #define BP_KEY_REQUEST_STORE "request.store"             /* str, image store */
 #define BP_KEY_REQUEST_DEBUG "request.debug"             /* bool */
 #define BP_KEY_REQUEST_SMP "request.smp"                 /* int */
+/* str: where request.arch came from: default, option, state or kernel
+ * (the ELF header of request.kernel) */
+#define BP_KEY_REQUEST_ARCH_SOURCE "request.arch_source"
 
 /* fetch-rootfs */
 #define BP_KEY_ROOTFS_MANAGED_PATH "rootfs.managed_path" /* str */
