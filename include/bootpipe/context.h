@@ -65,15 +65,14 @@ int bp_ctx_take_ptr(struct bp_ctx *ctx, const char *key, const char *tag,
  * Getters: 0 and the value, BP_ENOENT when absent, BP_ETYPE when the key
  * holds another type. Returned pointers are borrowed.
  */
-int bp_ctx_get_str(const struct bp_ctx *ctx, const char *key,
-		   const char **out);
+int bp_ctx_get_str(const struct bp_ctx *ctx, const char *key, const char **out);
 int bp_ctx_get_int(const struct bp_ctx *ctx, const char *key, int64_t *out);
 int bp_ctx_get_bool(const struct bp_ctx *ctx, const char *key, bool *out);
 /* @items is NULL-terminated as well as counted. */
 int bp_ctx_get_list(const struct bp_ctx *ctx, const char *key,
 		    const char *const **items, size_t *count);
-int bp_ctx_get_ptr(const struct bp_ctx *ctx, const char *key,
-		   const char *tag, void **out);
+int bp_ctx_get_ptr(const struct bp_ctx *ctx, const char *key, const char *tag,
+		   void **out);
 
 /* The type held at @key, BP_TYPE_NONE when absent. */
 enum bp_type bp_ctx_type(const struct bp_ctx *ctx, const char *key);

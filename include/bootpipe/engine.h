@@ -62,14 +62,17 @@ int bp_engine_set_workspace(struct bp_engine *engine, const char *path);
 /* Plan mode: stages say what they would do and do nothing. */
 void bp_engine_set_dry_run(struct bp_engine *engine, bool dry_run);
 
+/* Runs the stages up to and including @stage only (copied); NULL runs
+ * all. Later stages are still loaded and checked. */
+int bp_engine_set_stop_after(struct bp_engine *engine, const char *stage);
+
 /* Quiet: stages do not copy guest output to the terminal. */
 void bp_engine_set_quiet(struct bp_engine *engine, bool quiet);
 
 /* Replaces the log sink (default: stderr, text) and the level shown. */
 void bp_engine_set_log_sink(struct bp_engine *engine, bp_log_sink_fn sink,
 			    void *user);
-void bp_engine_set_log_level(struct bp_engine *engine,
-			     enum bp_log_level level);
+void bp_engine_set_log_level(struct bp_engine *engine, enum bp_log_level level);
 
 /* Tells stages the sink speaks JSON lines (progress then goes as lines). */
 void bp_engine_set_log_json(struct bp_engine *engine, bool json);

@@ -12,17 +12,17 @@ extern "C" {
  */
 enum bp_status {
 	BP_OK = 0,
-	BP_ENOMEM = -1,    /* out of memory */
-	BP_EINVAL = -2,    /* invalid argument (caller's mistake) */
+	BP_ENOMEM = -1,	   /* out of memory */
+	BP_EINVAL = -2,	   /* invalid argument (caller's mistake) */
 	BP_ECONFIG = -3,   /* bad pipeline file, option, command line or TOML */
-	BP_ENOENT = -4,    /* no such key, file or entry */
-	BP_ETYPE = -5,     /* value has another type than asked for */
-	BP_EIO = -6,       /* file system or process I/O failed */
+	BP_ENOENT = -4,	   /* no such key, file or entry */
+	BP_ETYPE = -5,	   /* value has another type than asked for */
+	BP_EIO = -6,	   /* file system or process I/O failed */
 	BP_EPLUGIN = -7,   /* a plugin could not be loaded */
-	BP_ENET = -8,      /* a download failed */
+	BP_ENET = -8,	   /* a download failed */
 	BP_ECHECKSUM = -9, /* downloaded bytes do not match their checksum */
 	BP_EINFRA = -10,   /* the host lacks something: QEMU, KVM, firmware */
-	BP_EINTR = -11,    /* interrupted by SIGINT or SIGTERM */
+	BP_EINTR = -11,	   /* interrupted by SIGINT or SIGTERM */
 	BP_ETIMEOUT = -12, /* a deadline passed */
 };
 

@@ -3,25 +3,25 @@
 #define BOOTPIPE_KEYS_H
 
 /* engine */
-#define BP_KEY_WORKSPACE "workspace"                 /* str */
-#define BP_KEY_PIPELINE_NAME "pipeline.name"         /* str */
-#define BP_KEY_RUN_DRY_RUN "run.dry_run"             /* bool */
+#define BP_KEY_WORKSPACE "workspace"	     /* str */
+#define BP_KEY_PIPELINE_NAME "pipeline.name" /* str */
+#define BP_KEY_RUN_DRY_RUN "run.dry_run"     /* bool */
 #define BP_KEY_ARCH "arch" /* str, ${arch}: the pipeline's arch, if known */
 /* str, set by `bootpipe replay`: launch matches this saved console log
  * instead of starting QEMU */
 #define BP_KEY_RUN_REPLAY_LOG "run.replay_log"
 
 /* resolve-request */
-#define BP_KEY_REQUEST_ARCH "request.arch"               /* str */
-#define BP_KEY_REQUEST_TARGET "request.target"           /* str */
+#define BP_KEY_REQUEST_ARCH "request.arch"		 /* str */
+#define BP_KEY_REQUEST_TARGET "request.target"		 /* str */
 #define BP_KEY_REQUEST_PACKAGE_DIR "request.package_dir" /* str */
-#define BP_KEY_REQUEST_KERNEL "request.kernel"           /* str */
-#define BP_KEY_REQUEST_VMCONFIGS "request.vmconfigs"     /* list, absolute */
+#define BP_KEY_REQUEST_KERNEL "request.kernel"		 /* str */
+#define BP_KEY_REQUEST_VMCONFIGS "request.vmconfigs"	 /* list, absolute */
 #define BP_KEY_REQUEST_QEMU_CONFIG "request.qemu_config" /* str */
-#define BP_KEY_REQUEST_ROOTFS "request.rootfs"           /* str, explicit */
-#define BP_KEY_REQUEST_STORE "request.store"             /* str, image store */
-#define BP_KEY_REQUEST_DEBUG "request.debug"             /* bool */
-#define BP_KEY_REQUEST_SMP "request.smp"                 /* int */
+#define BP_KEY_REQUEST_ROOTFS "request.rootfs"		 /* str, explicit */
+#define BP_KEY_REQUEST_STORE "request.store"		 /* str, image store */
+#define BP_KEY_REQUEST_DEBUG "request.debug"		 /* bool */
+#define BP_KEY_REQUEST_SMP "request.smp"		 /* int */
 /* str: where request.arch came from: default, option, state or kernel
  * (the ELF header of request.kernel) */
 #define BP_KEY_REQUEST_ARCH_SOURCE "request.arch_source"
@@ -34,25 +34,25 @@
 #define BP_KEY_ROOTFS_SOURCE "rootfs.source" /* explicit|vmconfig|managed */
 
 /* patch-qemu */
-#define BP_KEY_QEMU_ARGV "qemu.argv"                     /* list */
-#define BP_KEY_QEMU_SUCCESS_REGEX "qemu.success_regex"   /* list */
-#define BP_KEY_QEMU_FAIL_REGEX "qemu.fail_regex"         /* list */
-#define BP_KEY_QEMU_SHELL_PREFIX "qemu.shell_prefix"     /* str */
+#define BP_KEY_QEMU_ARGV "qemu.argv"			 /* list */
+#define BP_KEY_QEMU_SUCCESS_REGEX "qemu.success_regex"	 /* list */
+#define BP_KEY_QEMU_FAIL_REGEX "qemu.fail_regex"	 /* list */
+#define BP_KEY_QEMU_SHELL_PREFIX "qemu.shell_prefix"	 /* str */
 #define BP_KEY_QEMU_SHELL_INIT_CMD "qemu.shell_init_cmd" /* str */
-#define BP_KEY_QEMU_TIMEOUT "qemu.timeout"               /* int, seconds */
-#define BP_KEY_QEMU_ACCEL "qemu.accel"                   /* kvm|tcg */
+#define BP_KEY_QEMU_TIMEOUT "qemu.timeout"		 /* int, seconds */
+#define BP_KEY_QEMU_ACCEL "qemu.accel"			 /* kvm|tcg */
 
 /* launch */
-#define BP_KEY_RUN_OUTCOME "run.outcome"         /* str, bp_outcome_name */
+#define BP_KEY_RUN_OUTCOME "run.outcome"	 /* str, bp_outcome_name */
 #define BP_KEY_RUN_CONSOLE_LOG "run.console_log" /* str */
-#define BP_KEY_RUN_ATTEMPTS "run.attempts"       /* int */
-#define BP_KEY_RUN_FLAKY "run.flaky"             /* bool */
-#define BP_KEY_RUN_VERDICT "run.verdict"         /* str, why: pattern, line */
+#define BP_KEY_RUN_ATTEMPTS "run.attempts"	 /* int */
+#define BP_KEY_RUN_FLAKY "run.flaky"		 /* bool */
+#define BP_KEY_RUN_VERDICT "run.verdict"	 /* str, why: pattern, line */
 #define BP_KEY_RUN_ATTEMPT_OUTCOMES "run.attempt_outcomes" /* list */
 
 /* `bootpipe image ...`: fetch-rootfs runs this store command instead of
  * ensuring the run's image */
 #define BP_KEY_IMAGE_COMMAND "image.command" /* str: ls|pull|rm|verify */
-#define BP_KEY_IMAGE_NAME "image.name"       /* str, pull and rm */
+#define BP_KEY_IMAGE_NAME "image.name"	     /* str, pull and rm */
 
 #endif

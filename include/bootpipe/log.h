@@ -29,7 +29,7 @@ typedef void (*bp_log_sink_fn)(void *user, enum bp_log_level level,
 			       const char *source, const char *message);
 
 #if defined(__GNUC__)
-#define BP_PRINTF(fmt_index, first_arg) \
+#define BP_PRINTF(fmt_index, first_arg)                                        \
 	__attribute__((format(printf, fmt_index, first_arg)))
 #else
 #define BP_PRINTF(fmt_index, first_arg)
@@ -41,9 +41,9 @@ void bp_log(struct bp_stage *self, enum bp_log_level level, const char *fmt,
 
 /*
  * Reports progress of a long transfer or job. The host draws a bar on a
- * terminal, emits a JSON line every few seconds with --log-format json, and
- * stays silent otherwise. @total is 0 when unknown. Call with done == total
- * (or bp_progress_end) to finish the bar.
+ * terminal, and otherwise writes a line (JSON with --log-format json) every
+ * few seconds; nothing with --quiet. @total is 0 when unknown. Call with done
+ * == total (or bp_progress_end) to finish the bar.
  */
 void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
 		 uint64_t total);

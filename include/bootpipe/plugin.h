@@ -50,9 +50,9 @@ struct bp_option {
 	const char *key;
 	enum bp_opt_type type;
 	const char *default_value; /* NULL: no default; lists: one per line */
-	const char *help;          /* one line */
-	unsigned flags;            /* enum bp_opt_flags */
-	const char *choices;       /* BP_OPT_ENUM only */
+	const char *help;	   /* one line */
+	unsigned flags;		   /* enum bp_opt_flags */
+	const char *choices;	   /* BP_OPT_ENUM only */
 };
 
 /*
@@ -95,14 +95,14 @@ struct bp_plugin {
  * Defines the exported descriptor with a correct header:
  *   BP_PLUGIN_DEFINE(.name = "hello", .version = "1.0", .run = hello_run);
  */
-#define BP_PLUGIN_DEFINE(...)                                      \
-	BP_EXPORT extern const struct bp_plugin bootpipe_plugin;   \
-	const struct bp_plugin bootpipe_plugin = {                 \
-		.magic = BP_PLUGIN_MAGIC,                          \
-		.abi_major = BP_ABI_MAJOR,                         \
-		.abi_minor = BP_ABI_MINOR,                         \
-		.size = (uint32_t)sizeof(struct bp_plugin),        \
-		__VA_ARGS__}
+#define BP_PLUGIN_DEFINE(...)                                                  \
+	BP_EXPORT extern const struct bp_plugin bootpipe_plugin;               \
+	const struct bp_plugin bootpipe_plugin = {                             \
+	    .magic = BP_PLUGIN_MAGIC,                                          \
+	    .abi_major = BP_ABI_MAJOR,                                         \
+	    .abi_minor = BP_ABI_MINOR,                                         \
+	    .size = (uint32_t)sizeof(struct bp_plugin),                        \
+	    __VA_ARGS__}
 
 /*
  * Records an error message on @self and returns @status, so that an error
@@ -110,7 +110,7 @@ struct bp_plugin {
  *   return bp_fail(self, BP_EIO, "cannot open %s: %s", path, strerror(errno));
  */
 int bp_fail(struct bp_stage *self, int status, const char *fmt, ...)
-	BP_PRINTF(3, 4);
+    BP_PRINTF(3, 4);
 
 /* The stage's instance name (its section) and its plugin's name. */
 const char *bp_stage_name(const struct bp_stage *self);
@@ -136,8 +136,7 @@ int bp_stage_opt_str(const struct bp_stage *self, const char *key,
 		     const char **out);
 int bp_stage_opt_int(const struct bp_stage *self, const char *key,
 		     int64_t *out);
-int bp_stage_opt_bool(const struct bp_stage *self, const char *key,
-		      bool *out);
+int bp_stage_opt_bool(const struct bp_stage *self, const char *key, bool *out);
 /* @items is NULL-terminated as well as counted; an unset list is empty. */
 int bp_stage_opt_list(const struct bp_stage *self, const char *key,
 		      const char *const **items, size_t *count);
@@ -152,7 +151,8 @@ const char *bp_stage_opt_origin(const struct bp_stage *self, const char *key);
 /*
  * Interrupt handling: true once SIGINT or SIGTERM arrived. The file
  * descriptor becomes readable at that moment, so a stage that waits in
- * poll() can add it and stop promptly; it stays readable.
+ * poll() can add it and stop promptly; it stays readable. It is -1 when
+ * the embedder installed no handlers (poll() ignores negative fds).
  */
 bool bp_interrupted(void);
 int bp_interrupt_fd(void);

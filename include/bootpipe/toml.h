@@ -24,7 +24,7 @@ enum bp_toml_type {
 	BP_TOML_INTEGER,
 	BP_TOML_FLOAT,
 	BP_TOML_BOOL,
-	BP_TOML_DATETIME,       /* offset date-time */
+	BP_TOML_DATETIME,	/* offset date-time */
 	BP_TOML_DATETIME_LOCAL, /* local date-time */
 	BP_TOML_DATE_LOCAL,
 	BP_TOML_TIME_LOCAL,

@@ -1,0 +1,783 @@
+/*
+ * The engine: configuration, loading a pipeline (file, plugins, options,
+ * data flow, init), running the stages, and the stage handle plugins use.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bootpipe/keys.h>
+
+#include "engine_internal.h"
+
+/* Keys the engine itself puts in the context before any stage runs. */
+static const char *const engine_provides[] = {
+    BP_KEY_WORKSPACE,
+    BP_KEY_PIPELINE_NAME,
+    BP_KEY_RUN_DRY_RUN,
+    BP_KEY_ARCH,
+    NULL,
+};
+
+static const char *const pipeline_keys[] = {
+    "name",	 "description", "stages", "include",
+    "workspace", "package",	"arch",	  NULL,
+};
+
+const char *bp_version(void)
+{
+	return BP_VERSION_STRING;
+}
+
+int engine_fail(struct bp_engine *engine, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(engine->error, sizeof(engine->error), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+struct bp_engine *bp_engine_new(void)
+{
+	struct bp_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->ctx = bp_ctx_new();
+	if (!e->ctx) {
+		free(e);
+		return NULL;
+	}
+	e->sink = bp_log_sink_text;
+	e->log_level = BP_LOG_INFO;
+	return e;
+}
+
+static void unload_stages(struct bp_engine *e)
+{
+	for (size_t i = e->stage_count; i-- > 0;) {
+		struct bp_stage *s = &e->stages[i];
+
+		if (s->inited && s->plugin->desc.cleanup)
+			s->plugin->desc.cleanup(s, s->state);
+		s->inited = false;
+	}
+	for (size_t i = 0; i < e->stage_count; i++) {
+		options_release(&e->stages[i]);
+		free(e->stages[i].name);
+	}
+	free(e->stages);
+	e->stages = NULL;
+	e->stage_count = 0;
+	e->loaded = false;
+}
+
+void bp_engine_free(struct bp_engine *e)
+{
+	if (!e)
+		return;
+	unload_stages(e);
+	/* context values may hold destructors that live in plugins */
+	bp_ctx_free(e->ctx);
+	loader_release_all(e);
+	for (size_t i = 0; i < e->plugin_dir_count; i++)
+		free(e->plugin_dirs[i]);
+	free(e->plugin_dirs);
+	entry_list_release(&e->overrides);
+	pipeline_file_release(&e->file);
+	free(e->workspace_override);
+	free(e->stop_after);
+	free(e->name);
+	free(e->description);
+	free(e);
+}
+
+const char *bp_engine_error(const struct bp_engine *e)
+{
+	return e ? e->error : "";
+}
+
+int bp_engine_add_plugin_dir(struct bp_engine *e, const char *dir)
+{
+	char **dirs;
+
+	if (!e || !dir || !dir[0])
+		return BP_EINVAL;
+	dirs =
+	    realloc(e->plugin_dirs, (e->plugin_dir_count + 1) * sizeof(*dirs));
+	if (!dirs)
+		return BP_ENOMEM;
+	e->plugin_dirs = dirs;
+	dirs[e->plugin_dir_count] = strdup(dir);
+	if (!dirs[e->plugin_dir_count])
+		return BP_ENOMEM;
+	e->plugin_dir_count++;
+	return 0;
+}
+
+int bp_engine_set_option(struct bp_engine *e, const char *stage,
+			 const char *key, const char *value)
+{
+	if (!e || !stage || !key || !value || !stage[0] || !key[0])
+		return BP_EINVAL;
+	return entry_list_add(&e->overrides, stage, key, value, "--set", 0);
+}
+
+int bp_engine_set_assignment(struct bp_engine *e, const char *assignment)
+{
+	const char *eq = assignment ? strchr(assignment, '=') : NULL;
+	const char *dot = assignment ? strchr(assignment, '.') : NULL;
+	char *stage, *key;
+	int rc;
+
+	if (!e || !assignment)
+		return BP_EINVAL;
+	if (!eq || !dot || dot > eq || dot == assignment || dot + 1 == eq)
+		return engine_fail(e, BP_ECONFIG,
+				   "--set %s: expected STAGE.KEY=VALUE, e.g. "
+				   "--set launch.timeout=60",
+				   assignment);
+	stage = strndup(assignment, (size_t)(dot - assignment));
+	key = strndup(dot + 1, (size_t)(eq - dot - 1));
+	rc = stage && key ? bp_engine_set_option(e, stage, key, eq + 1)
+			  : BP_ENOMEM;
+	free(stage);
+	free(key);
+	return rc;
+}
+
+int bp_engine_set_workspace(struct bp_engine *e, const char *path)
+{
+	char *copy;
+
+	if (!e || !path)
+		return BP_EINVAL;
+	copy = strdup(path);
+	if (!copy)
+		return BP_ENOMEM;
+	free(e->workspace_override);
+	e->workspace_override = copy;
+	return 0;
+}
+
+int bp_engine_set_stop_after(struct bp_engine *e, const char *stage)
+{
+	char *copy = NULL;
+
+	if (!e)
+		return BP_EINVAL;
+	if (stage && !(copy = strdup(stage)))
+		return BP_ENOMEM;
+	free(e->stop_after);
+	e->stop_after = copy;
+	return 0;
+}
+
+void bp_engine_set_dry_run(struct bp_engine *e, bool dry_run)
+{
+	e->dry_run = dry_run;
+}
+
+void bp_engine_set_quiet(struct bp_engine *e, bool quiet)
+{
+	e->quiet = quiet;
+}
+
+void bp_engine_set_log_sink(struct bp_engine *e, bp_log_sink_fn sink,
+			    void *user)
+{
+	e->sink = sink ? sink : bp_log_sink_text;
+	e->sink_user = user;
+}
+
+void bp_engine_set_log_level(struct bp_engine *e, enum bp_log_level level)
+{
+	e->log_level = level;
+}
+
+void bp_engine_set_log_json(struct bp_engine *e, bool json)
+{
+	e->log_json = json;
+}
+
+struct bp_ctx *bp_engine_ctx(struct bp_engine *e)
+{
+	return e ? e->ctx : NULL;
+}
+
+enum bp_outcome bp_engine_outcome(const struct bp_engine *e)
+{
+	return e->outcome;
+}
+
+const char *bp_engine_pipeline_name(const struct bp_engine *e)
+{
+	return e && e->name ? e->name : "";
+}
+
+const char *bp_engine_pipeline_description(const struct bp_engine *e)
+{
+	return e && e->description ? e->description : "";
+}
+
+const char *bp_engine_pipeline_path(const struct bp_engine *e)
+{
+	return e && e->file.path ? e->file.path : "";
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+/* The last value of [pipeline] KEY, or NULL. */
+static const struct pipeline_entry *
+pipeline_value(const struct pipeline_file *f, const char *section,
+	       const char *key)
+{
+	const struct pipeline_entry *found = NULL;
+
+	for (size_t i = 0; i < f->entries.count; i++) {
+		const struct pipeline_entry *e = &f->entries.items[i];
+
+		if (strcmp(e->section, section) == 0 &&
+		    strcmp(e->key, key) == 0)
+			found = e;
+	}
+	return found;
+}
+
+static int check_pipeline_keys(struct bp_engine *e)
+{
+	for (size_t i = 0; i < e->file.entries.count; i++) {
+		const struct pipeline_entry *en = &e->file.entries.items[i];
+		bool known = false;
+
+		if (strcmp(en->section, "pipeline") != 0)
+			continue;
+		for (const char *const *k = pipeline_keys; *k; k++)
+			known = known || strcmp(*k, en->key) == 0;
+		if (!known)
+			return engine_fail(e, BP_ECONFIG,
+					   "%s:%d: [pipeline] has no key `%s`; "
+					   "its keys are name, description, "
+					   "stages, include, workspace, "
+					   "package, arch",
+					   en->file, en->line, en->key);
+	}
+	return 0;
+}
+
+static char *default_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	return dot && dot != base ? strndup(base, (size_t)(dot - base))
+				  : strdup(base);
+}
+
+static bool stage_listed(const struct bp_engine *e, const char *name)
+{
+	for (size_t i = 0; i < e->stage_count; i++) {
+		if (strcmp(e->stages[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int add_stage(struct bp_engine *e, const char *name,
+		     const struct pipeline_entry *where)
+{
+	struct bp_stage *stages;
+
+	if (!plugin_name_valid(name))
+		return engine_fail(e, BP_ECONFIG,
+				   "%s:%d: stage name `%s` is not valid: use "
+				   "[a-z0-9_-]",
+				   where->file, where->line, name);
+	if (stage_listed(e, name))
+		return engine_fail(e, BP_ECONFIG,
+				   "%s:%d: stage `%s` is listed twice; give "
+				   "the second instance its own name and "
+				   "`plugin = %s` in its section",
+				   where->file, where->line, name, name);
+	stages = realloc(e->stages, (e->stage_count + 1) * sizeof(*stages));
+	if (!stages)
+		return BP_ENOMEM;
+	e->stages = stages;
+	memset(&stages[e->stage_count], 0, sizeof(*stages));
+	stages[e->stage_count].engine = e;
+	stages[e->stage_count].name = strdup(name);
+	if (!stages[e->stage_count].name)
+		return BP_ENOMEM;
+	e->stage_count++;
+	return 0;
+}
+
+/* `stages` is whitespace separated, over any number of lines. */
+static int parse_stages(struct bp_engine *e)
+{
+	const struct pipeline_file *f = &e->file;
+	const struct pipeline_entry *last = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < f->entries.count && rc == 0; i++) {
+		const struct pipeline_entry *en = &f->entries.items[i];
+		const char *p = en->value;
+
+		if (strcmp(en->section, "pipeline") != 0 ||
+		    strcmp(en->key, "stages") != 0)
+			continue;
+		last = en;
+		while (*p && rc == 0) {
+			size_t n = strcspn(p, " \t,");
+			char *name;
+
+			if (n) {
+				name = strndup(p, n);
+				rc = name ? add_stage(e, name, en) : BP_ENOMEM;
+				free(name);
+			}
+			p += n;
+			p += strspn(p, " \t,");
+		}
+	}
+	if (rc == 0 && (!last || e->stage_count == 0))
+		rc = engine_fail(e, BP_ECONFIG,
+				 "%s: no stages: add `stages = STAGE...` under "
+				 "[pipeline]",
+				 f->path);
+	return rc;
+}
+
+static int check_sections(struct bp_engine *e)
+{
+	const struct pipeline_file *f = &e->file;
+	struct strbuf listed;
+	int rc = 0;
+
+	for (size_t i = 0; i < f->section_count && rc == 0; i++) {
+		const struct section_mark *m = &f->sections[i];
+
+		if (strcmp(m->name, "pipeline") == 0 ||
+		    stage_listed(e, m->name))
+			continue;
+		strbuf_init(&listed);
+		for (size_t j = 0; j < e->stage_count; j++)
+			strbuf_addf(&listed, "%s%s", j ? " " : "",
+				    e->stages[j].name);
+		rc = engine_fail(e, BP_ECONFIG,
+				 "%s:%d: section [%s] is not a stage listed "
+				 "in [pipeline] stages (%s); add it there or "
+				 "remove the section",
+				 m->file, m->line, m->name,
+				 listed.buf ? listed.buf : "");
+		strbuf_release(&listed);
+	}
+	for (size_t i = 0; i < f->entries.count && rc == 0; i++) {
+		const struct pipeline_entry *en = &f->entries.items[i];
+
+		if (strcmp(en->section, "pipeline") != 0 &&
+		    !stage_listed(e, en->section))
+			rc = engine_fail(e, BP_ECONFIG,
+					 "%s %s.%s: the pipeline has no stage "
+					 "`%s`",
+					 en->file, en->section, en->key,
+					 en->section);
+	}
+	return rc;
+}
+
+/* Values of the placeholders, from --workspace, [pipeline] and
+ * discovery. @storage keeps what must be freed. */
+static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
+			char **storage)
+{
+	const struct pipeline_entry *en;
+	struct strbuf err;
+	const char *tmp = getenv("TMPDIR");
+	char *ws = NULL, *pkg = NULL, *arch = NULL;
+	struct stat st;
+	int rc = 0;
+
+	memset(vars, 0, sizeof(*vars));
+	vars->tmp_dir = tmp && tmp[0] ? tmp : "/tmp";
+	strbuf_init(&err);
+	en = pipeline_value(&e->file, "pipeline", "workspace");
+	if (e->workspace_override) {
+		ws = strdup(e->workspace_override);
+	} else if (en) {
+		vars->workspace = ".";
+		rc = expand_value(en->value, vars, &ws, &err);
+	} else {
+		ws = workspace_discover();
+	}
+	if (rc == 0 && !ws)
+		rc = BP_ENOMEM;
+	vars->workspace = ws;
+	en = pipeline_value(&e->file, "pipeline", "package");
+	if (rc == 0 && en) {
+		rc = expand_value(en->value, vars, &pkg, &err);
+	} else if (rc == 0) {
+		pkg = path_join(ws, "os/axvisor");
+		if (pkg && (stat(pkg, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			free(pkg);
+			pkg = strdup(ws);
+		}
+	}
+	vars->package = pkg;
+	/* ${arch}: [pipeline] arch, else the first stage's `arch` option */
+	en = pipeline_value(&e->file, "pipeline", "arch");
+	for (size_t i = 0; !en && i < e->stage_count; i++)
+		en = pipeline_value(&e->file, e->stages[i].name, "arch");
+	vars->arch = "aarch64";
+	if (rc == 0 && en) {
+		rc = expand_value(en->value, vars, &arch, &err);
+		vars->arch = arch;
+	}
+	if (rc == BP_ECONFIG)
+		rc = engine_fail(e, rc, "%s:%d: %s: %s", en ? en->file : "",
+				 en ? en->line : 0, en ? en->key : "",
+				 err.buf ? err.buf : "");
+	strbuf_release(&err);
+	storage[0] = ws;
+	storage[1] = pkg;
+	storage[2] = arch;
+	return rc;
+}
+
+static int bind_plugins(struct bp_engine *e, const struct expand_vars *vars)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < e->stage_count && rc == 0; i++) {
+		struct bp_stage *s = &e->stages[i];
+		const struct pipeline_entry *p =
+		    pipeline_value(&e->file, s->name, "plugin");
+		char msg[sizeof(e->error)];
+
+		rc = loader_find(e, p ? p->value : s->name, &s->plugin);
+		if (rc && p) {
+			snprintf(msg, sizeof(msg), "%s", e->error);
+			rc = engine_fail(e, rc, "%s:%d: stage [%s]: %s",
+					 p->file, p->line, s->name, msg);
+		} else if (rc) {
+			snprintf(msg, sizeof(msg), "%s", e->error);
+			rc = engine_fail(e, rc, "%s: stage %s: %s",
+					 e->file.path, s->name, msg);
+		}
+		if (rc == 0)
+			rc = options_bind(e, s, &e->file, vars);
+	}
+	return rc;
+}
+
+static bool list_contains(const char *const *list, const char *key)
+{
+	for (; list && *list; list++) {
+		if (strcmp(*list, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct producer_search {
+	const char *key;
+	struct strbuf names;
+};
+
+static int note_producer(void *user, const char *path,
+			 const struct bp_plugin *plugin, const char *error)
+{
+	struct producer_search *ps = user;
+
+	(void)path;
+	(void)error;
+	if (plugin && list_contains(plugin->provides, ps->key))
+		strbuf_addf(&ps->names, "%s%s", ps->names.len ? ", " : "",
+			    plugin->name);
+	return 0;
+}
+
+/* Each required key must come from the engine or an earlier stage. */
+static int check_data_flow(struct bp_engine *e)
+{
+	for (size_t i = 0; i < e->stage_count; i++) {
+		const struct bp_stage *s = &e->stages[i];
+
+		for (const char *const *k = s->plugin->desc.requires; k && *k;
+		     k++) {
+			struct producer_search ps = {.key = *k};
+			bool ok = list_contains(engine_provides, *k) ||
+				  bp_ctx_has(e->ctx, *k);
+			const char *later = NULL;
+			int rc;
+
+			for (size_t j = 0; j < i && !ok; j++)
+				ok = list_contains(
+				    e->stages[j].plugin->desc.provides, *k);
+			if (ok)
+				continue;
+			for (size_t j = i + 1; j < e->stage_count && !later;
+			     j++) {
+				if (list_contains(
+					e->stages[j].plugin->desc.provides, *k))
+					later = e->stages[j].name;
+			}
+			if (later)
+				return engine_fail(
+				    e, BP_ECONFIG,
+				    "%s: stage %s requires context key %s, "
+				    "which stage %s provides only later: "
+				    "list %s before %s in `stages`",
+				    e->file.path, s->name, *k, later, later,
+				    s->name);
+			strbuf_init(&ps.names);
+			bp_engine_foreach_plugin(e, note_producer, &ps);
+			rc = engine_fail(e, BP_ECONFIG,
+					 "%s: stage %s requires context key "
+					 "%s, but no earlier stage provides "
+					 "it; plugins that do: %s",
+					 e->file.path, s->name, *k,
+					 ps.names.buf ? ps.names.buf : "none");
+			strbuf_release(&ps.names);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int publish_engine_keys(struct bp_engine *e,
+			       const struct expand_vars *vars)
+{
+	int rc = bp_ctx_set_str(e->ctx, BP_KEY_WORKSPACE, vars->workspace);
+
+	if (rc == 0)
+		rc = bp_ctx_set_str(e->ctx, BP_KEY_PIPELINE_NAME, e->name);
+	if (rc == 0)
+		rc = bp_ctx_set_bool(e->ctx, BP_KEY_RUN_DRY_RUN, e->dry_run);
+	if (rc == 0)
+		rc = bp_ctx_set_str(e->ctx, BP_KEY_ARCH, vars->arch);
+	return rc;
+}
+
+static void stage_error_line(struct bp_engine *e, struct bp_stage *s,
+			     int status)
+{
+	if (!s->error[0])
+		snprintf(s->error, sizeof(s->error), "%s", bp_strerror(status));
+	engine_fail(e, status, "stage %s (%s %s): %s", s->name,
+		    s->plugin->desc.name, s->plugin->desc.version, s->error);
+}
+
+static int init_stages(struct bp_engine *e)
+{
+	for (size_t i = 0; i < e->stage_count; i++) {
+		struct bp_stage *s = &e->stages[i];
+		int rc = 0;
+
+		if (s->plugin->desc.init)
+			rc = s->plugin->desc.init(s, &s->state);
+		if (rc) {
+			stage_error_line(e, s, rc);
+			s->status = BP_STAGE_FAILED;
+			/* only stages whose init succeeded are cleaned up */
+			for (size_t j = i; j-- > 0;) {
+				struct bp_stage *t = &e->stages[j];
+
+				if (t->plugin->desc.cleanup)
+					t->plugin->desc.cleanup(t, t->state);
+				t->inited = false;
+			}
+			return rc;
+		}
+		s->inited = true;
+	}
+	return 0;
+}
+
+int bp_engine_load(struct bp_engine *e, const char *path)
+{
+	const struct pipeline_entry *en;
+	struct expand_vars vars;
+	char *storage[3] = {NULL, NULL, NULL};
+	int rc;
+
+	if (!e || !path)
+		return BP_EINVAL;
+	if (e->loaded)
+		return engine_fail(e, BP_EINVAL,
+				   "a pipeline is already loaded");
+	e->error[0] = '\0';
+	rc = pipeline_read(e, path, &e->overrides, &e->file);
+	if (rc == 0)
+		rc = check_pipeline_keys(e);
+	if (rc == 0) {
+		en = pipeline_value(&e->file, "pipeline", "name");
+		e->name = en ? strdup(en->value) : default_name(path);
+		en = pipeline_value(&e->file, "pipeline", "description");
+		e->description = strdup(en ? en->value : "");
+		if (!e->name || !e->description)
+			rc = BP_ENOMEM;
+	}
+	if (rc == 0)
+		rc = parse_stages(e);
+	if (rc == 0)
+		rc = check_sections(e);
+	if (rc == 0)
+		rc = compute_vars(e, &vars, storage);
+	if (rc == 0)
+		rc = bind_plugins(e, &vars);
+	if (rc == 0 && e->stop_after && !stage_listed(e, e->stop_after))
+		rc = engine_fail(e, BP_ECONFIG,
+				 "%s: no stage `%s` to stop after", path,
+				 e->stop_after);
+	if (rc == 0)
+		rc = check_data_flow(e);
+	if (rc == 0)
+		rc = publish_engine_keys(e, &vars);
+	if (rc == 0)
+		rc = init_stages(e);
+	for (size_t i = 0; i < 3; i++)
+		free(storage[i]);
+	if (rc == BP_ENOMEM && !e->error[0])
+		engine_fail(e, rc, "out of memory while loading %s", path);
+	if (rc) {
+		unload_stages(e);
+		e->outcome = bp_outcome_from_status(rc);
+		return rc;
+	}
+	e->loaded = true;
+	return 0;
+}
+
+/* --- running ------------------------------------------------------------ */
+
+int bp_engine_run(struct bp_engine *e)
+{
+	const char *outcome_name;
+	enum bp_outcome outcome;
+	double start;
+	int status = 0;
+
+	if (!e)
+		return BP_OUTCOME_CONFIG;
+	if (!e->loaded) {
+		engine_fail(e, BP_EINVAL, "no pipeline loaded");
+		return e->outcome = BP_OUTCOME_CONFIG;
+	}
+	bp_ctx_remove(e->ctx, BP_KEY_RUN_OUTCOME);
+	for (size_t i = 0; i < e->stage_count; i++) {
+		e->stages[i].status = BP_STAGE_PENDING;
+		e->stages[i].duration = 0;
+		e->stages[i].error[0] = '\0';
+	}
+	start = monotonic_seconds();
+	for (size_t i = 0; i < e->stage_count && status == 0; i++) {
+		struct bp_stage *s = &e->stages[i];
+		double t0 = monotonic_seconds();
+
+		if (bp_interrupted()) {
+			status = BP_EINTR;
+			engine_fail(e, status, "interrupted before stage %s",
+				    s->name);
+			break;
+		}
+		status = s->plugin->desc.run(s, s->state, e->ctx);
+		bp_progress_end(s);
+		s->duration = monotonic_seconds() - t0;
+		s->status = status ? BP_STAGE_FAILED : BP_STAGE_OK;
+		if (status)
+			stage_error_line(e, s, status);
+		if (e->stop_after && strcmp(e->stop_after, s->name) == 0)
+			break;
+	}
+	e->run_duration = monotonic_seconds() - start;
+	outcome_name = bp_ctx_str_or(e->ctx, BP_KEY_RUN_OUTCOME, NULL);
+	if (bp_interrupted())
+		outcome = BP_OUTCOME_INTERRUPTED;
+	else if (!outcome_name || bp_outcome_parse(outcome_name, &outcome))
+		outcome = bp_outcome_from_status(status);
+	e->outcome = outcome;
+	return (int)outcome;
+}
+
+/* --- the stage handle ---------------------------------------------------- */
+
+int bp_fail(struct bp_stage *self, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!self)
+		return status;
+	va_start(ap, fmt);
+	vsnprintf(self->error, sizeof(self->error), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+const char *bp_stage_name(const struct bp_stage *self)
+{
+	return self ? self->name : "";
+}
+
+const char *bp_stage_plugin_name(const struct bp_stage *self)
+{
+	return self ? self->plugin->desc.name : "";
+}
+
+bool bp_stage_dry_run(const struct bp_stage *self)
+{
+	return self && self->engine->dry_run;
+}
+
+bool bp_stage_quiet(const struct bp_stage *self)
+{
+	return self && self->engine->quiet;
+}
+
+bool bp_stage_log_json(const struct bp_stage *self)
+{
+	return self && self->engine->log_json;
+}
+
+size_t bp_engine_stage_count(const struct bp_engine *e)
+{
+	return e ? e->stage_count : 0;
+}
+
+struct bp_stage *bp_engine_stage_at(struct bp_engine *e, size_t index)
+{
+	return e && index < e->stage_count ? &e->stages[index] : NULL;
+}
+
+enum bp_stage_status bp_stage_status(const struct bp_stage *s)
+{
+	return s->status;
+}
+
+double bp_stage_duration(const struct bp_stage *s)
+{
+	return s->duration;
+}
+
+const char *bp_stage_plugin_version(const struct bp_stage *s)
+{
+	return s->plugin->desc.version;
+}
+
+const char *bp_stage_plugin_summary(const struct bp_stage *s)
+{
+	return s->plugin->desc.summary ? s->plugin->desc.summary : "";
+}
+
+const char *bp_stage_error(const struct bp_stage *s)
+{
+	return s->error;
+}

@@ -1,0 +1,157 @@
+/* The engine's private structures, shared by the core files that make up
+ * loading (pipeline, options, loader), running (engine) and reporting. */
+#ifndef BOOTPIPE_ENGINE_INTERNAL_H
+#define BOOTPIPE_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bootpipe/engine.h>
+
+#include "strbuf.h"
+
+/* One `key = value` line (or continuation line) of a pipeline file, or one
+ * --set. Lists of these keep file order. */
+struct pipeline_entry {
+	char *section;
+	char *key;
+	char *value;
+	char *file; /* "--set" for command-line overrides */
+	int line;
+};
+
+struct entry_list {
+	struct pipeline_entry *items;
+	size_t count;
+	size_t cap;
+};
+
+/* Where each section header appeared, for messages about sections. */
+struct section_mark {
+	char *name;
+	char *file;
+	int line;
+};
+
+struct pipeline_file {
+	char *path;		   /* as given */
+	struct entry_list entries; /* merged, includes first */
+	struct section_mark *sections;
+	size_t section_count;
+};
+
+struct loaded_plugin {
+	char *path;
+	void *handle;
+	struct bp_plugin desc; /* the engine's zeroed, size-gated copy */
+	struct loaded_plugin *next;
+};
+
+struct opt_value {
+	const struct bp_option *decl;
+	bool set;     /* by the pipeline or --set, not a default */
+	char *origin; /* "file:line", "--set" or "default" */
+	char *str;    /* BP_OPT_STR, BP_OPT_ENUM */
+	int64_t i;
+	bool b;
+	char **items; /* BP_OPT_LIST, NULL-terminated */
+	size_t count;
+};
+
+struct progress_state {
+	double started;
+	double last_draw;
+	bool drawn;
+};
+
+struct bp_stage {
+	struct bp_engine *engine;
+	char *name;
+	struct loaded_plugin *plugin;
+	struct opt_value *opts;
+	size_t opt_count;
+	void *state;
+	bool inited;
+	enum bp_stage_status status;
+	double duration;
+	char error[2048];
+	struct progress_state progress;
+};
+
+struct bp_engine {
+	struct bp_ctx *ctx;
+	char error[4096];
+
+	char **plugin_dirs;
+	size_t plugin_dir_count;
+	struct entry_list overrides;
+	char *workspace_override;
+	char *stop_after;
+	bool dry_run;
+	bool quiet;
+	bool log_json;
+	bp_log_sink_fn sink;
+	void *sink_user;
+	enum bp_log_level log_level;
+
+	struct pipeline_file file;
+	char *name;
+	char *description;
+	struct bp_stage *stages;
+	size_t stage_count;
+	struct loaded_plugin *plugins;
+	bool loaded;
+	enum bp_outcome outcome;
+	double run_duration;
+};
+
+int engine_fail(struct bp_engine *engine, int status, const char *fmt, ...)
+    BP_PRINTF(3, 4);
+
+/* pipeline.c: reads @path and its includes into @file; --set entries in
+ * @overrides win over the file. */
+int pipeline_read(struct bp_engine *engine, const char *path,
+		  const struct entry_list *overrides,
+		  struct pipeline_file *file);
+void pipeline_file_release(struct pipeline_file *file);
+int entry_list_add(struct entry_list *list, const char *section,
+		   const char *key, const char *value, const char *file,
+		   int line);
+void entry_list_release(struct entry_list *list);
+
+/* expand.c: placeholder expansion of pipeline values. */
+struct expand_vars {
+	const char *workspace;
+	const char *package;
+	const char *tmp_dir;
+	const char *arch;
+};
+/* Expands ${...} in @in; unknown placeholders and unset ${env:X} are
+ * errors described in @err. */
+int expand_value(const char *in, const struct expand_vars *vars, char **out,
+		 struct strbuf *err);
+
+/* workspace.c */
+char *workspace_discover(void);
+
+/* loader.c */
+int loader_find(struct bp_engine *engine, const char *name_or_path,
+		struct loaded_plugin **out);
+void loader_release_all(struct bp_engine *engine);
+bool plugin_name_valid(const char *name);
+
+/* options.c: fills stage->opts from the entries of its section. */
+int options_bind(struct bp_engine *engine, struct bp_stage *stage,
+		 const struct pipeline_file *file,
+		 const struct expand_vars *vars);
+void options_release(struct bp_stage *stage);
+/* The declared option closest to @key, for "did you mean" hints. */
+const char *options_closest(const struct bp_option *table, const char *key);
+
+/* log.c */
+void engine_vlog(struct bp_engine *engine, enum bp_log_level level,
+		 const char *source, const char *fmt, va_list ap);
+double monotonic_seconds(void);
+
+#endif

@@ -1,0 +1,410 @@
+/*
+ * Loads stage plugins. Each file is opened once per engine with
+ * RTLD_NOW | RTLD_LOCAL and checked in a fixed order before anything else
+ * is read: dlopen, symbol, magic, ABI major, ABI minor, size, required
+ * fields, name. Each failure gets its own message with the path.
+ */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine_internal.h"
+
+/* The descriptor a plugin must at least have: the header and every ABI 1.0
+ * field. Later minors only append. */
+#define BP_PLUGIN_SIZE_1_0                                                     \
+	(offsetof(struct bp_plugin, cleanup) + sizeof(bp_cleanup_fn))
+
+bool plugin_name_valid(const char *name)
+{
+	if (!name || !name[0])
+		return false;
+	for (const char *p = name; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* Checks the descriptor at @sym in the order DESIGN.md fixes and copies
+ * it into @out, zeroing what the plugin's (older) size does not cover. */
+static int check_descriptor(struct bp_engine *engine, const char *path,
+			    const void *sym, const char *expected_name,
+			    struct bp_plugin *out)
+{
+	const struct bp_plugin *p = sym;
+	size_t copy;
+
+	if (p->magic != BP_PLUGIN_MAGIC)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: `%s` has bad magic 0x%08x (expected "
+				   "0x%08x): not a bootpipe plugin descriptor",
+				   path, BP_PLUGIN_SYMBOL, p->magic,
+				   BP_PLUGIN_MAGIC);
+	if (p->abi_major != BP_ABI_MAJOR)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: plugin ABI %u.%u is incompatible with "
+				   "this bootpipe (ABI %d.%d): rebuild the "
+				   "plugin against bootpipe %s",
+				   path, p->abi_major, p->abi_minor,
+				   BP_ABI_MAJOR, BP_ABI_MINOR, bp_version());
+	if (p->abi_minor > BP_ABI_MINOR)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: plugin needs ABI %u.%u but this "
+				   "bootpipe has ABI %d.%d: upgrade bootpipe "
+				   "or rebuild the plugin against this one",
+				   path, p->abi_major, p->abi_minor,
+				   BP_ABI_MAJOR, BP_ABI_MINOR);
+	if (p->size < BP_PLUGIN_SIZE_1_0)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: descriptor is %u bytes, smaller than "
+				   "the %zu bytes of ABI %u.0: corrupt or "
+				   "hand-made descriptor; define it with "
+				   "BP_PLUGIN_DEFINE",
+				   path, p->size, BP_PLUGIN_SIZE_1_0,
+				   p->abi_major);
+	memset(out, 0, sizeof(*out));
+	copy = p->size < sizeof(*out) ? p->size : sizeof(*out);
+	memcpy(out, p, copy);
+	if (!out->name || !plugin_name_valid(out->name))
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: descriptor has %s name: set .name to "
+				   "a name made of [a-z0-9_-]",
+				   path, out->name ? "an invalid" : "no");
+	if (!out->version)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: plugin %s has no .version", path,
+				   out->name);
+	if (!out->run)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: plugin %s has no .run function", path,
+				   out->name);
+	if (expected_name && strcmp(out->name, expected_name) != 0)
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: file is named for plugin `%s` but its "
+				   "descriptor says `%s`",
+				   path, expected_name, out->name);
+	return 0;
+}
+
+static int open_plugin(struct bp_engine *engine, const char *path,
+		       const char *expected_name, struct loaded_plugin **out)
+{
+	struct loaded_plugin *lp;
+	const void *sym;
+	int rc;
+
+	for (lp = engine->plugins; lp; lp = lp->next) {
+		if (strcmp(lp->path, path) == 0) {
+			if (expected_name &&
+			    strcmp(lp->desc.name, expected_name) != 0)
+				return engine_fail(
+				    engine, BP_EPLUGIN,
+				    "%s: file is named for plugin `%s` but "
+				    "its descriptor says `%s`",
+				    path, expected_name, lp->desc.name);
+			*out = lp;
+			return 0;
+		}
+	}
+	lp = calloc(1, sizeof(*lp));
+	if (!lp)
+		return BP_ENOMEM;
+	lp->path = strdup(path);
+	if (!lp->path) {
+		free(lp);
+		return BP_ENOMEM;
+	}
+	dlerror();
+	lp->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!lp->handle) {
+		rc = engine_fail(engine, BP_EPLUGIN,
+				 "cannot load plugin %s: %s", path, dlerror());
+		goto fail;
+	}
+	sym = dlsym(lp->handle, BP_PLUGIN_SYMBOL);
+	if (!sym) {
+		rc = engine_fail(engine, BP_EPLUGIN,
+				 "%s: not a bootpipe plugin: no exported "
+				 "`%s` symbol (define it with "
+				 "BP_PLUGIN_DEFINE)",
+				 path, BP_PLUGIN_SYMBOL);
+		goto fail;
+	}
+	rc = check_descriptor(engine, path, sym, expected_name, &lp->desc);
+	if (rc)
+		goto fail;
+	lp->next = engine->plugins;
+	engine->plugins = lp;
+	*out = lp;
+	return 0;
+fail:
+	if (lp->handle)
+		dlclose(lp->handle);
+	free(lp->path);
+	free(lp);
+	return rc;
+}
+
+/* The directory of libbootpipe itself: plugins live in
+ * <libdir>/bootpipe/plugins both in the build tree and when installed. */
+static const char library_anchor;
+
+static char *library_plugin_dir(void)
+{
+	Dl_info info;
+	char *dir, *plugins;
+
+	if (!dladdr(&library_anchor, &info) || !info.dli_fname)
+		return NULL;
+	dir = path_dirname(info.dli_fname);
+	plugins = dir ? path_join(dir, "bootpipe/plugins") : NULL;
+	free(dir);
+	return plugins;
+}
+
+typedef int (*dir_visit_fn)(void *user, const char *dir);
+
+/* Calls @fn for each search directory in order; empty entries of
+ * BOOTPIPE_PLUGIN_PATH are skipped, never taken as the current directory. */
+static int foreach_search_dir(struct bp_engine *engine, dir_visit_fn fn,
+			      void *user)
+{
+	const char *env = getenv("BOOTPIPE_PLUGIN_PATH");
+	char *libdir;
+	int rc;
+
+	for (size_t i = 0; i < engine->plugin_dir_count; i++) {
+		rc = fn(user, engine->plugin_dirs[i]);
+		if (rc)
+			return rc;
+	}
+	while (env && *env) {
+		const char *end = strchr(env, ':');
+		size_t len = end ? (size_t)(end - env) : strlen(env);
+
+		if (len) {
+			char *dir = strndup(env, len);
+
+			if (!dir)
+				return BP_ENOMEM;
+			rc = fn(user, dir);
+			free(dir);
+			if (rc)
+				return rc;
+		}
+		env = end ? end + 1 : NULL;
+	}
+	libdir = library_plugin_dir();
+	rc = libdir ? fn(user, libdir) : 0;
+	if (rc == 0 && (!libdir || strcmp(libdir, BP_INSTALL_PLUGIN_DIR) != 0))
+		rc = fn(user, BP_INSTALL_PLUGIN_DIR);
+	free(libdir);
+	return rc;
+}
+
+struct find_state {
+	const char *name;
+	char *found;
+	struct strbuf searched;
+};
+
+static int look_in_dir(void *user, const char *dir)
+{
+	struct find_state *st = user;
+	char *file = str_printf("%s/%s.so", dir, st->name);
+	struct stat sb;
+
+	if (!file)
+		return BP_ENOMEM;
+	strbuf_addf(&st->searched, "%s%s", st->searched.len ? ", " : "", dir);
+	if (stat(file, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		st->found = file;
+		return 1;
+	}
+	free(file);
+	return 0;
+}
+
+int loader_find(struct bp_engine *engine, const char *name_or_path,
+		struct loaded_plugin **out)
+{
+	struct find_state st = {.name = name_or_path};
+	int rc;
+
+	if (strchr(name_or_path, '/'))
+		return open_plugin(engine, name_or_path, NULL, out);
+	if (!plugin_name_valid(name_or_path))
+		return engine_fail(engine, BP_ECONFIG,
+				   "invalid plugin name `%s`: a name is made "
+				   "of [a-z0-9_-]; a value with a / is a path",
+				   name_or_path);
+	strbuf_init(&st.searched);
+	rc = foreach_search_dir(engine, look_in_dir, &st);
+	if (rc < 0) {
+		strbuf_release(&st.searched);
+		return rc;
+	}
+	if (!st.found) {
+		rc =
+		    engine_fail(engine, BP_EPLUGIN,
+				"no plugin named `%s`: %s.so is not in %s; add "
+				"a directory with --plugin-dir or "
+				"BOOTPIPE_PLUGIN_PATH",
+				name_or_path, name_or_path,
+				st.searched.buf ? st.searched.buf : "(none)");
+		strbuf_release(&st.searched);
+		return rc;
+	}
+	strbuf_release(&st.searched);
+	rc = open_plugin(engine, st.found, name_or_path, out);
+	free(st.found);
+	return rc;
+}
+
+void loader_release_all(struct bp_engine *engine)
+{
+	struct loaded_plugin *lp = engine->plugins;
+
+	while (lp) {
+		struct loaded_plugin *next = lp->next;
+
+		/* Leak checkers cannot name a closed plugin's frames. */
+		if (!getenv("BOOTPIPE_NO_DLCLOSE"))
+			dlclose(lp->handle);
+		free(lp->path);
+		free(lp);
+		lp = next;
+	}
+	engine->plugins = NULL;
+}
+
+int bp_engine_find_plugin(struct bp_engine *engine, const char *name_or_path,
+			  const struct bp_plugin **out, const char **path_out)
+{
+	struct loaded_plugin *lp;
+	int rc;
+
+	if (!engine || !name_or_path || !out)
+		return BP_EINVAL;
+	rc = loader_find(engine, name_or_path, &lp);
+	if (rc)
+		return rc;
+	*out = &lp->desc;
+	if (path_out)
+		*path_out = lp->path;
+	return 0;
+}
+
+struct visit_state {
+	struct bp_engine *engine;
+	bp_plugin_visit_fn fn;
+	void *user;
+	char **seen;
+	size_t seen_count;
+};
+
+static bool seen_before(struct visit_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->seen_count; i++) {
+		if (strcmp(st->seen[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int visit_file(struct visit_state *st, const char *dir,
+		      const char *fname)
+{
+	size_t len = strlen(fname);
+	char *name, *path, **seen;
+	struct loaded_plugin *lp;
+	int rc;
+
+	if (len < 4 || strcmp(fname + len - 3, ".so") != 0)
+		return 0;
+	name = strndup(fname, len - 3);
+	if (!name)
+		return BP_ENOMEM;
+	if (!plugin_name_valid(name) || seen_before(st, name)) {
+		free(name);
+		return 0;
+	}
+	seen = realloc(st->seen, (st->seen_count + 1) * sizeof(*seen));
+	if (!seen) {
+		free(name);
+		return BP_ENOMEM;
+	}
+	st->seen = seen;
+	st->seen[st->seen_count++] = name;
+	path = str_printf("%s/%s", dir, fname);
+	if (!path)
+		return BP_ENOMEM;
+	rc = open_plugin(st->engine, path, name, &lp);
+	if (rc == 0)
+		rc = st->fn(st->user, path, &lp->desc, NULL);
+	else
+		rc = st->fn(st->user, path, NULL, st->engine->error);
+	free(path);
+	return rc;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int visit_dir(void *user, const char *dir)
+{
+	struct visit_state *st = user;
+	struct dirent *de;
+	char **names = NULL;
+	size_t count = 0;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char **n = realloc(names, (count + 1) * sizeof(*n));
+
+		if (!n || !(n[count] = strdup(de->d_name))) {
+			names = n ? n : names;
+			rc = BP_ENOMEM;
+			break;
+		}
+		names = n;
+		count++;
+	}
+	closedir(d);
+	if (rc == 0)
+		qsort(names, count, sizeof(*names), compare_names);
+	for (size_t i = 0; i < count; i++) {
+		if (rc == 0)
+			rc = visit_file(st, dir, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int bp_engine_foreach_plugin(struct bp_engine *engine, bp_plugin_visit_fn fn,
+			     void *user)
+{
+	struct visit_state st = {.engine = engine, .fn = fn, .user = user};
+	int rc;
+
+	if (!engine || !fn)
+		return BP_EINVAL;
+	rc = foreach_search_dir(engine, visit_dir, &st);
+	for (size_t i = 0; i < st.seen_count; i++)
+		free(st.seen[i]);
+	free(st.seen);
+	return rc > 0 ? 0 : rc;
+}

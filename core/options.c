@@ -1,0 +1,430 @@
+/*
+ * Stage options: the entries of a stage's section checked against the
+ * plugin's declared table (unknown key, wrong type, missing required),
+ * expanded, converted once, and served to the plugin by typed getters.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine_internal.h"
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[64];
+
+	if (lb >= 64 || la >= 64)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *options_closest(const struct bp_option *table, const char *key)
+{
+	const char *best = NULL;
+	size_t best_d = 4; /* farther than this is no hint */
+
+	for (const struct bp_option *o = table; o && o->key; o++) {
+		size_t d = edit_distance(key, o->key);
+
+		if (d < best_d || (strstr(o->key, key) && !best)) {
+			best = o->key;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 0);
+	if (errno || end == s || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool choice_valid(const char *choices, const char *value)
+{
+	size_t len = strlen(value);
+	const char *p = choices;
+
+	while (p && *p) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+
+		if (n == len && strncmp(p, value, n) == 0)
+			return true;
+		p = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+static int add_item(struct opt_value *v, const char *item)
+{
+	char **items = realloc(v->items, (v->count + 2) * sizeof(*items));
+
+	if (!items)
+		return BP_ENOMEM;
+	v->items = items;
+	items[v->count] = strdup(item);
+	if (!items[v->count])
+		return BP_ENOMEM;
+	items[++v->count] = NULL;
+	return 0;
+}
+
+static void clear_value(struct opt_value *v)
+{
+	free(v->str);
+	v->str = NULL;
+	for (size_t i = 0; i < v->count; i++)
+		free(v->items[i]);
+	free(v->items);
+	v->items = NULL;
+	v->count = 0;
+}
+
+/* Converts one (already expanded) scalar value; @where names its origin
+ * for the message. */
+static int convert(struct bp_engine *engine, struct bp_stage *stage,
+		   struct opt_value *v, const char *value, const char *where)
+{
+	const struct bp_option *o = v->decl;
+
+	switch (o->type) {
+	case BP_OPT_STR:
+		free(v->str);
+		v->str = strdup(value);
+		return v->str ? 0 : BP_ENOMEM;
+	case BP_OPT_ENUM:
+		if (!choice_valid(o->choices, value))
+			return engine_fail(engine, BP_ECONFIG,
+					   "%s: [%s] %s = %s is not one of %s",
+					   where, stage->name, o->key, value,
+					   o->choices);
+		free(v->str);
+		v->str = strdup(value);
+		return v->str ? 0 : BP_ENOMEM;
+	case BP_OPT_INT:
+		if (!parse_int(value, &v->i))
+			return engine_fail(engine, BP_ECONFIG,
+					   "%s: [%s] %s = %s is not an integer "
+					   "(decimal or 0x hex)",
+					   where, stage->name, o->key, value);
+		return 0;
+	case BP_OPT_BOOL:
+		if (!parse_bool(value, &v->b))
+			return engine_fail(engine, BP_ECONFIG,
+					   "%s: [%s] %s = %s is not a boolean "
+					   "(true/false, yes/no, on/off, 1/0)",
+					   where, stage->name, o->key, value);
+		return 0;
+	case BP_OPT_LIST:
+		return value[0] ? add_item(v, value) : 0;
+	}
+	return BP_EINVAL;
+}
+
+static int apply_default(struct bp_engine *engine, struct bp_stage *stage,
+			 struct opt_value *v, const struct expand_vars *vars)
+{
+	const char *def = v->decl->default_value;
+	struct strbuf err;
+	char *expanded = NULL;
+	int rc;
+
+	v->origin = strdup("default");
+	if (!v->origin)
+		return BP_ENOMEM;
+	if (!def)
+		return 0;
+	strbuf_init(&err);
+	rc = expand_value(def, vars, &expanded, &err);
+	if (rc == BP_ECONFIG)
+		rc = engine_fail(engine, BP_EPLUGIN,
+				 "plugin %s: default of option %s: %s",
+				 stage->plugin->desc.name, v->decl->key,
+				 err.buf ? err.buf : "");
+	strbuf_release(&err);
+	if (rc)
+		return rc;
+	if (v->decl->type == BP_OPT_LIST) {
+		/* list defaults hold one item per line */
+		for (char *item = expanded; item && !rc;) {
+			char *nl = strchr(item, '\n');
+
+			if (nl)
+				*nl = '\0';
+			rc = convert(engine, stage, v, item, "default");
+			item = nl ? nl + 1 : NULL;
+		}
+	} else {
+		rc = convert(engine, stage, v, expanded, "default");
+		if (rc == BP_ECONFIG)
+			rc = engine_fail(engine, BP_EPLUGIN,
+					 "plugin %s declares a bad default "
+					 "for %s: %s",
+					 stage->plugin->desc.name, v->decl->key,
+					 engine->error);
+	}
+	free(expanded);
+	return rc;
+}
+
+static struct opt_value *find_opt(const struct bp_stage *stage, const char *key)
+{
+	for (size_t i = 0; i < stage->opt_count; i++) {
+		if (strcmp(stage->opts[i].decl->key, key) == 0)
+			return &stage->opts[i];
+	}
+	return NULL;
+}
+
+static char *origin_of(const struct pipeline_entry *e)
+{
+	if (e->line <= 0)
+		return strdup(e->file);
+	return str_printf("%s:%d", e->file, e->line);
+}
+
+static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
+		       const struct pipeline_entry *e,
+		       const struct expand_vars *vars)
+{
+	struct opt_value *v = find_opt(stage, e->key);
+	const struct bp_option *table = stage->plugin->desc.options;
+	char *where = origin_of(e), *expanded = NULL;
+	struct strbuf err;
+	const char *hint;
+	int rc;
+
+	if (!where)
+		return BP_ENOMEM;
+	if (!v) {
+		hint = options_closest(table, e->key);
+		rc = engine_fail(
+		    engine, BP_ECONFIG,
+		    "%s: [%s] has no option `%s` (plugin %s)%s%s%s", where,
+		    stage->name, e->key, stage->plugin->desc.name,
+		    hint ? "; did you mean `" : "", hint ? hint : "",
+		    hint ? "`?" : "");
+		goto out;
+	}
+	/* on the command line the last --set of a scalar wins */
+	if (v->set && v->decl->type != BP_OPT_LIST &&
+	    strcmp(e->file, "--set") != 0) {
+		rc = engine_fail(engine, BP_ECONFIG,
+				 "%s: [%s] %s is set twice (first at %s); "
+				 "keep one",
+				 where, stage->name, e->key, v->origin);
+		goto out;
+	}
+	if (!v->set) {
+		/* an explicit value replaces the default, lists included */
+		clear_value(v);
+		free(v->origin);
+		v->origin = where;
+		where = NULL;
+		v->set = true;
+	}
+	strbuf_init(&err);
+	rc = expand_value(e->value, vars, &expanded, &err);
+	if (rc == BP_ECONFIG)
+		rc = engine_fail(engine, BP_ECONFIG, "%s:%d: [%s] %s: %s",
+				 e->file, e->line, stage->name, e->key,
+				 err.buf ? err.buf : "");
+	strbuf_release(&err);
+	if (rc == 0)
+		rc = convert(engine, stage, v, expanded,
+			     where ? where : v->origin);
+	free(expanded);
+out:
+	free(where);
+	return rc;
+}
+
+int options_bind(struct bp_engine *engine, struct bp_stage *stage,
+		 const struct pipeline_file *file,
+		 const struct expand_vars *vars)
+{
+	const struct bp_option *table = stage->plugin->desc.options;
+	size_t n = 0;
+	int rc = 0;
+
+	for (const struct bp_option *o = table; o && o->key; o++)
+		n++;
+	stage->opts = calloc(n ? n : 1, sizeof(*stage->opts));
+	if (!stage->opts)
+		return BP_ENOMEM;
+	stage->opt_count = n;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		stage->opts[i].decl = &table[i];
+		rc = apply_default(engine, stage, &stage->opts[i], vars);
+	}
+	for (size_t i = 0; i < file->entries.count && rc == 0; i++) {
+		const struct pipeline_entry *e = &file->entries.items[i];
+
+		if (strcmp(e->section, stage->name) != 0 ||
+		    strcmp(e->key, "plugin") == 0)
+			continue;
+		rc = apply_entry(engine, stage, e, vars);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct opt_value *v = &stage->opts[i];
+		bool empty = v->decl->type == BP_OPT_LIST ? v->count == 0
+			     : v->decl->type == BP_OPT_STR ||
+				     v->decl->type == BP_OPT_ENUM
+				 ? !v->str
+				 : !v->set && !v->decl->default_value;
+
+		if ((v->decl->flags & BP_OPT_REQUIRED) && empty)
+			rc = engine_fail(
+			    engine, BP_ECONFIG,
+			    "%s: stage [%s] needs option `%s` (%s): "
+			    "add `%s = ...` to its section or "
+			    "pass --set %s.%s=VALUE",
+			    file->path, stage->name, v->decl->key,
+			    v->decl->help ? v->decl->help : "", v->decl->key,
+			    stage->name, v->decl->key);
+	}
+	return rc;
+}
+
+void options_release(struct bp_stage *stage)
+{
+	for (size_t i = 0; i < stage->opt_count; i++) {
+		clear_value(&stage->opts[i]);
+		free(stage->opts[i].origin);
+	}
+	free(stage->opts);
+	stage->opts = NULL;
+	stage->opt_count = 0;
+}
+
+/* The option @key if declared with one of the given types. */
+static int typed_opt(const struct bp_stage *self, const char *key,
+		     enum bp_opt_type t1, enum bp_opt_type t2,
+		     const struct opt_value **out)
+{
+	const struct opt_value *v;
+
+	if (!self || !key)
+		return BP_EINVAL;
+	v = find_opt(self, key);
+	if (!v)
+		return BP_EINVAL;
+	if (v->decl->type != t1 && v->decl->type != t2)
+		return BP_ETYPE;
+	*out = v;
+	return 0;
+}
+
+int bp_stage_opt_str(const struct bp_stage *self, const char *key,
+		     const char **out)
+{
+	const struct opt_value *v;
+	int rc = typed_opt(self, key, BP_OPT_STR, BP_OPT_ENUM, &v);
+
+	if (rc)
+		return rc;
+	if (!v->str)
+		return BP_ENOENT;
+	*out = v->str;
+	return 0;
+}
+
+int bp_stage_opt_int(const struct bp_stage *self, const char *key, int64_t *out)
+{
+	const struct opt_value *v;
+	int rc = typed_opt(self, key, BP_OPT_INT, BP_OPT_INT, &v);
+
+	if (rc)
+		return rc;
+	if (!v->set && !v->decl->default_value)
+		return BP_ENOENT;
+	*out = v->i;
+	return 0;
+}
+
+int bp_stage_opt_bool(const struct bp_stage *self, const char *key, bool *out)
+{
+	const struct opt_value *v;
+	int rc = typed_opt(self, key, BP_OPT_BOOL, BP_OPT_BOOL, &v);
+
+	if (rc)
+		return rc;
+	if (!v->set && !v->decl->default_value)
+		return BP_ENOENT;
+	*out = v->b;
+	return 0;
+}
+
+int bp_stage_opt_list(const struct bp_stage *self, const char *key,
+		      const char *const **items, size_t *count)
+{
+	static const char *const empty[] = {NULL};
+	const struct opt_value *v;
+	int rc = typed_opt(self, key, BP_OPT_LIST, BP_OPT_LIST, &v);
+
+	if (rc)
+		return rc;
+	*items = v->items ? (const char *const *)v->items : empty;
+	*count = v->count;
+	return 0;
+}
+
+bool bp_stage_opt_is_set(const struct bp_stage *self, const char *key)
+{
+	const struct opt_value *v = self && key ? find_opt(self, key) : NULL;
+
+	return v && v->set;
+}
+
+const char *bp_stage_opt_origin(const struct bp_stage *self, const char *key)
+{
+	const struct opt_value *v = self && key ? find_opt(self, key) : NULL;
+
+	return v && v->origin ? v->origin : "default";
+}

@@ -1,0 +1,331 @@
+/*
+ * Reads pipeline files: INI through inih, with includes merged first (the
+ * including file wins), section positions recorded, line numbers tracked by
+ * our own line reader, and over-long lines caught before inih cuts them.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_internal.h"
+
+/* Debian builds inih with INI_MAX_LINE 200: longer lines are cut. */
+#define INIH_MAX_LINE 200
+#define MAX_INCLUDE_DEPTH 16
+
+int entry_list_add(struct entry_list *list, const char *section,
+		   const char *key, const char *value, const char *file,
+		   int line)
+{
+	struct pipeline_entry *e;
+
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 32;
+		struct pipeline_entry *n =
+		    realloc(list->items, cap * sizeof(*n));
+
+		if (!n)
+			return BP_ENOMEM;
+		list->items = n;
+		list->cap = cap;
+	}
+	e = &list->items[list->count];
+	e->section = strdup(section);
+	e->key = strdup(key);
+	e->value = strdup(value);
+	e->file = strdup(file);
+	e->line = line;
+	if (!e->section || !e->key || !e->value || !e->file) {
+		free(e->section);
+		free(e->key);
+		free(e->value);
+		free(e->file);
+		return BP_ENOMEM;
+	}
+	list->count++;
+	return 0;
+}
+
+void entry_list_release(struct entry_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].section);
+		free(list->items[i].key);
+		free(list->items[i].value);
+		free(list->items[i].file);
+	}
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}
+
+void pipeline_file_release(struct pipeline_file *file)
+{
+	free(file->path);
+	entry_list_release(&file->entries);
+	for (size_t i = 0; i < file->section_count; i++) {
+		free(file->sections[i].name);
+		free(file->sections[i].file);
+	}
+	free(file->sections);
+	memset(file, 0, sizeof(*file));
+}
+
+static bool entry_same_key(const struct pipeline_entry *a,
+			   const struct pipeline_entry *b)
+{
+	return strcmp(a->section, b->section) == 0 &&
+	       strcmp(a->key, b->key) == 0;
+}
+
+static bool list_has_key(const struct entry_list *list,
+			 const struct pipeline_entry *e)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		if (entry_same_key(&list->items[i], e))
+			return true;
+	}
+	return false;
+}
+
+/* Moves @top over @base: every key @top sets replaces all of @base's
+ * values for it. @base receives the result; @top is emptied. */
+static int merge_over(struct entry_list *base, struct entry_list *top)
+{
+	struct entry_list out = {0};
+	int rc = 0;
+
+	for (size_t i = 0; i < base->count && rc == 0; i++) {
+		struct pipeline_entry *e = &base->items[i];
+
+		if (!list_has_key(top, e))
+			rc = entry_list_add(&out, e->section, e->key, e->value,
+					    e->file, e->line);
+	}
+	for (size_t i = 0; i < top->count && rc == 0; i++) {
+		struct pipeline_entry *e = &top->items[i];
+
+		rc = entry_list_add(&out, e->section, e->key, e->value, e->file,
+				    e->line);
+	}
+	entry_list_release(base);
+	entry_list_release(top);
+	if (rc) {
+		entry_list_release(&out);
+		return rc;
+	}
+	*base = out;
+	return 0;
+}
+
+struct reader {
+	struct bp_engine *engine;
+	struct pipeline_file *file;
+	FILE *fp;
+	const char *path;
+	char *line;
+	size_t line_cap;
+	int lineno;
+	int status; /* first error, 0 when none */
+	struct entry_list own;
+	struct entry_list included;
+	const char **stack; /* include chain (real paths), for cycles */
+	int depth;
+};
+
+static int read_file(struct bp_engine *engine, struct pipeline_file *file,
+		     const char *path, const char **stack, int depth,
+		     struct entry_list *out);
+
+static void note_section(struct reader *r, const char *text)
+{
+	const char *end = strchr(text, ']');
+	struct section_mark *marks;
+	char *name;
+
+	if (!end || r->status)
+		return;
+	marks = realloc(r->file->sections,
+			(r->file->section_count + 1) * sizeof(*marks));
+	if (!marks)
+		goto oom;
+	r->file->sections = marks;
+	name = strndup(text + 1, (size_t)(end - text - 1));
+	if (!name)
+		goto oom;
+	marks[r->file->section_count].name = name;
+	marks[r->file->section_count].file = strdup(r->path);
+	marks[r->file->section_count].line = r->lineno;
+	if (!marks[r->file->section_count].file) {
+		free(name);
+		goto oom;
+	}
+	r->file->section_count++;
+	return;
+oom:
+	r->status = BP_ENOMEM;
+}
+
+/* inih's line reader: counts lines, records section headers and refuses
+ * lines that inih would silently cut. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	const char *p;
+	ssize_t n;
+	int max;
+
+	if (r->status)
+		return NULL;
+	n = getline(&r->line, &r->line_cap, r->fp);
+	if (n < 0)
+		return NULL;
+	r->lineno++;
+	if (n > 0 && r->line[n - 1] == '\n')
+		n--;
+	if (n > 0 && r->line[n - 1] == '\r')
+		n--;
+	/* room for the newline and the NUL inih expects */
+	max = (num < INIH_MAX_LINE ? num : INIH_MAX_LINE) - 2;
+	if (n > max) {
+		r->status = engine_fail(
+		    r->engine, BP_ECONFIG,
+		    "%s:%d: line is %zd bytes long, but the INI reader cuts "
+		    "lines longer than %d bytes. Split the value over "
+		    "continuation lines (following lines indented by "
+		    "whitespace, one list item per line)",
+		    r->path, r->lineno, n, max);
+		return NULL;
+	}
+	memcpy(str, r->line, (size_t)n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	for (p = str; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '[')
+		note_section(r, p);
+	return str;
+}
+
+static int handle_include(struct reader *r, const char *value)
+{
+	char *dir = path_dirname(r->path);
+	char *target = dir ? path_join(dir, value) : NULL;
+	struct entry_list inc = {0};
+	int rc;
+
+	free(dir);
+	if (!target)
+		return BP_ENOMEM;
+	rc =
+	    read_file(r->engine, r->file, target, r->stack, r->depth + 1, &inc);
+	free(target);
+	if (rc == 0)
+		rc = merge_over(&r->included, &inc);
+	entry_list_release(&inc);
+	return rc;
+}
+
+static int on_entry(void *user, const char *section, const char *name,
+		    const char *value)
+{
+	struct reader *r = user;
+
+	if (r->status)
+		return 1;
+	if (strcmp(section, "pipeline") == 0 && strcmp(name, "include") == 0) {
+		if (value[0])
+			r->status = handle_include(r, value);
+		return 1;
+	}
+	if (!section[0]) {
+		r->status = engine_fail(r->engine, BP_ECONFIG,
+					"%s:%d: `%s` is outside any section; "
+					"put it under [pipeline] or a stage's "
+					"[section]",
+					r->path, r->lineno, name);
+		return 1;
+	}
+	r->status =
+	    entry_list_add(&r->own, section, name, value, r->path, r->lineno);
+	return 1;
+}
+
+static int read_file(struct bp_engine *engine, struct pipeline_file *file,
+		     const char *path, const char **stack, int depth,
+		     struct entry_list *out)
+{
+	struct reader r = {.engine = engine, .file = file, .path = path};
+	const char *chain[MAX_INCLUDE_DEPTH + 1];
+	char real[PATH_MAX];
+	int err_line;
+
+	if (depth > MAX_INCLUDE_DEPTH)
+		return engine_fail(engine, BP_ECONFIG,
+				   "%s: includes nest deeper than %d files",
+				   path, MAX_INCLUDE_DEPTH);
+	r.fp = fopen(path, "r");
+	if (!r.fp)
+		return engine_fail(engine, BP_ECONFIG,
+				   "cannot open pipeline file %s: %s", path,
+				   strerror(errno));
+	if (!realpath(path, real))
+		snprintf(real, sizeof(real), "%s", path);
+	for (int i = 0; i < depth; i++) {
+		if (strcmp(stack[i], real) == 0) {
+			fclose(r.fp);
+			return engine_fail(engine, BP_ECONFIG,
+					   "%s: include cycle: %s includes "
+					   "itself through %s",
+					   path, real, stack[depth - 1]);
+		}
+		chain[i] = stack[i];
+	}
+	chain[depth] = real;
+	r.stack = chain;
+	r.depth = depth;
+
+	err_line = ini_parse_stream(read_line, &r, on_entry, &r);
+	fclose(r.fp);
+	free(r.line);
+	if (!r.status && err_line > 0)
+		r.status = engine_fail(
+		    engine, BP_ECONFIG,
+		    "%s:%d: cannot parse this line: expected `[section]`, "
+		    "`key = value` or an indented continuation line",
+		    path, err_line);
+	if (!r.status)
+		r.status = merge_over(&r.included, &r.own);
+	if (!r.status)
+		*out = r.included;
+	else
+		entry_list_release(&r.included);
+	entry_list_release(&r.own);
+	return r.status;
+}
+
+int pipeline_read(struct bp_engine *engine, const char *path,
+		  const struct entry_list *overrides,
+		  struct pipeline_file *file)
+{
+	struct entry_list top = {0};
+	int rc;
+
+	memset(file, 0, sizeof(*file));
+	file->path = strdup(path);
+	if (!file->path)
+		return BP_ENOMEM;
+	rc = read_file(engine, file, path, NULL, 0, &file->entries);
+	for (size_t i = 0; rc == 0 && i < overrides->count; i++) {
+		const struct pipeline_entry *e = &overrides->items[i];
+
+		rc = entry_list_add(&top, e->section, e->key, e->value, e->file,
+				    e->line);
+	}
+	if (rc == 0)
+		rc = merge_over(&file->entries, &top);
+	entry_list_release(&top);
+	return rc;
+}

@@ -1,0 +1,253 @@
+/* Run summaries for CI: a JSON document (jansson) and JUnit XML that
+ * GitLab and GitHub test reporters read. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bootpipe/keys.h>
+
+#include "engine_internal.h"
+
+static const char *status_word(enum bp_stage_status s)
+{
+	switch (s) {
+	case BP_STAGE_PENDING:
+		return "not-run";
+	case BP_STAGE_OK:
+		return "ok";
+	case BP_STAGE_FAILED:
+		return "failed";
+	}
+	return "unknown";
+}
+
+static json_t *ctx_list_json(const struct bp_ctx *ctx, const char *key)
+{
+	const char *const *items;
+	size_t count;
+	json_t *a;
+
+	if (bp_ctx_get_list(ctx, key, &items, &count))
+		return NULL;
+	a = json_array();
+	for (size_t i = 0; a && i < count; i++)
+		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+static void set_str_if(json_t *o, const char *name, const struct bp_ctx *ctx,
+		       const char *key)
+{
+	const char *v = bp_ctx_str_or(ctx, key, NULL);
+
+	if (v)
+		json_object_set_new(o, name, json_string(v));
+}
+
+static json_t *report_json(struct bp_engine *e)
+{
+	const struct bp_ctx *ctx = e->ctx;
+	json_t *root = json_object(), *stages = json_array(), *qemu;
+	int64_t attempts;
+	bool flaky;
+	json_t *list;
+
+	if (!root || !stages) {
+		json_decref(root);
+		json_decref(stages);
+		return NULL;
+	}
+	json_object_set_new(root, "pipeline",
+			    json_string(bp_engine_pipeline_name(e)));
+	json_object_set_new(root, "file",
+			    json_string(bp_engine_pipeline_path(e)));
+	json_object_set_new(root, "description",
+			    json_string(bp_engine_pipeline_description(e)));
+	json_object_set_new(root, "outcome",
+			    json_string(bp_outcome_name(e->outcome)));
+	json_object_set_new(root, "exit_code", json_integer(e->outcome));
+	json_object_set_new(root, "duration", json_real(e->run_duration));
+	json_object_set_new(root, "dry_run", json_boolean(e->dry_run));
+	if (e->error[0])
+		json_object_set_new(root, "error", json_string(e->error));
+	for (size_t i = 0; i < e->stage_count; i++) {
+		const struct bp_stage *s = &e->stages[i];
+		json_t *o = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:f}", "name", s->name, "plugin",
+		    s->plugin->desc.name, "version", s->plugin->desc.version,
+		    "status", status_word(s->status), "duration", s->duration);
+
+		if (o && s->error[0])
+			json_object_set_new(o, "error", json_string(s->error));
+		json_array_append_new(stages, o);
+	}
+	json_object_set_new(root, "stages", stages);
+	qemu = json_object();
+	list = ctx_list_json(ctx, BP_KEY_QEMU_ARGV);
+	if (list)
+		json_object_set_new(qemu, "argv", list);
+	set_str_if(qemu, "accel", ctx, BP_KEY_QEMU_ACCEL);
+	json_object_set_new(root, "qemu", qemu);
+	set_str_if(root, "console_log", ctx, BP_KEY_RUN_CONSOLE_LOG);
+	set_str_if(root, "verdict", ctx, BP_KEY_RUN_VERDICT);
+	if (bp_ctx_get_int(ctx, BP_KEY_RUN_ATTEMPTS, &attempts) == 0)
+		json_object_set_new(root, "attempts", json_integer(attempts));
+	list = ctx_list_json(ctx, BP_KEY_RUN_ATTEMPT_OUTCOMES);
+	if (list)
+		json_object_set_new(root, "attempt_outcomes", list);
+	if (bp_ctx_get_bool(ctx, BP_KEY_RUN_FLAKY, &flaky) == 0)
+		json_object_set_new(root, "flaky", json_boolean(flaky));
+	return root;
+}
+
+static void xml_escaped(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		default:
+			/* XML 1.0 forbids most control characters */
+			if (c < 0x20 && c != '\n' && c != '\t')
+				fputc('?', fp);
+			else
+				fputc(c, fp);
+		}
+	}
+}
+
+static void junit_case(FILE *fp, const char *suite, const char *name,
+		       double time, const char *kind, const char *message,
+		       const char *body)
+{
+	fputs("    <testcase classname=\"", fp);
+	xml_escaped(fp, suite);
+	fputs("\" name=\"", fp);
+	xml_escaped(fp, name);
+	fprintf(fp, "\" time=\"%.3f\"", time);
+	if (!kind) {
+		fputs("/>\n", fp);
+		return;
+	}
+	fprintf(fp, ">\n      <%s message=\"", kind);
+	xml_escaped(fp, message);
+	fputs("\">", fp);
+	xml_escaped(fp, body ? body : "");
+	fprintf(fp, "</%s>\n    </testcase>\n", kind);
+}
+
+static void write_junit(struct bp_engine *e, FILE *fp)
+{
+	const char *suite = bp_engine_pipeline_name(e);
+	const char *log = bp_ctx_str_or(e->ctx, BP_KEY_RUN_CONSOLE_LOG, NULL);
+	const char *verdict = bp_ctx_str_or(e->ctx, BP_KEY_RUN_VERDICT, "");
+	size_t failures = 0, skipped = 0;
+	char message[256];
+
+	for (size_t i = 0; i < e->stage_count; i++) {
+		failures += e->stages[i].status == BP_STAGE_FAILED;
+		skipped += e->stages[i].status == BP_STAGE_PENDING;
+	}
+	failures += e->outcome != BP_OUTCOME_PASS;
+	fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(fp,
+		"<testsuites tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
+		e->stage_count + 1, failures, e->run_duration);
+	fputs("  <testsuite name=\"", fp);
+	xml_escaped(fp, suite);
+	fprintf(
+	    fp,
+	    "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
+	    "time=\"%.3f\">\n",
+	    e->stage_count + 1, failures, skipped, e->run_duration);
+	for (size_t i = 0; i < e->stage_count; i++) {
+		const struct bp_stage *s = &e->stages[i];
+		char name[300];
+
+		snprintf(name, sizeof(name), "stage %s", s->name);
+		if (s->status == BP_STAGE_FAILED)
+			junit_case(fp, suite, name, s->duration, "failure",
+				   s->error, s->error);
+		else if (s->status == BP_STAGE_PENDING)
+			junit_case(fp, suite, name, 0, "skipped",
+				   "not run: an earlier stage failed", NULL);
+		else
+			junit_case(fp, suite, name, s->duration, NULL, NULL,
+				   NULL);
+	}
+	snprintf(message, sizeof(message), "outcome %s (exit %d)",
+		 bp_outcome_name(e->outcome), (int)e->outcome);
+	if (e->outcome == BP_OUTCOME_PASS)
+		junit_case(fp, suite, "verdict", e->run_duration, NULL, NULL,
+			   NULL);
+	else
+		junit_case(fp, suite, "verdict", e->run_duration, "failure",
+			   message, verdict[0] ? verdict : e->error);
+	if (log) {
+		fputs("    <system-out>console log: ", fp);
+		xml_escaped(fp, log);
+		fputs("</system-out>\n", fp);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", fp);
+}
+
+int bp_engine_write_report(struct bp_engine *e, const char *format,
+			   const char *path)
+{
+	char *tmp = str_printf("%s.tmp", path);
+	FILE *fp;
+	json_t *root;
+	int rc = 0;
+
+	if (!tmp)
+		return BP_ENOMEM;
+	if (strcmp(format, "json") != 0 && strcmp(format, "junit") != 0) {
+		free(tmp);
+		return engine_fail(e, BP_ECONFIG,
+				   "unknown report format `%s`: use json=PATH "
+				   "or junit=PATH",
+				   format);
+	}
+	/* written beside and renamed, so CI never reads half a report */
+	fp = fopen(tmp, "w");
+	if (!fp) {
+		rc = engine_fail(e, BP_EIO, "cannot write report %s: %s", tmp,
+				 strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	if (strcmp(format, "json") == 0) {
+		root = report_json(e);
+		if (!root || json_dumpf(root, fp, JSON_INDENT(2)) < 0)
+			rc = BP_ENOMEM;
+		fputc('\n', fp);
+		json_decref(root);
+	} else {
+		write_junit(e, fp);
+	}
+	if (fclose(fp) != 0 && rc == 0)
+		rc = engine_fail(e, BP_EIO, "cannot write report %s: %s", tmp,
+				 strerror(errno));
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = engine_fail(e, BP_EIO, "cannot rename %s to %s: %s", tmp,
+				 path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
