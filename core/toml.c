@@ -33,9 +33,15 @@ enum node_flags {
 
 struct entry {
 	const char *key;
-	size_t keylen;
+	uint32_t keylen;
 	uint32_t hash;
 	struct bp_toml_node *val;
+};
+
+struct table {
+	struct entry *v;
+	uint32_t *index; /* entry number + 1, 0 = empty */
+	uint32_t len, cap, icap;
 };
 
 struct bp_toml_node {
@@ -44,15 +50,12 @@ struct bp_toml_node {
 	unsigned short depth;
 	int line;
 	int col;
+	/* Kept to 32 bytes: documents hold millions of nodes. */
 	union {
-		struct {
-			struct entry *v;
-			uint32_t *index; /* entry number + 1, 0 = empty */
-			size_t len, cap, icap;
-		} tab;
+		struct table *tab;
 		struct {
 			struct bp_toml_node **v;
-			size_t len, cap;
+			uint32_t len, cap;
 		} arr;
 		struct {
 			const char *s;
@@ -63,6 +66,8 @@ struct bp_toml_node {
 		bool b;
 	} u;
 };
+
+_Static_assert(sizeof(struct bp_toml_node) <= 32, "nodes must stay small");
 
 struct block {
 	struct block *next;
@@ -101,7 +106,8 @@ static void *arena_alloc(struct arena *a, size_t n)
 	struct block *b = a->head;
 	size_t size;
 
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	/* Nothing stored needs more than 8-byte alignment. */
+	n = (n + 7) & ~(size_t)7;
 	if (b && b->size - b->used >= n) {
 		void *ptr = (char *)b->data + b->used;
 		b->used += n;
@@ -230,6 +236,17 @@ static const char *quote_span(const char *s, const char *e, char *tmp, size_t n)
 
 /* ---- nodes and tables ---- */
 
+/* Turns @n into an empty table. */
+static bool make_table(struct parser *ps, struct bp_toml_node *n)
+{
+	n->type = BP_TOML_TABLE;
+	n->u.tab = arena_alloc(ps->arena, sizeof(*n->u.tab));
+	if (!n->u.tab)
+		return false;
+	memset(n->u.tab, 0, sizeof(*n->u.tab));
+	return true;
+}
+
 static struct bp_toml_node *node_new(struct parser *ps, int type,
 				     const char *at)
 {
@@ -241,6 +258,8 @@ static struct bp_toml_node *node_new(struct parser *ps, int type,
 	n->type = (unsigned char)type;
 	n->line = ps->line;
 	n->col = (int)(at - ps->line_start) + 1;
+	if (type == BP_TOML_TABLE && !make_table(ps, n))
+		return NULL;
 	return n;
 }
 
@@ -258,14 +277,14 @@ static uint32_t hash_key(const char *k, size_t n)
 static struct entry *table_find(const struct bp_toml_node *t, const char *k,
 				size_t n, uint32_t h)
 {
-	const struct entry *v = t->u.tab.v;
+	const struct entry *v = t->u.tab->v;
 	size_t i;
 
-	if (t->u.tab.index) {
-		size_t mask = t->u.tab.icap - 1;
+	if (t->u.tab->index) {
+		size_t mask = t->u.tab->icap - 1;
 		uint32_t slot;
 
-		for (i = h & mask; (slot = t->u.tab.index[i]) != 0;
+		for (i = h & mask; (slot = t->u.tab->index[i]) != 0;
 		     i = (i + 1) & mask) {
 			const struct entry *e = &v[slot - 1];
 			if (e->hash == h && e->keylen == n &&
@@ -274,7 +293,7 @@ static struct entry *table_find(const struct bp_toml_node *t, const char *k,
 		}
 		return NULL;
 	}
-	for (i = 0; i < t->u.tab.len; i++)
+	for (i = 0; i < t->u.tab->len; i++)
 		if (v[i].hash == h && v[i].keylen == n &&
 		    memcmp(v[i].key, k, n) == 0)
 			return (struct entry *)&v[i];
@@ -286,20 +305,20 @@ static int table_reindex(struct parser *ps, struct bp_toml_node *t)
 	size_t icap = 16, i;
 	uint32_t *idx;
 
-	while (icap < t->u.tab.len * 4)
+	while (icap < (size_t)t->u.tab->len * 4)
 		icap *= 2;
 	idx = arena_alloc(ps->arena, icap * sizeof(*idx));
 	if (!idx)
 		return fail_nomem(ps);
 	memset(idx, 0, icap * sizeof(*idx));
-	for (i = 0; i < t->u.tab.len; i++) {
-		size_t s = t->u.tab.v[i].hash & (icap - 1);
+	for (i = 0; i < t->u.tab->len; i++) {
+		size_t s = t->u.tab->v[i].hash & (icap - 1);
 		while (idx[s])
 			s = (s + 1) & (icap - 1);
 		idx[s] = (uint32_t)(i + 1);
 	}
-	t->u.tab.index = idx;
-	t->u.tab.icap = icap;
+	t->u.tab->index = idx;
+	t->u.tab->icap = (uint32_t)icap;
 	return 0;
 }
 
@@ -309,31 +328,34 @@ static int table_add(struct parser *ps, struct bp_toml_node *t, const char *key,
 {
 	struct entry *e;
 
-	if (t->u.tab.len == t->u.tab.cap) {
-		size_t cap = t->u.tab.cap ? t->u.tab.cap * 2 : 4;
-		struct entry *v = arena_alloc(ps->arena, cap * sizeof(*v));
+	if (t->u.tab->len == t->u.tab->cap) {
+		size_t cap = t->u.tab->cap ? (size_t)t->u.tab->cap * 2 : 4;
+		struct entry *v;
 
-		if (!v || t->u.tab.len >= UINT32_MAX - 1)
+		if (cap >= UINT32_MAX / 2)
+			return fail_at(ps, ps->p, "too many keys in a table");
+		v = arena_alloc(ps->arena, cap * sizeof(*v));
+		if (!v)
 			return fail_nomem(ps);
-		if (t->u.tab.len)
-			memcpy(v, t->u.tab.v, t->u.tab.len * sizeof(*v));
-		t->u.tab.v = v;
-		t->u.tab.cap = cap;
+		if (t->u.tab->len)
+			memcpy(v, t->u.tab->v, t->u.tab->len * sizeof(*v));
+		t->u.tab->v = v;
+		t->u.tab->cap = (uint32_t)cap;
 	}
-	e = &t->u.tab.v[t->u.tab.len++];
+	e = &t->u.tab->v[t->u.tab->len++];
 	e->key = key;
-	e->keylen = n;
+	e->keylen = (uint32_t)n;
 	e->hash = h;
 	e->val = val;
-	if (t->u.tab.len <= INDEX_MIN)
+	if (t->u.tab->len <= INDEX_MIN)
 		return 0;
-	if (!t->u.tab.index || t->u.tab.len * 2 > t->u.tab.icap)
+	if (!t->u.tab->index || (size_t)t->u.tab->len * 2 > t->u.tab->icap)
 		return table_reindex(ps, t);
 	{
-		size_t mask = t->u.tab.icap - 1, s = h & mask;
-		while (t->u.tab.index[s])
+		size_t mask = t->u.tab->icap - 1, s = h & mask;
+		while (t->u.tab->index[s])
 			s = (s + 1) & mask;
-		t->u.tab.index[s] = (uint32_t)t->u.tab.len;
+		t->u.tab->index[s] = (uint32_t)t->u.tab->len;
 	}
 	return 0;
 }
@@ -342,15 +364,18 @@ static int array_add(struct parser *ps, struct bp_toml_node *a,
 		     struct bp_toml_node *val)
 {
 	if (a->u.arr.len == a->u.arr.cap) {
-		size_t cap = a->u.arr.cap ? a->u.arr.cap * 2 : 4;
-		struct bp_toml_node **v =
-		    arena_alloc(ps->arena, cap * sizeof(*v));
+		size_t cap = a->u.arr.cap ? (size_t)a->u.arr.cap * 2 : 4;
+		struct bp_toml_node **v;
+
+		if (cap >= UINT32_MAX / 2)
+			return fail_at(ps, ps->p, "too many array elements");
+		v = arena_alloc(ps->arena, cap * sizeof(*v));
 		if (!v)
 			return fail_nomem(ps);
 		if (a->u.arr.len)
 			memcpy(v, a->u.arr.v, a->u.arr.len * sizeof(*v));
 		a->u.arr.v = v;
-		a->u.arr.cap = cap;
+		a->u.arr.cap = (uint32_t)cap;
 	}
 	a->u.arr.v[a->u.arr.len++] = val;
 	return 0;
@@ -1275,7 +1300,10 @@ static struct bp_toml_node *value(struct parser *ps, int depth, int *rc)
 			*rc = array(ps, n);
 		break;
 	case '{':
-		n->type = BP_TOML_TABLE;
+		if (!make_table(ps, n)) {
+			*rc = fail_nomem(ps);
+			return NULL;
+		}
 		n->flags = T_INLINE;
 		n->depth = (unsigned short)depth;
 		*rc = check_depth(ps, depth, s);
@@ -1304,6 +1332,7 @@ static struct bp_toml_node *value(struct parser *ps, int depth, int *rc)
 
 /* ---- key/value pairs and headers ---- */
 
+/* A table (or the array of a [[header]]) one level below @parent. */
 static struct bp_toml_node *new_table(struct parser *ps,
 				      struct bp_toml_node *parent,
 				      const char *at, int flags, int *rc)
@@ -1313,7 +1342,7 @@ static struct bp_toml_node *new_table(struct parser *ps,
 	*rc = check_depth(ps, parent->depth + 1, at);
 	if (*rc)
 		return NULL;
-	t = node_new(ps, BP_TOML_TABLE, at);
+	t = node_new(ps, flags & A_TABLES ? BP_TOML_ARRAY : BP_TOML_TABLE, at);
 	if (!t) {
 		*rc = fail_nomem(ps);
 		return NULL;
@@ -1505,7 +1534,6 @@ static int header(struct parser *ps)
 		v = new_table(ps, tbl, start, A_TABLES, &rc);
 		if (!v)
 			return rc;
-		v->type = BP_TOML_ARRAY;
 		rc = add_scratch_key(ps, tbl, h, v);
 		if (rc)
 			return rc;
@@ -1731,7 +1759,7 @@ size_t bp_toml_len(const struct bp_toml_node *node)
 	if (!node)
 		return 0;
 	if (node->type == BP_TOML_TABLE)
-		return node->u.tab.len;
+		return node->u.tab->len;
 	if (node->type == BP_TOML_ARRAY)
 		return node->u.arr.len;
 	return 0;
@@ -1739,24 +1767,27 @@ size_t bp_toml_len(const struct bp_toml_node *node)
 
 const char *bp_toml_key_at(const struct bp_toml_node *table, size_t index)
 {
-	if (!table || table->type != BP_TOML_TABLE || index >= table->u.tab.len)
+	if (!table || table->type != BP_TOML_TABLE ||
+	    index >= table->u.tab->len)
 		return NULL;
-	return table->u.tab.v[index].key;
+	return table->u.tab->v[index].key;
 }
 
 size_t bp_toml_key_len_at(const struct bp_toml_node *table, size_t index)
 {
-	if (!table || table->type != BP_TOML_TABLE || index >= table->u.tab.len)
+	if (!table || table->type != BP_TOML_TABLE ||
+	    index >= table->u.tab->len)
 		return 0;
-	return table->u.tab.v[index].keylen;
+	return table->u.tab->v[index].keylen;
 }
 
 const struct bp_toml_node *bp_toml_value_at(const struct bp_toml_node *table,
 					    size_t index)
 {
-	if (!table || table->type != BP_TOML_TABLE || index >= table->u.tab.len)
+	if (!table || table->type != BP_TOML_TABLE ||
+	    index >= table->u.tab->len)
 		return NULL;
-	return table->u.tab.v[index].val;
+	return table->u.tab->v[index].val;
 }
 
 const struct bp_toml_node *bp_toml_at(const struct bp_toml_node *array,
