@@ -1,0 +1,178 @@
+/* Loading ostool's QEMU TOML (args, regexes, shell hooks, to_bin, uefi). */
+#include "ostool_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bootpipe/error.h>
+#include <bootpipe/toml.h>
+
+int qemu_config_init(struct qemu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	if (strv_init(&cfg->args, NULL, 0) ||
+	    strv_init(&cfg->success_regex, NULL, 0) ||
+	    strv_init(&cfg->fail_regex, NULL, 0)) {
+		qemu_config_free(cfg);
+		return BP_ENOMEM;
+	}
+	return 0;
+}
+
+void qemu_config_free(struct qemu_config *cfg)
+{
+	strv_free(&cfg->args);
+	strv_free(&cfg->success_regex);
+	strv_free(&cfg->fail_regex);
+	free(cfg->shell_prefix);
+	free(cfg->shell_init_cmd);
+	cfg->shell_prefix = NULL;
+	cfg->shell_init_cmd = NULL;
+}
+
+static int type_error(const char *path, const char *key,
+		      const struct bp_toml_node *node, const char *want,
+		      char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s:%d:%d: `%s` must be %s, not %s", path,
+		 bp_toml_line(node), bp_toml_column(node), key, want,
+		 bp_toml_type_name(bp_toml_type(node)));
+	return BP_ECONFIG;
+}
+
+static int read_list(const char *path, const char *key,
+		     const struct bp_toml_node *node,
+		     const struct ostool_vars *vars, struct strv *out,
+		     char *err, size_t errlen)
+{
+	if (bp_toml_type(node) != BP_TOML_ARRAY)
+		return type_error(path, key, node, "an array of strings", err,
+				  errlen);
+	strv_free(out);
+	if (strv_init(out, NULL, 0))
+		return BP_ENOMEM;
+	for (size_t i = 0; i < bp_toml_len(node); i++) {
+		const struct bp_toml_node *item = bp_toml_at(node, i);
+		const char *s;
+		char *expanded;
+		int rc;
+
+		if (!bp_toml_as_str(item, &s, NULL))
+			return type_error(path, key, item, "a string", err,
+					  errlen);
+		rc = ostool_expand(s, vars, &expanded);
+		if (!rc)
+			rc = strv_push(out, expanded);
+		free(expanded);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_str(const char *path, const char *key,
+		    const struct bp_toml_node *node,
+		    const struct ostool_vars *vars, char **out, char *err,
+		    size_t errlen)
+{
+	const char *s;
+
+	if (!bp_toml_as_str(node, &s, NULL))
+		return type_error(path, key, node, "a string", err, errlen);
+	free(*out);
+	return ostool_expand(s, vars, out);
+}
+
+static int read_key(struct qemu_config *cfg, const char *path, const char *key,
+		    const struct bp_toml_node *node,
+		    const struct ostool_vars *vars, struct strv *warnings,
+		    char *err, size_t errlen)
+{
+	char *line;
+	int rc;
+
+	if (!strcmp(key, "args"))
+		return read_list(path, key, node, vars, &cfg->args, err,
+				 errlen);
+	if (!strcmp(key, "success_regex"))
+		return read_list(path, key, node, vars, &cfg->success_regex,
+				 err, errlen);
+	if (!strcmp(key, "fail_regex"))
+		return read_list(path, key, node, vars, &cfg->fail_regex, err,
+				 errlen);
+	if (!strcmp(key, "shell_prefix"))
+		return read_str(path, key, node, vars, &cfg->shell_prefix, err,
+				errlen);
+	if (!strcmp(key, "shell_init_cmd"))
+		return read_str(path, key, node, vars, &cfg->shell_init_cmd,
+				err, errlen);
+	if (!strcmp(key, "to_bin"))
+		return bp_toml_as_bool(node, &cfg->to_bin)
+			   ? 0
+			   : type_error(path, key, node, "a bool", err, errlen);
+	if (!strcmp(key, "uefi"))
+		return bp_toml_as_bool(node, &cfg->uefi)
+			   ? 0
+			   : type_error(path, key, node, "a bool", err, errlen);
+	if (!strcmp(key, "timeout")) {
+		if (!bp_toml_as_int(node, &cfg->timeout))
+			return type_error(path, key, node, "an integer", err,
+					  errlen);
+		if (cfg->timeout < 0) {
+			snprintf(err, errlen,
+				 "%s:%d:%d: `timeout` must be 0 or more "
+				 "seconds, not %lld",
+				 path, bp_toml_line(node), bp_toml_column(node),
+				 (long long)cfg->timeout);
+			return BP_ECONFIG;
+		}
+		return 0;
+	}
+	/* Newer ostool versions add keys: say so, do not fail. */
+	if (asprintf(&line, "%s:%d:%d: unknown key `%s` ignored", path,
+		     bp_toml_line(node), bp_toml_column(node), key) < 0)
+		return BP_ENOMEM;
+	rc = strv_push(warnings, line);
+	free(line);
+	return rc;
+}
+
+int qemu_config_load(struct qemu_config *cfg, const char *path,
+		     const struct ostool_vars *vars, struct strv *warnings,
+		     char *err, size_t errlen)
+{
+	struct bp_toml_doc *doc = NULL;
+	const struct bp_toml_node *root;
+	char *text = NULL;
+	FILE *f;
+	int rc;
+
+	/* ostool expands placeholders in the path as well. */
+	rc = ostool_expand(path, vars, &text);
+	if (rc)
+		return rc;
+	f = fopen(text, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot read QEMU config %s: %s", text,
+			 strerror(errno));
+		rc = BP_ECONFIG;
+		goto out;
+	}
+	fclose(f);
+	rc = bp_toml_parse_file(text, &doc, err, errlen);
+	if (rc && rc != BP_ENOMEM)
+		rc = BP_ECONFIG;
+	if (rc)
+		goto out;
+	root = bp_toml_root(doc);
+	for (size_t i = 0; i < bp_toml_len(root) && !rc; i++)
+		rc = read_key(cfg, text, bp_toml_key_at(root, i),
+			      bp_toml_value_at(root, i), vars, warnings, err,
+			      errlen);
+	bp_toml_free(doc);
+out:
+	free(text);
+	return rc;
+}

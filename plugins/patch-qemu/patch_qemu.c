@@ -1,0 +1,591 @@
+/*
+ * patch-qemu: loads ostool's QEMU config (and the stage's overrides) and
+ * produces the final argv: rootfs drive, machine, smp, accelerator,
+ * kernel (raw binary or UEFI), GDB stub.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <bootpipe/keys.h>
+#include <bootpipe/plugin.h>
+
+#include "accel.h"
+#include "arch.h"
+#include "kernel_image.h"
+#include "ostool_config.h"
+#include "qemu_args.h"
+#include "uefi.h"
+
+static const struct bp_option options[] = {
+    {"qemu", BP_OPT_STR, NULL, "QEMU binary (default: qemu-system-<arch>)", 0,
+     NULL},
+    {"args", BP_OPT_LIST, NULL, "QEMU args, replacing the TOML's", 0, NULL},
+    {"extra_args", BP_OPT_LIST, NULL, "QEMU args appended", 0, NULL},
+    {"success_regex", BP_OPT_LIST, NULL, "replaces the TOML's", 0, NULL},
+    {"fail_regex", BP_OPT_LIST, NULL, "replaces the TOML's", 0, NULL},
+    {"shell_prefix", BP_OPT_STR, NULL,
+     "console text after which shell_init_cmd is typed", 0, NULL},
+    {"shell_init_cmd", BP_OPT_STR, NULL, "command typed at shell_prefix", 0,
+     NULL},
+    {"timeout", BP_OPT_INT, NULL, "seconds, 0: none (replaces the TOML's)", 0,
+     NULL},
+    {"mode", BP_OPT_ENUM, "replace-drive-only",
+     "rootfs patching: AxVisor or ArceOS/Starry style", 0,
+     "replace-drive-only|ensure-disk-boot-net"},
+    {"rootfs_write", BP_OPT_ENUM, "discard",
+     "discard: snapshot=on on the rootfs drive; persist: write the image", 0,
+     "discard|persist"},
+    {"diskless", BP_OPT_BOOL, "false", "boot without a rootfs drive", 0, NULL},
+    {"accel", BP_OPT_ENUM, "auto", "accelerator", 0, "auto|kvm|tcg"},
+    {"tcg_timeout_scale", BP_OPT_INT, "5",
+     "timeout factor when KVM args fall back to TCG", 0, NULL},
+    {"to_bin", BP_OPT_BOOL, NULL,
+     "boot a raw binary made from the ELF (overrides the TOML)", 0, NULL},
+    {"uefi", BP_OPT_BOOL, NULL, "boot through UEFI (overrides the TOML)", 0,
+     NULL},
+    {"kvm_device", BP_OPT_STR, "/dev/kvm", "KVM device to probe", 0, NULL},
+    {"host_arch", BP_OPT_STR, NULL, "host arch (default: uname -m)", 0, NULL},
+    {"machine", BP_OPT_STR, NULL,
+     "-machine when the args have none (default: virt, q35 on x86_64)", 0,
+     NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const char *const requires_keys[] = {
+    BP_KEY_REQUEST_ARCH,
+    NULL,
+};
+
+static const char *const provides[] = {
+    BP_KEY_QEMU_ARGV,		BP_KEY_QEMU_SUCCESS_REGEX,
+    BP_KEY_QEMU_FAIL_REGEX,	BP_KEY_QEMU_SHELL_PREFIX,
+    BP_KEY_QEMU_SHELL_INIT_CMD, BP_KEY_QEMU_TIMEOUT,
+    BP_KEY_QEMU_ACCEL,		NULL,
+};
+
+struct patch_state {
+	char *uefi_dir; /* temporary ESP and vars, removed at cleanup */
+};
+
+/* Everything one run works on. */
+struct job {
+	struct bp_stage *self;
+	struct bp_ctx *ctx;
+	const char *arch;
+	const char *workspace;
+	const char *config_path; /* NULL without a TOML */
+	const char *args_from;	 /* config path or option origin */
+	struct qemu_config cfg;
+	struct strv args;
+	bool dry_run;
+};
+
+static const char *opt_str(struct bp_stage *self, const char *key)
+{
+	const char *v = NULL;
+
+	return bp_stage_opt_str(self, key, &v) ? NULL : v;
+}
+
+static int replace_list(struct bp_stage *self, const char *key,
+			struct strv *list)
+{
+	const char *const *items;
+	size_t count;
+
+	if (!bp_stage_opt_is_set(self, key))
+		return 0;
+	if (bp_stage_opt_list(self, key, &items, &count))
+		return 0;
+	strv_free(list);
+	return strv_init(list, items, count);
+}
+
+static int replace_str(struct bp_stage *self, const char *key, char **out)
+{
+	const char *v;
+
+	if (!bp_stage_opt_is_set(self, key) || !(v = opt_str(self, key)))
+		return 0;
+	free(*out);
+	*out = strdup(v);
+	return *out ? 0 : BP_ENOMEM;
+}
+
+static void opt_bool_override(struct bp_stage *self, const char *key, bool *out)
+{
+	if (bp_stage_opt_is_set(self, key))
+		bp_stage_opt_bool(self, key, out);
+}
+
+static int load_config(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	struct ostool_vars vars = {
+	    .workspace = job->workspace,
+	    .package = bp_ctx_str_or(job->ctx, BP_KEY_REQUEST_PACKAGE_DIR,
+				     job->workspace),
+	};
+	struct strv warnings;
+	char err[2048] = "";
+	int rc;
+
+	if (qemu_config_init(&job->cfg) || strv_init(&warnings, NULL, 0))
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	job->config_path =
+	    bp_ctx_str_or(job->ctx, BP_KEY_REQUEST_QEMU_CONFIG, NULL);
+	if (job->config_path) {
+		rc = qemu_config_load(&job->cfg, job->config_path, &vars,
+				      &warnings, err, sizeof(err));
+		for (size_t i = 0; i < warnings.n; i++)
+			bp_log(self, BP_LOG_WARN, "%s", warnings.v[i]);
+		strv_free(&warnings);
+		if (rc)
+			return bp_fail(self, rc, "%s", err);
+		job->args_from = job->config_path;
+	} else {
+		strv_free(&warnings);
+		if (!bp_stage_opt_is_set(self, "args"))
+			return bp_fail(self, BP_ECONFIG,
+				       "no QEMU args: no QEMU config was found "
+				       "(set [resolve-request] qemu_config = "
+				       "PATH) and [%s] args is not set",
+				       bp_stage_name(self));
+	}
+	if (bp_stage_opt_is_set(self, "args"))
+		job->args_from = bp_stage_opt_origin(self, "args");
+
+	rc = replace_list(self, "args", &job->cfg.args);
+	if (!rc)
+		rc = replace_list(self, "success_regex",
+				  &job->cfg.success_regex);
+	if (!rc)
+		rc = replace_list(self, "fail_regex", &job->cfg.fail_regex);
+	if (!rc)
+		rc = replace_str(self, "shell_prefix", &job->cfg.shell_prefix);
+	if (!rc)
+		rc = replace_str(self, "shell_init_cmd",
+				 &job->cfg.shell_init_cmd);
+	if (rc)
+		return bp_fail(self, rc, "out of memory");
+	opt_bool_override(self, "to_bin", &job->cfg.to_bin);
+	opt_bool_override(self, "uefi", &job->cfg.uefi);
+	if (bp_stage_opt_is_set(self, "timeout")) {
+		bp_stage_opt_int(self, "timeout", &job->cfg.timeout);
+		if (job->cfg.timeout < 0)
+			return bp_fail(self, BP_ECONFIG,
+				       "%s: timeout must be 0 or more seconds",
+				       bp_stage_opt_origin(self, "timeout"));
+	}
+	if (job->cfg.shell_init_cmd && !job->cfg.shell_prefix)
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: shell_init_cmd is set but shell_prefix is "
+			       "not: the command would never be typed",
+			       bp_stage_opt_is_set(self, "shell_init_cmd")
+				   ? bp_stage_opt_origin(self, "shell_init_cmd")
+				   : job->config_path);
+	if (strv_init(&job->args, (const char *const *)job->cfg.args.v,
+		      job->cfg.args.n))
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int patch_rootfs(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	struct rootfs_patch p = {0};
+	const char *mode = opt_str(self, "mode");
+	const char *write = opt_str(self, "rootfs_write");
+	char err[1024] = "";
+	int rc;
+
+	p.path = bp_ctx_str_or(job->ctx, BP_KEY_ROOTFS_PATH, NULL);
+	p.mode = mode && !strcmp(mode, "ensure-disk-boot-net")
+		     ? ROOTFS_ENSURE_DISK_BOOT_NET
+		     : ROOTFS_REPLACE_DRIVE_ONLY;
+	p.discard = !write || strcmp(write, "persist");
+	bp_stage_opt_bool(self, "diskless", &p.diskless);
+	if (!p.path && !p.diskless)
+		return bp_fail(self, BP_ECONFIG,
+			       "no rootfs: %s is not set (put infer-rootfs "
+			       "before %s, or set diskless = true)",
+			       BP_KEY_ROOTFS_PATH, bp_stage_name(self));
+	rc = qemu_args_patch_rootfs(&job->args, &p, err, sizeof(err));
+	if (rc == BP_ECONFIG)
+		return bp_fail(self, rc, "%s: %s", job->args_from, err);
+	if (rc)
+		return bp_fail(self, rc, "out of memory");
+	return 0;
+}
+
+static const char *host_arch(struct bp_stage *self, struct utsname *u)
+{
+	const char *v = opt_str(self, "host_arch");
+
+	if (v)
+		return v;
+	if (uname(u))
+		return "unknown";
+	return u->machine;
+}
+
+static int apply_accel(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	enum accel_mode mode = ACCEL_AUTO;
+	struct accel_result res;
+	struct utsname u;
+	const char *device = opt_str(self, "kvm_device");
+	const char *accel = opt_str(self, "accel");
+	int64_t scale = 5;
+	char why[512] = "";
+	char err[1024] = "";
+	bool usable = false;
+	int rc;
+
+	if (accel)
+		accel_mode_parse(accel, &mode);
+	if (mode != ACCEL_TCG)
+		usable = accel_kvm_usable(device ? device : "/dev/kvm",
+					  host_arch(self, &u), job->arch, why,
+					  sizeof(why));
+	rc = accel_apply(&job->args, mode, usable, why, &res, err, sizeof(err));
+	if (rc == BP_EINFRA)
+		return bp_fail(self, rc, "%s", err);
+	if (rc)
+		return bp_fail(self, rc, "out of memory");
+	if (res.rewritten) {
+		int64_t before = job->cfg.timeout;
+
+		bp_stage_opt_int(self, "tcg_timeout_scale", &scale);
+		if (scale < 1)
+			return bp_fail(
+			    self, BP_ECONFIG,
+			    "%s: tcg_timeout_scale must be at least "
+			    "1, got %lld",
+			    bp_stage_opt_origin(self, "tcg_timeout_scale"),
+			    (long long)scale);
+		job->cfg.timeout *= scale;
+		if (mode == ACCEL_AUTO)
+			bp_log(self, BP_LOG_WARN,
+			       "KVM is not usable (%s): running under TCG with "
+			       "KVM-only args rewritten (-cpu host -> -cpu "
+			       "max), timeout %llds -> %llds",
+			       why, (long long)before,
+			       (long long)job->cfg.timeout);
+	}
+	return bp_ctx_set_str(job->ctx, BP_KEY_QEMU_ACCEL,
+			      res.kvm ? "kvm" : "tcg");
+}
+
+/* The image QEMU gets: the kernel, or the raw binary made from it. */
+static int kernel_image(struct job *job, const char *kernel, char **image)
+{
+	struct bp_stage *self = job->self;
+	struct stat st;
+	char err[1024] = "";
+	char *bin;
+	int rc;
+
+	*image = NULL;
+	if (stat(kernel, &st) != 0 && !job->dry_run)
+		return bp_fail(self, BP_ECONFIG, "kernel image %s: %s", kernel,
+			       strerror(errno));
+	if (!job->cfg.to_bin || (!job->dry_run && !kernel_is_elf(kernel)) ||
+	    (job->dry_run && access(kernel, F_OK) == 0 &&
+	     !kernel_is_elf(kernel))) {
+		*image = strdup(kernel);
+		return *image ? 0 : bp_fail(self, BP_ENOMEM, "out of memory");
+	}
+	bin = kernel_bin_path(job->workspace, kernel);
+	if (!bin)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	if (job->dry_run) {
+		bp_log(self, BP_LOG_INFO,
+		       "would convert ELF %s to raw binary %s (to_bin)", kernel,
+		       bin);
+	} else {
+		rc = kernel_elf_to_bin(kernel, bin, err, sizeof(err));
+		if (rc) {
+			free(bin);
+			return bp_fail(self, rc, "to_bin: %s", err);
+		}
+		bp_log(self, BP_LOG_INFO, "converted %s to %s", kernel, bin);
+	}
+	*image = bin;
+	return 0;
+}
+
+static int add_uefi(struct job *job, struct patch_state *ps, const char *image)
+{
+	struct bp_stage *self = job->self;
+	const struct arch_info *info = arch_by_name(job->arch);
+	struct uefi_firmware fw;
+	char err[2048] = "";
+	char *dir;
+	int rc;
+
+	if (!info)
+		return bp_fail(self, BP_ECONFIG, "uefi: unknown arch %s",
+			       job->arch);
+	rc = uefi_find_firmware("", job->arch, &fw, err, sizeof(err));
+	if (rc)
+		return bp_fail(self, rc, "uefi: %s", err);
+	if (job->dry_run) {
+		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
+		    0)
+			return bp_fail(self, BP_ENOMEM, "out of memory");
+		bp_log(self, BP_LOG_INFO,
+		       "would copy %s to %s/esp/EFI/BOOT/%s and %s to "
+		       "%s/vars.fd",
+		       image, dir, info->efi_boot, fw.vars, dir);
+	} else {
+		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
+			0 ||
+		    !mkdtemp(dir))
+			return bp_fail(self, BP_EIO,
+				       "uefi: cannot create a temporary "
+				       "directory in %s: %s",
+				       ostool_tmpdir(), strerror(errno));
+		free(ps->uefi_dir);
+		ps->uefi_dir = strdup(dir);
+	}
+	rc = uefi_prepare(&job->args, &fw, dir, image, info->efi_boot,
+			  !job->dry_run, err, sizeof(err));
+	free(dir);
+	if (rc)
+		return bp_fail(self, rc, "uefi: %s", err);
+	return 0;
+}
+
+static int add_kernel(struct job *job, struct patch_state *ps)
+{
+	const char *kernel =
+	    bp_ctx_str_or(job->ctx, BP_KEY_REQUEST_KERNEL, NULL);
+	char *image = NULL;
+	int rc;
+
+	if (!kernel) {
+		if (job->cfg.uefi)
+			return bp_fail(job->self, BP_ECONFIG,
+				       "uefi = true needs a kernel (the EFI "
+				       "binary): set [resolve-request] kernel");
+		return 0;
+	}
+	rc = kernel_image(job, kernel, &image);
+	if (rc)
+		return rc;
+	if (job->cfg.uefi) {
+		rc = add_uefi(job, ps, image);
+	} else if (strv_push(&job->args, "-kernel") ||
+		   strv_push(&job->args, image)) {
+		rc = bp_fail(job->self, BP_ENOMEM, "out of memory");
+	}
+	free(image);
+	return rc;
+}
+
+/* A TCP port nobody listens on right now (ostool's fixed 1234 collides
+ * when runs are parallel). */
+static int free_port(void)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int port = -1;
+
+	if (fd < 0)
+		return -1;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!bind(fd, (struct sockaddr *)&addr, sizeof(addr)) &&
+	    !getsockname(fd, (struct sockaddr *)&addr, &len))
+		port = ntohs(addr.sin_port);
+	close(fd);
+	return port;
+}
+
+static int add_debug(struct job *job)
+{
+	bool debug = false;
+	int port;
+
+	bp_ctx_get_bool(job->ctx, BP_KEY_REQUEST_DEBUG, &debug);
+	if (!debug)
+		return 0;
+	port = free_port();
+	if (port < 0)
+		return bp_fail(job->self, BP_EINFRA,
+			       "debug: cannot find a free local TCP port: %s",
+			       strerror(errno));
+	if (qemu_args_add_gdb(&job->args, port))
+		return bp_fail(job->self, BP_ENOMEM, "out of memory");
+	bp_log(job->self, BP_LOG_INFO,
+	       "QEMU waits for GDB: gdb -ex 'target remote :%d'", port);
+	return 0;
+}
+
+static bool in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char full[4096];
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0;
+	while (path && *path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+
+		snprintf(full, sizeof(full), "%.*s/%s", (int)len, path, name);
+		if (access(full, X_OK) == 0)
+			return true;
+		path = colon ? colon + 1 : NULL;
+	}
+	return false;
+}
+
+static int finish(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	const char *binary = opt_str(self, "qemu");
+	char fallback[64];
+	int rc;
+
+	if (!binary) {
+		snprintf(fallback, sizeof(fallback), "qemu-system-%s",
+			 job->arch);
+		binary = fallback;
+	}
+	if (!in_path(binary)) {
+		if (!job->dry_run)
+			return bp_fail(self, BP_EINFRA,
+				       "QEMU binary %s not found (install QEMU "
+				       "for %s or set [%s] qemu = PATH)",
+				       binary, job->arch, bp_stage_name(self));
+		bp_log(self, BP_LOG_WARN, "QEMU binary %s not found", binary);
+	}
+	rc = strv_insert(&job->args, 0, binary);
+	if (!rc)
+		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_ARGV,
+				     (const char *const *)job->args.v,
+				     job->args.n);
+	if (!rc)
+		rc = bp_ctx_set_list(
+		    job->ctx, BP_KEY_QEMU_SUCCESS_REGEX,
+		    (const char *const *)job->cfg.success_regex.v,
+		    job->cfg.success_regex.n);
+	if (!rc)
+		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_FAIL_REGEX,
+				     (const char *const *)job->cfg.fail_regex.v,
+				     job->cfg.fail_regex.n);
+	if (!rc && job->cfg.shell_prefix)
+		rc = bp_ctx_set_str(job->ctx, BP_KEY_QEMU_SHELL_PREFIX,
+				    job->cfg.shell_prefix);
+	if (!rc && job->cfg.shell_init_cmd)
+		rc = bp_ctx_set_str(job->ctx, BP_KEY_QEMU_SHELL_INIT_CMD,
+				    job->cfg.shell_init_cmd);
+	if (!rc)
+		rc = bp_ctx_set_int(job->ctx, BP_KEY_QEMU_TIMEOUT,
+				    job->cfg.timeout);
+	if (rc)
+		return bp_fail(self, rc, "cannot publish the QEMU command: %s",
+			       bp_ctx_error(job->ctx));
+	return 0;
+}
+
+static int add_machine_smp_extra(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	const char *const *extra;
+	const char *machine = opt_str(self, "machine");
+	size_t count = 0;
+	int64_t smp;
+	int rc = 0;
+
+	if (!bp_stage_opt_list(self, "extra_args", &extra, &count))
+		for (size_t i = 0; i < count && !rc; i++)
+			rc = strv_push(&job->args, extra[i]);
+	if (!rc)
+		rc = qemu_args_ensure_machine(
+		    &job->args,
+		    machine ? machine : qemu_default_machine(job->arch));
+	if (!rc && !bp_ctx_get_int(job->ctx, BP_KEY_REQUEST_SMP, &smp))
+		rc = qemu_args_set_smp(&job->args, smp);
+	return rc ? bp_fail(self, rc, "out of memory") : 0;
+}
+
+static int patch_init(struct bp_stage *self, void **state)
+{
+	struct patch_state *ps = calloc(1, sizeof(*ps));
+
+	if (!ps)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	*state = ps;
+	return 0;
+}
+
+static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
+{
+	struct patch_state *ps = state;
+	struct job job = {.self = self, .ctx = ctx};
+	char cwd[4096];
+	int rc;
+
+	job.dry_run = bp_stage_dry_run(self);
+	job.arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, "aarch64");
+	job.workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
+	if (!job.workspace)
+		job.workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+	rc = load_config(&job);
+	if (!rc)
+		rc = patch_rootfs(&job);
+	if (!rc)
+		rc = add_machine_smp_extra(&job);
+	if (!rc)
+		rc = apply_accel(&job);
+	if (!rc)
+		rc = add_kernel(&job, ps);
+	if (!rc)
+		rc = add_debug(&job);
+	if (!rc)
+		rc = finish(&job);
+	strv_free(&job.args);
+	qemu_config_free(&job.cfg);
+	return rc;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void patch_cleanup(struct bp_stage *self, void *state)
+{
+	struct patch_state *ps = state;
+
+	(void)self;
+	if (!ps)
+		return;
+	if (ps->uefi_dir)
+		nftw(ps->uefi_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(ps->uefi_dir);
+	free(ps);
+}
+
+BP_PLUGIN_DEFINE(.name = "patch-qemu", .version = "1.0.0",
+		 .summary = "final QEMU argv from the ostool config: rootfs, "
+			    "machine, accel, kernel, UEFI, GDB",
+		 .options = options, .requires = requires_keys,
+		 .provides = provides, .init = patch_init, .run = patch_run,
+		 .cleanup = patch_cleanup);

@@ -1,0 +1,183 @@
+/* UEFI firmware lookup and the ESP folder QEMU serves as a FAT drive. */
+#include "uefi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bootpipe/error.h>
+
+#include "drive.h"
+
+struct fw_entry {
+	const char *arch;
+	struct uefi_firmware fw;
+};
+
+static const struct fw_entry firmware[] = {
+    {"x86_64",
+     {"/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd",
+      "ovmf"}},
+    {"x86_64",
+     {"/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd", "ovmf"}},
+    {"aarch64",
+     {"/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd",
+      "qemu-efi-aarch64"}},
+    {"riscv64",
+     {"/usr/share/qemu-efi-riscv64/RISCV_VIRT_CODE.fd",
+      "/usr/share/qemu-efi-riscv64/RISCV_VIRT_VARS.fd", "qemu-efi-riscv64"}},
+    {"loongarch64",
+     {"/usr/share/qemu-efi-loongarch64/QEMU_EFI.fd",
+      "/usr/share/qemu-efi-loongarch64/QEMU_VARS.fd", "qemu-efi-loongarch64"}},
+};
+
+static bool exists_under(const char *root, const char *path)
+{
+	char full[4096];
+	struct stat st;
+
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	return stat(full, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int uefi_find_firmware(const char *root, const char *arch,
+		       struct uefi_firmware *out, char *err, size_t errlen)
+{
+	const char *package = NULL;
+	size_t n = 0;
+
+	err[0] = '\0';
+	for (size_t i = 0; i < sizeof(firmware) / sizeof(firmware[0]); i++) {
+		const struct uefi_firmware *fw = &firmware[i].fw;
+
+		if (strcmp(firmware[i].arch, arch))
+			continue;
+		if (exists_under(root, fw->code) &&
+		    exists_under(root, fw->vars)) {
+			*out = *fw;
+			return 0;
+		}
+		package = fw->package;
+		if (n < errlen) {
+			int w = snprintf(err + n, errlen - n, "%s%s%s",
+					 n ? ", "
+					   : "UEFI firmware for "
+					     "this arch not found; tried ",
+					 root, fw->code);
+
+			n += w > 0 ? (size_t)w : 0;
+		}
+	}
+	if (!package)
+		snprintf(err, errlen, "no known UEFI firmware for arch %s",
+			 arch);
+	else if (n < errlen)
+		snprintf(err + n, errlen - n, " (install the %s package)",
+			 package);
+	return BP_EINFRA;
+}
+
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC);
+	int out;
+	ssize_t n;
+	int rc = 0;
+
+	if (in < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", from,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", to,
+			 strerror(errno));
+		close(in);
+		return BP_EIO;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	}
+	if (n < 0 || close(out)) {
+		snprintf(err, errlen, "cannot copy %s to %s: %s", from, to,
+			 strerror(errno));
+		rc = BP_EIO;
+	}
+	close(in);
+	return rc;
+}
+
+static int make_dirs(const char *dir, char *err, size_t errlen)
+{
+	const char *subs[] = {"", "/esp", "/esp/EFI", "/esp/EFI/BOOT"};
+	char path[4096];
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", dir, subs[i]);
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", path,
+				 strerror(errno));
+			return BP_EIO;
+		}
+	}
+	return 0;
+}
+
+static int push_drive(struct strv *args, const char *prefix, const char *file)
+{
+	char *escaped = drive_escape(file);
+	char *value = NULL;
+	int rc;
+
+	if (!escaped || asprintf(&value, "%s%s", prefix, escaped) < 0) {
+		free(escaped);
+		return BP_ENOMEM;
+	}
+	rc = strv_push(args, "-drive");
+	if (!rc)
+		rc = strv_push(args, value);
+	free(value);
+	free(escaped);
+	return rc;
+}
+
+int uefi_prepare(struct strv *args, const struct uefi_firmware *fw,
+		 const char *dir, const char *binary, const char *efi_name,
+		 bool write, char *err, size_t errlen)
+{
+	char vars[4096];
+	char esp[4096];
+	char boot[4096];
+	int rc;
+
+	snprintf(vars, sizeof(vars), "%s/vars.fd", dir);
+	snprintf(esp, sizeof(esp), "%s/esp", dir);
+	snprintf(boot, sizeof(boot), "%s/esp/EFI/BOOT/%s", dir, efi_name);
+	if (write) {
+		rc = make_dirs(dir, err, errlen);
+		/* the variable store is written by the firmware: a copy */
+		if (!rc)
+			rc = copy_file(fw->vars, vars, err, errlen);
+		if (!rc)
+			rc = copy_file(binary, boot, err, errlen);
+		if (rc)
+			return rc;
+	}
+	rc = push_drive(
+	    args, "if=pflash,format=raw,unit=0,readonly=on,file=", fw->code);
+	if (!rc)
+		rc =
+		    push_drive(args, "if=pflash,format=raw,unit=1,file=", vars);
+	if (!rc)
+		rc = push_drive(args, "format=raw,file=fat:rw:", esp);
+	return rc;
+}
