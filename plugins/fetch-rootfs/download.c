@@ -1,0 +1,523 @@
+/* libcurl transfers with resume, retries, stall detection and SHA-256. */
+#include "download.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <bootpipe/engine.h>
+#include <bootpipe/error.h>
+#include <bootpipe/plugin.h>
+
+/* Where the bytes of one attempt go: a file (hashed) or a buffer. */
+struct sink {
+	CURL *curl;
+	int fd;		/* -1: memory */
+	EVP_MD_CTX *md; /* file sinks only */
+	uint64_t have;	/* bytes before this attempt (resume offset) */
+	uint64_t got;	/* bytes written in this attempt */
+	char *buf;
+	size_t len, cap, max;
+	bool checked;	  /* status looked at on the first body byte */
+	bool restart;	  /* server ignored the range: start over */
+	long bad_status;  /* an error status whose body we refused */
+	int local_errno;  /* write to the file failed */
+	bool too_big;	  /* memory sink overflow */
+	long range_start; /* from Content-Range, -1 when absent */
+	const struct dl_request *req;
+	uint64_t last_progress_ns;
+};
+
+bool url_is_file(const char *url)
+{
+	return strncasecmp(url, "file://", 7) == 0;
+}
+
+static void hex_digest(EVP_MD_CTX *md, char out[SHA256_HEX_SIZE])
+{
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_DigestFinal_ex(md, dig, &n);
+	for (unsigned int i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+	out[64] = '\0';
+}
+
+/* Hashes the first @len bytes of @fd into @md. */
+static int hash_fd(int fd, uint64_t len, EVP_MD_CTX *md)
+{
+	static char block[1 << 16];
+	uint64_t off = 0;
+
+	while (off < len) {
+		size_t want = len - off < sizeof(block) ? (size_t)(len - off)
+							: sizeof(block);
+		ssize_t n = pread(fd, block, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			return -1;
+		EVP_DigestUpdate(md, block, (size_t)n);
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int sha256_file(const char *path, char out[SHA256_HEX_SIZE], char *err,
+		size_t errlen)
+{
+	struct stat st;
+	EVP_MD_CTX *md = NULL;
+	int rc = BP_EIO;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) != 0)
+		goto out;
+	md = EVP_MD_CTX_new();
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		rc = BP_ENOMEM;
+		goto out;
+	}
+	if (hash_fd(fd, (uint64_t)st.st_size, md) != 0)
+		goto out;
+	hex_digest(md, out);
+	rc = 0;
+out:
+	if (rc)
+		snprintf(err, errlen, "cannot hash %s: %s", path,
+			 rc == BP_ENOMEM ? "out of memory" : strerror(errno));
+	EVP_MD_CTX_free(md);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static bool is_http_ok(long code)
+{
+	/* 0 is what file:// reports. */
+	return code == 0 || code == 200 || code == 206;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct sink *s = user;
+	size_t n = size * nmemb;
+	static const char name[] = "content-range:";
+	char line[256];
+	unsigned long long start;
+
+	if (n < sizeof(name) || n >= sizeof(line))
+		return n;
+	if (strncasecmp(data, "HTTP/", 5) == 0) {
+		s->range_start = -1; /* a new response (after a redirect) */
+		return n;
+	}
+	if (strncasecmp(data, name, sizeof(name) - 1) != 0)
+		return n;
+	memcpy(line, data, n);
+	line[n] = '\0';
+	if (sscanf(line + sizeof(name) - 1, " bytes %llu-", &start) == 1)
+		s->range_start = (long)start;
+	return n;
+}
+
+/* Looks at the response once, before the first body byte is kept. */
+static bool check_status(struct sink *s)
+{
+	long code = 0;
+
+	s->checked = true;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (!is_http_ok(code)) {
+		s->bad_status = code;
+		return false;
+	}
+	if (s->fd < 0 || s->have == 0)
+		return true;
+	if (code == 200 || (code == 206 && s->range_start != (long)s->have)) {
+		/* Range ignored (or answered from elsewhere): start over. */
+		if (ftruncate(s->fd, 0) != 0) {
+			s->local_errno = errno;
+			return false;
+		}
+		EVP_DigestInit_ex(s->md, EVP_sha256(), NULL);
+		s->have = 0;
+		s->restart = true;
+	}
+	return true;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct sink *s = user;
+	size_t n = size * nmemb;
+
+	if (!s->checked && !check_status(s))
+		return 0;
+	if (s->fd < 0) {
+		if (s->len + n + 1 > s->max) {
+			s->too_big = true;
+			return 0;
+		}
+		if (s->len + n + 1 > s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 65536;
+			char *p;
+
+			while (cap < s->len + n + 1)
+				cap *= 2;
+			p = realloc(s->buf, cap);
+			if (!p) {
+				s->local_errno = ENOMEM;
+				return 0;
+			}
+			s->buf = p;
+			s->cap = cap;
+		}
+		memcpy(s->buf + s->len, data, n);
+		s->len += n;
+		s->buf[s->len] = '\0';
+		s->got += n;
+		return n;
+	}
+	for (size_t off = 0; off < n;) {
+		ssize_t w = pwrite(s->fd, data + off, n - off,
+				   (off_t)(s->have + s->got + off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			s->local_errno = w < 0 ? errno : EIO;
+			return 0;
+		}
+		off += (size_t)w;
+	}
+	EVP_DigestUpdate(s->md, data, n);
+	s->got += n;
+	return n;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct sink *s = user;
+	const struct dl_request *r = s->req;
+	uint64_t t;
+
+	(void)ultotal;
+	(void)ulnow;
+	if (bp_interrupted())
+		return 1;
+	if (!r->progress || dlnow <= 0)
+		return 0;
+	t = now_ns();
+	/* At most ten updates a second; the host throttles again. */
+	if (t - s->last_progress_ns < 100000000u && dlnow != dltotal)
+		return 0;
+	s->last_progress_ns = t;
+	r->progress(r->user, r->what, s->have + (uint64_t)dlnow,
+		    dltotal > 0 ? s->have + (uint64_t)dltotal : 0);
+	return 0;
+}
+
+static void note(const struct dl_request *r, const char *fmt, ...)
+    BP_PRINTF(2, 3);
+static void note(const struct dl_request *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!r->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->note(r->user, msg);
+}
+
+static bool retryable_curl(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool retryable_status(long code)
+{
+	return code == 429 || (code >= 500 && code <= 599);
+}
+
+/* Sleeps @ms in small steps; false when interrupted. */
+static bool backoff(long ms)
+{
+	const struct timespec step = {0, 20 * 1000 * 1000};
+
+	for (long left = ms; left > 0; left -= 20) {
+		if (bp_interrupted())
+			return false;
+		nanosleep(&step, NULL);
+	}
+	return !bp_interrupted();
+}
+
+static void setup(CURL *c, const struct dl_request *r, struct sink *s,
+		  char *errbuf)
+{
+	static char agent[64];
+
+	snprintf(agent, sizeof(agent), "bootpipe/%s", bp_version());
+	curl_easy_setopt(c, CURLOPT_URL, r->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, agent);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	if (r->connect_timeout > 0)
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->connect_timeout);
+	if (r->low_speed_time > 0) {
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
+				 r->low_speed_limit > 0 ? r->low_speed_limit
+							: 1L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->low_speed_time);
+	}
+}
+
+enum attempt_result { DONE, RETRY, FAIL };
+
+/* One transfer; classifies the result and fills @err on failure. */
+static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
+				   int *rc, char *err, size_t errlen)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char range[32];
+	long code = 0;
+	CURLcode cc;
+
+	s->curl = curl_easy_init();
+	if (!s->curl) {
+		snprintf(err, errlen, "GET %s: cannot start libcurl", r->url);
+		*rc = BP_ENOMEM;
+		return FAIL;
+	}
+	setup(s->curl, r, s, errbuf);
+	if (s->fd >= 0 && s->have > 0) {
+		snprintf(range, sizeof(range), "%" PRIu64 "-", s->have);
+		curl_easy_setopt(s->curl, CURLOPT_RANGE, range);
+	}
+	cc = curl_easy_perform(s->curl);
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+
+	if (s->restart)
+		note(r,
+		     "%s ignored the range request; downloading from the "
+		     "start",
+		     r->url);
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(err, errlen, "GET %s: interrupted", r->url);
+		*rc = BP_EINTR;
+		return FAIL;
+	}
+	if (s->local_errno) {
+		snprintf(err, errlen, "GET %s: cannot store the bytes: %s",
+			 r->url, strerror(s->local_errno));
+		*rc = s->local_errno == ENOMEM ? BP_ENOMEM : BP_EIO;
+		return FAIL;
+	}
+	if (s->too_big) {
+		snprintf(err, errlen, "GET %s: larger than %zu bytes", r->url,
+			 s->max);
+		*rc = BP_ENET;
+		return FAIL;
+	}
+	if (code == 416 && s->fd >= 0 && s->have > 0) {
+		/* Nothing left to send: the part is whole (the checksum
+		 * decides whether it is right). */
+		*rc = 0;
+		return DONE;
+	}
+	if (s->bad_status || (cc == CURLE_OK && !is_http_ok(code))) {
+		long st = s->bad_status ? s->bad_status : code;
+
+		snprintf(err, errlen, "GET %s: HTTP %ld", r->url, st);
+		*rc = BP_ENET;
+		return retryable_status(st) ? RETRY : FAIL;
+	}
+	if (cc != CURLE_OK) {
+		snprintf(err, errlen, "GET %s: %s", r->url,
+			 errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		*rc = BP_ENET;
+		return retryable_curl(cc) ? RETRY : FAIL;
+	}
+	*rc = 0;
+	return DONE;
+}
+
+static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
+			size_t errlen)
+{
+	int attempts = r->attempts > 0 ? r->attempts : 1;
+	long delay = r->retry_base_ms > 0 ? r->retry_base_ms : 0;
+	int rc = BP_ENET;
+
+	for (int i = 1; i <= attempts; i++) {
+		struct stat st;
+		enum attempt_result res;
+
+		s->got = 0;
+		s->checked = false;
+		s->restart = false;
+		s->bad_status = 0;
+		s->range_start = -1;
+		s->len = 0;
+		if (s->fd >= 0) {
+			/* Resume from whatever is on disk now. */
+			if (fstat(s->fd, &st) != 0) {
+				snprintf(err, errlen, "cannot stat: %s",
+					 strerror(errno));
+				return BP_EIO;
+			}
+			s->have = (uint64_t)st.st_size;
+			EVP_DigestInit_ex(s->md, EVP_sha256(), NULL);
+			if (hash_fd(s->fd, s->have, s->md) != 0) {
+				snprintf(err, errlen, "cannot read back: %s",
+					 strerror(errno));
+				return BP_EIO;
+			}
+			if (s->have > 0)
+				note(r,
+				     "resuming %s at byte %" PRIu64
+				     " (attempt %d of %d)",
+				     r->url, s->have, i, attempts);
+		}
+		res = attempt(r, s, &rc, err, errlen);
+		if (res == DONE || res == FAIL)
+			return rc;
+		if (i == attempts)
+			break;
+		note(r, "%s; retrying in %ld ms (attempt %d of %d)", err, delay,
+		     i + 1, attempts);
+		if (!backoff(delay)) {
+			snprintf(err, errlen, "GET %s: interrupted", r->url);
+			return BP_EINTR;
+		}
+		delay = delay * 2 > 30000 ? 30000 : delay * 2;
+	}
+	if (attempts > 1) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, " (gave up after %d attempts)",
+			 attempts);
+	}
+	return rc;
+}
+
+int dl_file(const struct dl_request *r, const char *dest,
+	    char sha256_out[SHA256_HEX_SIZE], char *err, size_t errlen)
+{
+	struct sink s = {.fd = -1, .req = r};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	s.fd = open(dest, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s.fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", dest,
+			 strerror(errno));
+		rc = BP_EIO;
+		goto out;
+	}
+	s.md = EVP_MD_CTX_new();
+	if (!s.md) {
+		snprintf(err, errlen, "out of memory");
+		rc = BP_ENOMEM;
+		goto out_close;
+	}
+	rc = run_attempts(r, &s, err, errlen);
+	if (rc == 0 && fsync(s.fd) != 0) {
+		snprintf(err, errlen, "cannot sync %s: %s", dest,
+			 strerror(errno));
+		rc = BP_EIO;
+	}
+	if (rc == 0)
+		hex_digest(s.md, sha256_out);
+	if (r->progress && rc == 0)
+		r->progress(r->user, r->what, s.have + s.got, s.have + s.got);
+	EVP_MD_CTX_free(s.md);
+out_close:
+	close(s.fd);
+out:
+	curl_global_cleanup();
+	return rc;
+}
+
+int dl_buffer(const struct dl_request *r, size_t max, char **buf, size_t *len,
+	      char *err, size_t errlen)
+{
+	struct sink s = {.fd = -1, .req = r, .max = max};
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = run_attempts(r, &s, err, errlen);
+	curl_global_cleanup();
+	if (rc) {
+		free(s.buf);
+		return rc;
+	}
+	if (!s.buf) {
+		s.buf = malloc(1);
+		if (!s.buf)
+			return BP_ENOMEM;
+		s.buf[0] = '\0';
+	}
+	*buf = s.buf;
+	*len = s.len;
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * Downloads with libcurl: resumable transfers into a `.part` file with the
+ * SHA-256 computed while bytes arrive, retries with exponential backoff on
+ * 429, 5xx and network errors, and small in-memory fetches for registries.
+ * http, https and file URLs; proxies come from the usual environment.
+ */
+#ifndef FETCH_ROOTFS_DOWNLOAD_H
+#define FETCH_ROOTFS_DOWNLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct dl_request {
+	const char *url;
+	const char *what;     /* progress label, e.g. "download NAME" */
+	long connect_timeout; /* seconds, 0: libcurl default */
+	long low_speed_limit; /* bytes/s; below it for low_speed_time... */
+	long low_speed_time;  /* ...seconds is a stall (0: no detection) */
+	int attempts;	      /* tries for retryable errors, >= 1 */
+	long retry_base_ms;   /* first backoff; doubles per retry */
+	/* Optional callbacks; @user is passed through. */
+	void (*progress)(void *user, const char *what, uint64_t done,
+			 uint64_t total);
+	void (*note)(void *user, const char *message); /* retries, resumes */
+	void *user;
+};
+
+/*
+ * Fetches @r->url into @dest. A @dest left by an earlier run is resumed
+ * with a Range request: 206 appends, 200 restarts from byte 0, 416 means
+ * the file is already whole. @sha256_out gets the digest of the whole
+ * file (the old bytes are hashed first). 0, BP_ENET (HTTP or network
+ * error; the message names the URL and status), BP_EIO (local file),
+ * BP_EINTR (interrupted). @dest is kept on failure so a rerun resumes.
+ */
+int dl_file(const struct dl_request *r, const char *dest,
+	    char sha256_out[SHA256_HEX_SIZE], char *err, size_t errlen);
+
+/* Fetches @r->url into a malloc'ed, NUL-terminated buffer of at most
+ * @max bytes (*buf is the caller's). Same errors as dl_file. */
+int dl_buffer(const struct dl_request *r, size_t max, char **buf, size_t *len,
+	      char *err, size_t errlen);
+
+/* SHA-256 of a whole file, as hex. 0 or BP_EIO. */
+int sha256_file(const char *path, char out[SHA256_HEX_SIZE], char *err,
+		size_t errlen);
+
+/* True for file:// URLs (local, allowed offline). */
+bool url_is_file(const char *url);
+
+#endif

@@ -1,0 +1,307 @@
+/* One entry out of a (compressed) tar, written sparse. */
+#include "extract.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <bootpipe/error.h>
+#include <bootpipe/plugin.h>
+
+/* How many entry names a "no entry named X" message lists. */
+#define LISTED_ENTRIES 5
+
+struct seen {
+	char names[LISTED_ENTRIES][128];
+	size_t count;	  /* all entries, listed or not */
+	char unsafe[256]; /* last skipped entry that had the right name */
+};
+
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* True when @path is absolute or has a `..` component. */
+static bool unsafe_path(const char *path)
+{
+	const char *p = path;
+
+	if (path[0] == '/')
+		return true;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+static const char *base_name(const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(path);
+	const char *slash;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--; /* "dir/" names the directory "dir" */
+	snprintf(buf, len, "%.*s", (int)n, path);
+	slash = strrchr(buf, '/');
+	return slash ? slash + 1 : buf;
+}
+
+static int write_all(int fd, const unsigned char *p, size_t n, int64_t off)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+/* Writes the non-zero parts of one block; zero blocks stay holes. */
+static int write_sparse(int fd, const unsigned char *buf, size_t size,
+			int64_t offset)
+{
+	size_t i = 0;
+
+	while (i < size) {
+		size_t start;
+
+		/* Skip zero blocks, aligned to the file offset. */
+		while (i < size) {
+			size_t n = EXTRACT_HOLE_BLOCK -
+				   (size_t)((offset + (int64_t)i) %
+					    EXTRACT_HOLE_BLOCK);
+
+			if (n > size - i)
+				n = size - i;
+			if (!all_zero(buf + i, n))
+				break;
+			i += n;
+		}
+		start = i;
+		while (i < size) {
+			size_t n = EXTRACT_HOLE_BLOCK -
+				   (size_t)((offset + (int64_t)i) %
+					    EXTRACT_HOLE_BLOCK);
+
+			if (n > size - i)
+				n = size - i;
+			if (all_zero(buf + i, n))
+				break;
+			i += n;
+		}
+		if (i > start && write_all(fd, buf + start, i - start,
+					   offset + (int64_t)start) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int copy_entry(struct archive *a, struct archive_entry *e,
+		      const struct extract_request *r, bool *corrupt, char *err,
+		      size_t errlen)
+{
+	int64_t declared =
+	    archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+	int64_t end = 0;
+	int fd;
+
+	unlink(r->dest); /* a stale .tmp from a killed run */
+	fd = open(r->dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", r->dest,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	for (;;) {
+		const void *buf;
+		size_t size;
+		la_int64_t offset;
+		int st = archive_read_data_block(a, &buf, &size, &offset);
+
+		if (st == ARCHIVE_EOF)
+			break;
+		if (st < ARCHIVE_WARN) {
+			*corrupt = true;
+			snprintf(err, errlen, "cannot read %s from %s: %s",
+				 r->entry, r->archive, archive_error_string(a));
+			goto fail;
+		}
+		if (bp_interrupted()) {
+			snprintf(err, errlen, "extraction of %s interrupted",
+				 r->entry);
+			close(fd);
+			unlink(r->dest);
+			return BP_EINTR;
+		}
+		if (write_sparse(fd, buf, size, offset) != 0) {
+			snprintf(err, errlen, "cannot write %s: %s", r->dest,
+				 strerror(errno));
+			goto fail_io;
+		}
+		if (offset + (int64_t)size > end)
+			end = offset + (int64_t)size;
+		if (r->progress)
+			r->progress(r->user, r->what, (uint64_t)end,
+				    (uint64_t)declared);
+	}
+	if (declared > end)
+		end = declared; /* trailing hole */
+	if (ftruncate(fd, (off_t)end) != 0 || fsync(fd) != 0) {
+		snprintf(err, errlen, "cannot finish %s: %s", r->dest,
+			 strerror(errno));
+		goto fail_io;
+	}
+	if (close(fd) != 0) {
+		snprintf(err, errlen, "cannot close %s: %s", r->dest,
+			 strerror(errno));
+		unlink(r->dest);
+		return BP_EIO;
+	}
+	return 0;
+fail:
+	close(fd);
+	unlink(r->dest);
+	return BP_EINFRA;
+fail_io:
+	close(fd);
+	unlink(r->dest);
+	return BP_EIO;
+}
+
+static const char *type_word(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e))
+		return "a hard link";
+	switch (archive_entry_filetype(e)) {
+	case AE_IFLNK:
+		return "a symbolic link";
+	case AE_IFDIR:
+		return "a directory";
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return "a device";
+	case AE_IFIFO:
+		return "a fifo";
+	case AE_IFSOCK:
+		return "a socket";
+	default:
+		return "not a regular file";
+	}
+}
+
+static void not_found(const struct extract_request *r, const struct seen *s,
+		      char *err, size_t errlen)
+{
+	size_t n =
+	    (size_t)snprintf(err, errlen, "archive %s has no entry named %s",
+			     r->archive, r->entry);
+
+	if (s->unsafe[0] && n < errlen)
+		n += (size_t)snprintf(err + n, errlen - n,
+				      " (skipped unsafe path %s)", s->unsafe);
+	if (s->count == 0 && n < errlen) {
+		snprintf(err + n, errlen - n, "; it is empty");
+		return;
+	}
+	for (size_t i = 0; i < s->count && i < LISTED_ENTRIES && n < errlen;
+	     i++)
+		n += (size_t)snprintf(err + n, errlen - n, "%s%s",
+				      i ? ", " : "; it has ", s->names[i]);
+	if (s->count > LISTED_ENTRIES && n < errlen)
+		snprintf(err + n, errlen - n, " and %zu more",
+			 s->count - LISTED_ENTRIES);
+}
+
+int extract_image(const struct extract_request *r, bool *corrupt, char *err,
+		  size_t errlen)
+{
+	struct seen seen = {0};
+	struct archive_entry *e;
+	struct archive *a = archive_read_new();
+	int rc;
+
+	*corrupt = false;
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return BP_ENOMEM;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_filename(a, r->archive, 1 << 16) != ARCHIVE_OK) {
+		*corrupt = archive_errno(a) != ENOENT;
+		snprintf(err, errlen, "cannot open archive %s: %s", r->archive,
+			 archive_error_string(a));
+		rc = *corrupt ? BP_EINFRA : BP_EIO;
+		goto out;
+	}
+	for (;;) {
+		char buf[4096];
+		const char *path;
+		const char *base;
+		int st = archive_read_next_header(a, &e);
+
+		if (st == ARCHIVE_EOF)
+			break;
+		if (st < ARCHIVE_WARN) {
+			*corrupt = true;
+			snprintf(err, errlen, "corrupt archive %s: %s",
+				 r->archive, archive_error_string(a));
+			rc = BP_EINFRA;
+			goto out;
+		}
+		path = archive_entry_pathname(e);
+		if (!path)
+			continue;
+		if (seen.count < LISTED_ENTRIES)
+			snprintf(seen.names[seen.count], sizeof(seen.names[0]),
+				 "%s", path);
+		seen.count++;
+		base = base_name(path, buf, sizeof(buf));
+		if (strcmp(base, r->entry) != 0)
+			continue;
+		if (unsafe_path(path)) {
+			snprintf(seen.unsafe, sizeof(seen.unsafe), "%s", path);
+			continue;
+		}
+		if (archive_entry_hardlink(e) ||
+		    archive_entry_filetype(e) != AE_IFREG) {
+			snprintf(err, errlen,
+				 "archive %s: entry %s is %s, not a regular "
+				 "file; refusing it",
+				 r->archive, path, type_word(e));
+			rc = BP_EINFRA;
+			goto out;
+		}
+		rc = copy_entry(a, e, r, corrupt, err, errlen);
+		goto out;
+	}
+	not_found(r, &seen, err, errlen);
+	rc = BP_ENOENT;
+out:
+	archive_read_free(a);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * Extraction with libarchive: one regular-file entry, chosen by its base
+ * name, written to a destination file with holes for all-zero blocks.
+ * Nothing the archive names is ever used as a path to write to.
+ */
+#ifndef FETCH_ROOTFS_EXTRACT_H
+#define FETCH_ROOTFS_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct extract_request {
+	const char *archive; /* tar, optionally gz/xz/zstd/bzip2: by content */
+	const char *entry;   /* base name to find, e.g. "rootfs-x.img" */
+	const char *dest;    /* file to create (replaced when present) */
+	const char *what;    /* progress label */
+	void (*progress)(void *user, const char *what, uint64_t done,
+			 uint64_t total);
+	void *user;
+};
+
+/*
+ * Writes the entry of @r->archive whose base name is @r->entry to
+ * @r->dest, sparse, and fsyncs it. Entries whose path is absolute or has a
+ * `..` component are skipped; an entry of that name that is not a regular
+ * file (link, device, directory) is refused. Returns 0; BP_ENOENT when no
+ * usable entry has the name (the message lists the first entries there
+ * are); BP_EINFRA for a refused entry or an unreadable archive, with
+ * *corrupt set in the latter case (a fresh download may fix it); BP_EIO
+ * when the destination cannot be written; BP_EINTR when interrupted. On
+ * failure @r->dest is removed.
+ */
+int extract_image(const struct extract_request *r, bool *corrupt, char *err,
+		  size_t errlen);
+
+/* Block size of the zero scan: runs of all-zero blocks become holes. */
+#define EXTRACT_HOLE_BLOCK 4096
+
+#endif

@@ -1,0 +1,420 @@
+/* tgosimages registry: parse, follow includes, look images up. */
+#include "registry.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <bootpipe/error.h>
+#include <bootpipe/toml.h>
+
+#include "store.h"
+
+#define MAX_INCLUDE_DEPTH 32
+
+struct loader {
+	struct registry *reg;
+	reg_fetch_fn fetch;
+	void *user;
+	char *chain[MAX_INCLUDE_DEPTH]; /* sources being loaded, outermost first
+					 */
+	size_t depth;
+	char **done; /* sources already loaded */
+	size_t ndone;
+	char *err;
+	size_t errlen;
+};
+
+static bool is_url(const char *s)
+{
+	const char *p = strstr(s, "://");
+
+	if (!p || p == s)
+		return false;
+	for (const char *q = s; q < p; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		      (*q >= '0' && *q <= '9') || *q == '+' || *q == '-' ||
+		      *q == '.'))
+			return false;
+	return true;
+}
+
+static bool is_file_url(const char *s)
+{
+	return strncasecmp(s, "file://", 7) == 0;
+}
+
+static char *dup_str(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/*
+ * Resolves @ref against the source @base it appears in: URLs and absolute
+ * paths stay, a relative reference replaces the last part of @base.
+ * file:// becomes a plain path. Malloc'ed; NULL when out of memory.
+ */
+static char *resolve(const char *base, const char *ref)
+{
+	const char *slash;
+	char *out;
+	size_t n;
+
+	if (is_file_url(ref))
+		return strdup(ref + 7);
+	if (is_url(ref) || ref[0] == '/' || !base)
+		return strdup(ref);
+	slash = strrchr(base, '/');
+	if (!slash)
+		return strdup(ref);
+	n = (size_t)(slash - base) + 1 + strlen(ref) + 1;
+	out = malloc(n);
+	if (out)
+		snprintf(out, n, "%.*s%s", (int)(slash - base + 1), base, ref);
+	return out;
+}
+
+/* The identity of a source for cycle checks: realpath for files. */
+static char *canonical(const char *source)
+{
+	char buf[PATH_MAX];
+
+	if (is_url(source))
+		return strdup(source);
+	if (realpath(source, buf))
+		return strdup(buf);
+	return strdup(source);
+}
+
+static int add_image(struct loader *l, const struct reg_image *img)
+{
+	struct registry *r = l->reg;
+	struct reg_image *p =
+	    realloc(r->images, (r->count + 1) * sizeof(*r->images));
+
+	if (!p)
+		return BP_ENOMEM;
+	r->images = p;
+	r->images[r->count++] = *img;
+	return 0;
+}
+
+static void image_free(struct reg_image *img)
+{
+	free(img->name);
+	free(img->version);
+	free(img->sha256);
+	free(img->arch);
+	free(img->url);
+	free(img->released_at);
+	free(img->description);
+	free(img->origin);
+}
+
+static int entry_error(struct loader *l, const char *source,
+		       const struct bp_toml_node *n, const char *what)
+{
+	snprintf(l->err, l->errlen, "%s:%d:%d: %s", source, bp_toml_line(n),
+		 bp_toml_column(n), what);
+	return BP_ECONFIG;
+}
+
+/* A string field; @required missing is an error. */
+static int field(struct loader *l, const char *source,
+		 const struct bp_toml_node *t, const char *key, bool required,
+		 const char **out)
+{
+	const struct bp_toml_node *v = bp_toml_get(t, key);
+	char msg[128];
+
+	*out = NULL;
+	if (!v) {
+		if (!required)
+			return 0;
+		snprintf(msg, sizeof(msg), "image entry has no `%s`", key);
+		return entry_error(l, source, t, msg);
+	}
+	if (!bp_toml_as_str(v, out, NULL)) {
+		snprintf(msg, sizeof(msg), "`%s` must be a string, not %s", key,
+			 bp_toml_type_name(bp_toml_type(v)));
+		return entry_error(l, source, v, msg);
+	}
+	return 0;
+}
+
+static int parse_image(struct loader *l, const char *source,
+		       const struct bp_toml_node *t)
+{
+	const char *name, *version, *sha, *arch, *url, *released, *desc;
+	struct reg_image img = {0};
+	char hex[SHA256_HEX_SIZE];
+	char origin[PATH_MAX + 32];
+	int rc;
+
+	if (bp_toml_type(t) != BP_TOML_TABLE)
+		return entry_error(l, source, t, "`images` must be tables");
+	if ((rc = field(l, source, t, "name", true, &name)) ||
+	    (rc = field(l, source, t, "version", false, &version)) ||
+	    (rc = field(l, source, t, "sha256", true, &sha)) ||
+	    (rc = field(l, source, t, "arch", true, &arch)) ||
+	    (rc = field(l, source, t, "url", true, &url)) ||
+	    (rc = field(l, source, t, "released_at", false, &released)) ||
+	    (rc = field(l, source, t, "description", false, &desc)))
+		return rc;
+	/* The name becomes a file name in the store: it must not escape. */
+	if (!store_name_valid(name))
+		return entry_error(l, source, bp_toml_get(t, "name"),
+				   "image name is not a plain file name "
+				   "(letters, digits, '.', '_', '-', '+')");
+	if (!sha256_hex_parse(sha, hex))
+		return entry_error(l, source, bp_toml_get(t, "sha256"),
+				   "sha256 must be 64 hex digits");
+	snprintf(origin, sizeof(origin), "%s:%d", source, bp_toml_line(t));
+	img.name = dup_str(name);
+	img.version = dup_str(version);
+	img.sha256 = dup_str(hex);
+	img.arch = dup_str(arch);
+	img.url = is_url(url) ? dup_str(url) : NULL;
+	if (!img.url) {
+		/* A relative url is next to the registry: a file beside a
+		 * local one, a sibling URL of a remote one. */
+		char *path = resolve(source, url);
+		size_t n = path ? strlen(path) + 8 : 0;
+
+		if (path && is_url(path)) {
+			img.url = path;
+		} else {
+			img.url = path ? malloc(n) : NULL;
+			if (img.url)
+				snprintf(img.url, n, "file://%s", path);
+			free(path);
+		}
+	}
+	img.released_at = dup_str(released);
+	img.description = dup_str(desc);
+	img.origin = dup_str(origin);
+	if (!img.name || !img.version || !img.sha256 || !img.arch || !img.url ||
+	    !img.released_at || !img.description || !img.origin ||
+	    add_image(l, &img) != 0) {
+		image_free(&img);
+		snprintf(l->err, l->errlen, "out of memory");
+		return BP_ENOMEM;
+	}
+	return 0;
+}
+
+static int load_source(struct loader *l, const char *source);
+
+static int parse_doc(struct loader *l, const char *source,
+		     const struct bp_toml_node *root)
+{
+	const struct bp_toml_node *images = bp_toml_get(root, "images");
+	const struct bp_toml_node *incs = bp_toml_get(root, "includes");
+	int rc;
+
+	if (images && bp_toml_type(images) != BP_TOML_ARRAY)
+		return entry_error(l, source, images,
+				   "`images` must be an array of tables");
+	for (size_t i = 0; images && i < bp_toml_len(images); i++) {
+		rc = parse_image(l, source, bp_toml_at(images, i));
+		if (rc)
+			return rc;
+	}
+	if (incs && bp_toml_type(incs) != BP_TOML_ARRAY)
+		return entry_error(l, source, incs,
+				   "`includes` must be an array of tables");
+	for (size_t i = 0; incs && i < bp_toml_len(incs); i++) {
+		const struct bp_toml_node *inc = bp_toml_at(incs, i);
+		const struct bp_toml_node *u = bp_toml_get(inc, "url");
+		const char *ref;
+		char *target;
+
+		if (bp_toml_type(inc) != BP_TOML_TABLE || !u ||
+		    !bp_toml_as_str(u, &ref, NULL))
+			return entry_error(l, source, inc,
+					   "an include needs `url = \"...\"`");
+		target = resolve(source, ref);
+		if (!target) {
+			snprintf(l->err, l->errlen, "out of memory");
+			return BP_ENOMEM;
+		}
+		rc = load_source(l, target);
+		free(target);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int cycle_error(struct loader *l, const char *key)
+{
+	size_t n =
+	    (size_t)snprintf(l->err, l->errlen, "registry include cycle: ");
+
+	for (size_t i = 0; i < l->depth && n < l->errlen; i++)
+		n += (size_t)snprintf(l->err + n, l->errlen - n, "%s -> ",
+				      l->chain[i]);
+	if (n < l->errlen)
+		snprintf(l->err + n, l->errlen - n, "%s", key);
+	return BP_ECONFIG;
+}
+
+static int read_doc(struct loader *l, const char *source,
+		    struct bp_toml_doc **doc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!is_url(source))
+		return bp_toml_parse_file(source, doc, l->err, l->errlen);
+	if (!l->fetch) {
+		snprintf(l->err, l->errlen,
+			 "registry %s: remote registries are not allowed here",
+			 source);
+		return BP_ECONFIG;
+	}
+	rc = l->fetch(l->user, source, &buf, &len, l->err, l->errlen);
+	if (rc)
+		return rc;
+	rc = bp_toml_parse_buf(buf, len, source, doc, l->err, l->errlen);
+	free(buf);
+	return rc;
+}
+
+static int load_source(struct loader *l, const char *source)
+{
+	struct bp_toml_doc *doc = NULL;
+	char *key = canonical(source);
+	char **done;
+	int rc;
+
+	if (!key)
+		return BP_ENOMEM;
+	for (size_t i = 0; i < l->depth; i++)
+		if (strcmp(l->chain[i], key) == 0) {
+			rc = cycle_error(l, key);
+			free(key);
+			return rc;
+		}
+	for (size_t i = 0; i < l->ndone; i++)
+		if (strcmp(l->done[i], key) == 0) {
+			free(key); /* included twice, not a cycle */
+			return 0;
+		}
+	if (l->depth == MAX_INCLUDE_DEPTH) {
+		snprintf(l->err, l->errlen,
+			 "registry %s: includes nest deeper than %d", source,
+			 MAX_INCLUDE_DEPTH);
+		free(key);
+		return BP_ECONFIG;
+	}
+	l->chain[l->depth++] = key;
+	rc = read_doc(l, source, &doc);
+	if (rc == 0)
+		rc = parse_doc(l, source, bp_toml_root(doc));
+	bp_toml_free(doc);
+	l->depth--;
+	done = realloc(l->done, (l->ndone + 1) * sizeof(*l->done));
+	if (!done) {
+		free(key);
+		return BP_ENOMEM;
+	}
+	l->done = done;
+	l->done[l->ndone++] = key;
+	return rc;
+}
+
+int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
+		  void *user, char *err, size_t errlen)
+{
+	struct loader l = {.reg = reg,
+			   .fetch = fetch,
+			   .user = user,
+			   .err = err,
+			   .errlen = errlen};
+	char *path = is_file_url(source) ? strdup(source + 7) : strdup(source);
+	int rc;
+
+	memset(reg, 0, sizeof(*reg));
+	if (!path)
+		return BP_ENOMEM;
+	rc = load_source(&l, path);
+	for (size_t i = 0; i < l.ndone; i++)
+		free(l.done[i]);
+	free(l.done);
+	free(path);
+	return rc;
+}
+
+void registry_free(struct registry *reg)
+{
+	for (size_t i = 0; i < reg->count; i++)
+		image_free(&reg->images[i]);
+	free(reg->images);
+	reg->images = NULL;
+	reg->count = 0;
+}
+
+static void list_known(const struct registry *reg, const char *name, char *err,
+		       size_t errlen, size_t n)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < reg->count && n < errlen; i++) {
+		const struct reg_image *img = &reg->images[i];
+
+		if (name && strcmp(img->name, name) != 0)
+			continue;
+		if (shown == 8) {
+			n += (size_t)snprintf(err + n, errlen - n, ", ...");
+			break;
+		}
+		n += (size_t)snprintf(err + n, errlen - n, "%s%s:%s (%s)",
+				      shown ? ", " : "", img->name,
+				      img->version, img->arch);
+		shown++;
+	}
+	if (shown == 0 && n < errlen)
+		snprintf(err + n, errlen - n, "none");
+}
+
+const struct reg_image *registry_find(const struct registry *reg,
+				      const char *name, const char *arch,
+				      const char *version, char *err,
+				      size_t errlen)
+{
+	const struct reg_image *best = NULL;
+	bool named = false;
+	size_t n;
+
+	for (size_t i = 0; i < reg->count; i++) {
+		const struct reg_image *img = &reg->images[i];
+
+		if (strcmp(img->name, name) != 0)
+			continue;
+		named = true;
+		if (arch && strcmp(img->arch, arch) != 0)
+			continue;
+		if (version && strcmp(img->version, version) != 0)
+			continue;
+		/* RFC 3339 text in one format sorts by time. */
+		if (!best || strcmp(img->released_at, best->released_at) > 0)
+			best = img;
+	}
+	if (best)
+		return best;
+	n = (size_t)snprintf(err, errlen, "registry has no image %s%s%s%s%s",
+			     name, version ? ":" : "", version ? version : "",
+			     arch ? " for arch " : "", arch ? arch : "");
+	if (n < errlen)
+		n += (size_t)snprintf(err + n, errlen - n, "; %s: ",
+				      named ? "versions of it" : "images");
+	if (n < errlen)
+		list_known(reg, named ? name : NULL, err, errlen, n);
+	return NULL;
+}

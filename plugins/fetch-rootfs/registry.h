@@ -1,0 +1,69 @@
+/*
+ * The tgosimages registry format: a TOML file of
+ *
+ *   [[images]]
+ *   name = "rootfs-aarch64-alpine"   # image file is <name>.img
+ *   version = "0.1.0"
+ *   sha256 = "<64 hex digits of the archive>"
+ *   arch = "aarch64"
+ *   url = "https://.../rootfs-aarch64-alpine.tar.xz"
+ *   released_at = 2025-01-01T00:00:00Z   # datetime or string
+ *   description = "..."
+ *
+ *   [[includes]]
+ *   url = "other.toml"   # relative to this file, a path or a URL
+ *
+ * Includes are followed recursively; a file included twice is read once,
+ * a cycle is an error that shows it.
+ */
+#ifndef FETCH_ROOTFS_REGISTRY_H
+#define FETCH_ROOTFS_REGISTRY_H
+
+#include <stddef.h>
+
+struct reg_image {
+	char *name;
+	char *version;
+	char *sha256; /* lower-case hex */
+	char *arch;
+	char *url;
+	char *released_at; /* RFC 3339 text, "" when absent */
+	char *description;
+	char *origin; /* "FILE:LINE" of the entry, for messages */
+};
+
+struct registry {
+	struct reg_image *images;
+	size_t count;
+};
+
+/*
+ * Fetches a remote registry into a malloc'ed NUL-terminated buffer.
+ * 0 or a negative bp_status with a message in @err.
+ */
+typedef int (*reg_fetch_fn)(void *user, const char *url, char **buf,
+			    size_t *len, char *err, size_t errlen);
+
+/*
+ * Loads @source (a local path, file:// or http(s) URL) and its includes.
+ * @fetch serves http(s) URLs (NULL: remote sources are an error). 0, or
+ * BP_ECONFIG (bad TOML or entry, with FILE:LINE:COL), BP_EIO, BP_ENET...
+ * with a message in @err. @reg is the caller's; free with
+ * registry_free even on failure.
+ */
+int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
+		  void *user, char *err, size_t errlen);
+
+void registry_free(struct registry *reg);
+
+/*
+ * Finds image @name for @arch (NULL: any arch): the newest released_at
+ * first, or exactly @version when given. NULL when none; @err then says
+ * which names and versions there are.
+ */
+const struct reg_image *registry_find(const struct registry *reg,
+				      const char *name, const char *arch,
+				      const char *version, char *err,
+				      size_t errlen);
+
+#endif

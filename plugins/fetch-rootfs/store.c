@@ -1,0 +1,345 @@
+/* The managed image store: names, readiness, marker and lock. */
+#include "store.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bootpipe/error.h>
+#include <bootpipe/plugin.h>
+
+bool store_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > NAME_MAX - 16 || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!isalnum(c) && c != '.' && c != '_' && c != '-' && c != '+')
+			return false;
+	}
+	return true;
+}
+
+static int fill(struct store_paths *p, const char *dir, const char *name,
+		char *err, size_t errlen)
+{
+	int n;
+
+	if (!store_name_valid(name)) {
+		snprintf(err, errlen,
+			 "invalid image name `%s` (allowed: letters, digits, "
+			 "'.', '_', '-', '+'; not starting with '.')",
+			 name);
+		return BP_EINVAL;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	n = snprintf(p->image, sizeof(p->image), "%s/%s.img", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(p->image)) {
+		snprintf(err, errlen, "image path too long: %s/%s.img", dir,
+			 name);
+		return BP_EINVAL;
+	}
+	snprintf(p->archive, sizeof(p->archive), "%.*s.tar.xz", n - 4,
+		 p->image);
+	snprintf(p->part, sizeof(p->part), "%s.part", p->archive);
+	snprintf(p->tmp, sizeof(p->tmp), "%s.tmp", p->image);
+	snprintf(p->marker, sizeof(p->marker), "%s.sha256", p->image);
+	snprintf(p->lock, sizeof(p->lock), "%s.lock", p->image);
+	return 0;
+}
+
+int store_paths_init(struct store_paths *p, const char *image_path, char *err,
+		     size_t errlen)
+{
+	char dir[PATH_MAX];
+	char name[NAME_MAX + 1];
+	const char *slash = strrchr(image_path, '/');
+	const char *base = slash ? slash + 1 : image_path;
+	size_t blen = strlen(base);
+
+	memset(p, 0, sizeof(*p));
+	if (blen < 5 || strcmp(base + blen - 4, ".img") != 0 ||
+	    blen - 4 >= sizeof(name)) {
+		snprintf(err, errlen,
+			 "managed image %s must be named <name>.img",
+			 image_path);
+		return BP_EINVAL;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == image_path)
+		snprintf(dir, sizeof(dir), "/");
+	else if ((size_t)(slash - image_path) < sizeof(dir))
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - image_path),
+			 image_path);
+	else {
+		snprintf(err, errlen, "path too long: %s", image_path);
+		return BP_EINVAL;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(blen - 4), base);
+	return fill(p, dir, name, err, errlen);
+}
+
+int store_paths_for_name(struct store_paths *p, const char *store,
+			 const char *name, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	return fill(p, store, name, err, errlen);
+}
+
+bool sha256_hex_parse(const char *hex, char out[SHA256_HEX_SIZE])
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++) {
+		if (!isxdigit((unsigned char)hex[i]))
+			return false;
+		out[i] = (char)tolower((unsigned char)hex[i]);
+	}
+	if (hex[i] != '\0')
+		return false;
+	out[64] = '\0';
+	return true;
+}
+
+int store_marker_read(const struct store_paths *p, char out[SHA256_HEX_SIZE])
+{
+	char buf[128];
+	ssize_t n;
+	int fd = open(p->marker, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? BP_ENOENT : BP_EIO;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 64)
+		return BP_EIO;
+	buf[64] = '\0';
+	return sha256_hex_parse(buf, out) ? 0 : BP_EIO;
+}
+
+bool store_image_ready(const struct store_paths *p, const char *sha256,
+		       char *why, size_t whylen)
+{
+	char marker[SHA256_HEX_SIZE];
+	char want[SHA256_HEX_SIZE];
+	struct stat st;
+	int rc;
+
+	if (!why)
+		whylen = 0;
+	if (stat(p->image, &st) != 0) {
+		if (whylen)
+			snprintf(why, whylen, "%s: %s", p->image,
+				 strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (whylen)
+			snprintf(why, whylen, "%s is not a regular file",
+				 p->image);
+		return false;
+	}
+	if (st.st_size < STORE_MIN_IMAGE_SIZE) {
+		if (whylen)
+			snprintf(why, whylen,
+				 "%s is %lld bytes, smaller than 1 MiB",
+				 p->image, (long long)st.st_size);
+		return false;
+	}
+	if (!sha256)
+		return true;
+	if (!sha256_hex_parse(sha256, want)) {
+		if (whylen)
+			snprintf(why, whylen, "bad checksum `%s`", sha256);
+		return false;
+	}
+	rc = store_marker_read(p, marker);
+	if (rc) {
+		if (whylen)
+			snprintf(why, whylen, "%s %s", p->marker,
+				 rc == BP_ENOENT ? "is missing"
+						 : "is unreadable");
+		return false;
+	}
+	if (strcmp(marker, want) != 0) {
+		if (whylen)
+			snprintf(why, whylen,
+				 "%s records sha256 %s, expected %s", p->marker,
+				 marker, want);
+		return false;
+	}
+	return true;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+	int rc;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+			 (int)(slash == path ? 1 : slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int store_marker_write(const struct store_paths *p, const char *sha256,
+		       char *err, size_t errlen)
+{
+	char tmp[PATH_MAX + 32];
+	char line[SHA256_HEX_SIZE + 1];
+	int fd;
+	int len;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p->marker);
+	len = snprintf(line, sizeof(line), "%s\n", sha256);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	if (write(fd, line, (size_t)len) != len || fsync(fd) != 0) {
+		close(fd);
+		goto fail_unlink;
+	}
+	if (close(fd) != 0 || rename(tmp, p->marker) != 0)
+		goto fail_unlink;
+	fsync_dir_of(p->marker);
+	return 0;
+fail_unlink:
+	snprintf(err, errlen, "cannot write %s: %s", p->marker,
+		 strerror(errno));
+	unlink(tmp);
+	return BP_EIO;
+fail:
+	snprintf(err, errlen, "cannot write %s: %s", p->marker,
+		 strerror(errno));
+	return BP_EIO;
+}
+
+int store_remove(const struct store_paths *p, char *err, size_t errlen)
+{
+	/* Marker first: an image without its marker is never taken as
+	 * verified while the rest goes. */
+	const char *files[] = {p->marker, p->image, p->tmp, p->part,
+			       p->archive};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (unlink(files[i]) != 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove %s: %s", files[i],
+				 strerror(errno));
+			return BP_EIO;
+		}
+	}
+	return 0;
+}
+
+static int lock_open(const struct store_paths *p, char *err, size_t errlen)
+{
+	int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		snprintf(err, errlen, "cannot open lock %s: %s", p->lock,
+			 strerror(errno));
+	return fd;
+}
+
+int store_lock_try(const struct store_paths *p, int *fd, char *err,
+		   size_t errlen)
+{
+	int lfd = lock_open(p, err, errlen);
+
+	if (lfd < 0)
+		return BP_EIO;
+	if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+		*fd = lfd;
+		return 0;
+	}
+	if (errno == EWOULDBLOCK) {
+		close(lfd);
+		return 1;
+	}
+	snprintf(err, errlen, "cannot lock %s: %s", p->lock, strerror(errno));
+	close(lfd);
+	return BP_EIO;
+}
+
+int store_lock_wait(const struct store_paths *p, int *fd, char *err,
+		    size_t errlen)
+{
+	const struct timespec nap = {0, 100 * 1000 * 1000};
+	int lfd = lock_open(p, err, errlen);
+
+	if (lfd < 0)
+		return BP_EIO;
+	/* Poll rather than block so SIGINT ends the wait promptly. */
+	for (;;) {
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			*fd = lfd;
+			return 0;
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			snprintf(err, errlen, "cannot lock %s: %s", p->lock,
+				 strerror(errno));
+			close(lfd);
+			return BP_EIO;
+		}
+		if (bp_interrupted()) {
+			snprintf(err, errlen,
+				 "interrupted while waiting for %s", p->lock);
+			close(lfd);
+			return BP_EINTR;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+void store_unlock(int fd)
+{
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+}
+
+int store_mkdir(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t n;
+	int len = snprintf(path, sizeof(path), "%s", dir);
+
+	if (len < 0 || (size_t)len >= sizeof(path)) {
+		snprintf(err, errlen, "path too long: %s", dir);
+		return BP_EINVAL;
+	}
+	n = (size_t)len;
+	for (size_t i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "cannot create %s: %s", path,
+				 strerror(errno));
+			return BP_EIO;
+		}
+		if (i < n)
+			path[i] = '/';
+	}
+	return 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * The managed image store: file names beside an image, the readiness rule,
+ * the checksum marker and the per-image lock.
+ *
+ * For an image <dir>/<name>.img the store uses, in the same directory:
+ *   <name>.tar.xz        the archive (any compression; detected by content)
+ *   <name>.tar.xz.part   download in progress (never the final name)
+ *   <name>.img.tmp       extraction in progress
+ *   <name>.img.sha256    marker: the archive checksum the image came from
+ *   <name>.img.lock      flock while an image is being ensured or removed
+ */
+#ifndef FETCH_ROOTFS_STORE_H
+#define FETCH_ROOTFS_STORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An image must be at least this large to count as ready. */
+#define STORE_MIN_IMAGE_SIZE (1024 * 1024)
+
+/* Hex SHA-256 plus NUL. */
+#define SHA256_HEX_SIZE 65
+
+struct store_paths {
+	char name[NAME_MAX + 1]; /* image name without ".img" */
+	char image[PATH_MAX];
+	/* Derived from image: room for their suffixes. */
+	char archive[PATH_MAX + 16];
+	char part[PATH_MAX + 32];
+	char tmp[PATH_MAX + 16];
+	char marker[PATH_MAX + 16];
+	char lock[PATH_MAX + 16];
+};
+
+/* True when @name is a safe image name: [A-Za-z0-9._+-], not starting
+ * with '.', no '/', so that every derived path stays in its directory. */
+bool store_name_valid(const char *name);
+
+/*
+ * Fills @p for the image at @image_path (which must end in ".img" and
+ * have a valid name). 0, or BP_EINVAL with a message in @err.
+ */
+int store_paths_init(struct store_paths *p, const char *image_path, char *err,
+		     size_t errlen);
+
+/* The same for image @name (without ".img") inside directory @store. */
+int store_paths_for_name(struct store_paths *p, const char *store,
+			 const char *name, char *err, size_t errlen);
+
+/* True when @hex is 64 hex digits; lower-cases it into @out. */
+bool sha256_hex_parse(const char *hex, char out[SHA256_HEX_SIZE]);
+
+/*
+ * Readiness (SPEC): a regular file of at least STORE_MIN_IMAGE_SIZE and,
+ * when @sha256 (the known archive checksum, may be NULL) is given, a marker
+ * that records it. @why (may be NULL) gets a short reason when not ready.
+ */
+bool store_image_ready(const struct store_paths *p, const char *sha256,
+		       char *why, size_t whylen);
+
+/* Reads the marker: 0 and the checksum, BP_ENOENT, or BP_EIO. */
+int store_marker_read(const struct store_paths *p, char out[SHA256_HEX_SIZE]);
+
+/* Writes the marker atomically (tmp file, fsync, rename). */
+int store_marker_write(const struct store_paths *p, const char *sha256,
+		       char *err, size_t errlen);
+
+/* Removes the image and every file beside it except the lock. */
+int store_remove(const struct store_paths *p, char *err, size_t errlen);
+
+/*
+ * Takes the exclusive lock without waiting: 0 and *fd when taken, 1 when
+ * another process holds it (then call store_lock_wait), or BP_EIO.
+ */
+int store_lock_try(const struct store_paths *p, int *fd, char *err,
+		   size_t errlen);
+
+/* Waits for the lock, polling so an interrupt stops the wait: 0, BP_EINTR
+ * or BP_EIO. */
+int store_lock_wait(const struct store_paths *p, int *fd, char *err,
+		    size_t errlen);
+
+void store_unlock(int fd);
+
+/* Ensures the directory exists (mkdir -p). */
+int store_mkdir(const char *dir, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,366 @@
+/*
+ * fetch-rootfs extraction: the image entry comes out whole and sparse;
+ * hostile archives (.., absolute paths, links, devices, truncated data,
+ * no image) are clean errors that write nothing outside the store.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <cmocka.h>
+
+#include <bootpipe/error.h>
+
+#include "extract.h"
+
+#define IMG "rootfs-aarch64-alpine.img"
+#define IMG_SIZE (8 << 20)
+
+static char top[PATH_MAX / 2];	      /* holds store/ and whatever escapes it */
+static char store[PATH_MAX / 2 + 16]; /* top/store */
+static char archive_path[PATH_MAX + 32];
+static char dest[PATH_MAX + 32];
+
+enum kind { REG, SYMLINK, HARDLINK, CHR, DIR_ };
+
+struct entry {
+	const char *path;
+	enum kind kind;
+	int64_t size; /* REG: IMG-like content when >= 1 MiB, else text */
+};
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(top, sizeof(top), "%s/bp-extract-XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(store, sizeof(store), "%s/store", top);
+	snprintf(archive_path, sizeof(archive_path), "%s/a.tar.xz", store);
+	snprintf(dest, sizeof(dest), "%s/" IMG ".tmp", store);
+	return mkdir(store, 0755);
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The byte at @off of the test image: data at 0..64K and 5M..5M+4K. */
+static unsigned char image_byte(int64_t off)
+{
+	if (off < 65536 || (off >= (5 << 20) && off < (5 << 20) + 4096))
+		return (unsigned char)((off * 2654435761u) >> 13 | 1);
+	return 0;
+}
+
+static void write_reg(struct archive *a, int64_t size)
+{
+	static unsigned char buf[65536];
+
+	for (int64_t off = 0; off < size; off += (int64_t)sizeof(buf)) {
+		size_t n = size - off < (int64_t)sizeof(buf)
+			       ? (size_t)(size - off)
+			       : sizeof(buf);
+
+		for (size_t i = 0; i < n; i++)
+			buf[i] = size >= (1 << 20)
+				     ? image_byte(off + (int64_t)i)
+				     : 'a';
+		assert_int_equal(archive_write_data(a, buf, n), (ssize_t)n);
+	}
+}
+
+/* Writes @entries as a tar with @filter (ARCHIVE_FILTER_*). */
+static void make_archive(const char *path, int filter,
+			 const struct entry *entries, size_t count)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e;
+
+	assert_non_null(a);
+	assert_int_equal(archive_write_set_format_pax_restricted(a),
+			 ARCHIVE_OK);
+	assert_int_equal(archive_write_add_filter(a, filter), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (size_t i = 0; i < count; i++) {
+		e = archive_entry_new();
+		archive_entry_set_pathname(e, entries[i].path);
+		archive_entry_set_perm(e, 0644);
+		switch (entries[i].kind) {
+		case REG:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_size(e, entries[i].size);
+			break;
+		case SYMLINK:
+			archive_entry_set_filetype(e, AE_IFLNK);
+			archive_entry_set_symlink(e, "../escaped");
+			break;
+		case HARDLINK:
+			archive_entry_set_filetype(e, AE_IFREG);
+			archive_entry_set_hardlink(e, "other");
+			break;
+		case CHR:
+			archive_entry_set_filetype(e, AE_IFCHR);
+			archive_entry_set_rdev(e, 0x0103);
+			break;
+		case DIR_:
+			archive_entry_set_filetype(e, AE_IFDIR);
+			break;
+		}
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (entries[i].kind == REG)
+			write_reg(a, entries[i].size);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+}
+
+static int run_extract(bool *corrupt, char *err, size_t errlen)
+{
+	struct extract_request r = {
+	    .archive = archive_path,
+	    .entry = IMG,
+	    .dest = dest,
+	    .what = "extract",
+	};
+
+	return extract_image(&r, corrupt, err, errlen);
+}
+
+static void assert_image(const char *path)
+{
+	static unsigned char buf[65536];
+	struct stat st;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, IMG_SIZE);
+	for (int64_t off = 0; off < IMG_SIZE; off += (int64_t)sizeof(buf)) {
+		assert_int_equal(read(fd, buf, sizeof(buf)), sizeof(buf));
+		for (size_t i = 0; i < sizeof(buf); i++)
+			if (buf[i] != image_byte(off + (int64_t)i))
+				fail_msg("byte %lld differs",
+					 (long long)(off + (int64_t)i));
+	}
+	close(fd);
+	/* 68 KiB of data: the rest must be holes, not 8 MiB of zeros. */
+	assert_true((int64_t)st.st_blocks * 512 <= 256 * 1024);
+}
+
+/* Nothing but store/ in top/, and in store/ only @allowed (may be NULL)
+ * besides the archive. */
+static void assert_nothing_else(const char *allowed)
+{
+	char cmd[PATH_MAX * 3];
+	int n;
+
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "test \"$(ls -A '%s')\" = store && "
+	    "test \"$(ls -A '%s' | grep -v '^a.tar.xz$' | grep -vx '%s')\" "
+	    "= ''",
+	    top, store, allowed ? allowed : "-");
+	n = system(cmd);
+	assert_int_equal(n, 0);
+}
+
+static void check_filter(int filter)
+{
+	const struct entry e[] = {
+	    {"README", REG, 10},
+	    {"./images/" IMG, REG, IMG_SIZE},
+	};
+	char err[1024] = "";
+	bool corrupt = true;
+
+	make_archive(archive_path, filter, e, 2);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), 0);
+	assert_false(corrupt);
+	assert_image(dest);
+	assert_nothing_else(IMG ".tmp");
+}
+
+static void test_xz_sparse(void **state)
+{
+	(void)state;
+	check_filter(ARCHIVE_FILTER_XZ);
+}
+
+/* The archive is always named .tar.xz: the format comes from content. */
+static void test_other_compressions(void **state)
+{
+	(void)state;
+	check_filter(ARCHIVE_FILTER_ZSTD);
+	check_filter(ARCHIVE_FILTER_GZIP);
+	check_filter(ARCHIVE_FILTER_BZIP2);
+	check_filter(ARCHIVE_FILTER_NONE);
+}
+
+static void test_replaces_stale_tmp(void **state)
+{
+	const struct entry e[] = {{IMG, REG, IMG_SIZE}};
+	char err[1024];
+	bool corrupt;
+	int fd;
+
+	(void)state;
+	/* A killed run left a bigger .tmp behind. */
+	fd = open(dest, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 3 * IMG_SIZE), 0);
+	close(fd);
+	make_archive(archive_path, ARCHIVE_FILTER_XZ, e, 1);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), 0);
+	assert_image(dest);
+}
+
+static void expect_failure(const struct entry *e, size_t count, int status,
+			   const char *words, bool want_corrupt)
+{
+	char err[1024] = "";
+	bool corrupt = !want_corrupt;
+	struct stat st;
+
+	make_archive(archive_path, ARCHIVE_FILTER_XZ, e, count);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), status);
+	if (!strstr(err, words))
+		fail_msg("message `%s` lacks `%s`", err, words);
+	assert_int_equal(corrupt, want_corrupt);
+	assert_int_not_equal(lstat(dest, &st), 0);
+	assert_nothing_else(NULL);
+}
+
+static void test_dotdot(void **state)
+{
+	const struct entry e[] = {{"../" IMG, REG, IMG_SIZE},
+				  {"x/../../" IMG, REG, IMG_SIZE}};
+
+	(void)state;
+	expect_failure(e, 2, BP_ENOENT, "skipped unsafe path x/../../" IMG,
+		       false);
+}
+
+static void test_absolute(void **state)
+{
+	char abs[PATH_MAX + 32];
+	struct entry e[] = {{abs, REG, IMG_SIZE}};
+
+	(void)state;
+	snprintf(abs, sizeof(abs), "%s/" IMG, top);
+	expect_failure(e, 1, BP_ENOENT, "skipped unsafe path /", false);
+}
+
+static void test_symlink(void **state)
+{
+	const struct entry e[] = {{IMG, SYMLINK, 0}};
+
+	(void)state;
+	expect_failure(e, 1, BP_EINFRA, "is a symbolic link", false);
+}
+
+static void test_hardlink(void **state)
+{
+	const struct entry e[] = {{"other", REG, 10}, {IMG, HARDLINK, 0}};
+
+	(void)state;
+	expect_failure(e, 2, BP_EINFRA, "is a hard link", false);
+}
+
+static void test_device(void **state)
+{
+	const struct entry e[] = {{IMG, CHR, 0}};
+
+	(void)state;
+	expect_failure(e, 1, BP_EINFRA, "is a device", false);
+}
+
+static void test_missing(void **state)
+{
+	const struct entry e[] = {
+	    {"a.txt", REG, 3},
+	    {"dir/", DIR_, 0},
+	    {"b.txt", REG, 3},
+	    {"c", REG, 1},
+	    {"d", REG, 1},
+	    {"e", REG, 1},
+	    {"rootfs-aarch64-alpine.img.bak", REG, 1},
+	};
+
+	(void)state;
+	expect_failure(e, 7, BP_ENOENT,
+		       "has no entry named " IMG
+		       "; it has a.txt, dir/, b.txt, c, d and 2 more",
+		       false);
+}
+
+static void test_truncated(void **state)
+{
+	const struct entry e[] = {{IMG, REG, IMG_SIZE}};
+	char err[1024] = "";
+	bool corrupt = false;
+	struct stat st;
+
+	(void)state;
+	make_archive(archive_path, ARCHIVE_FILTER_XZ, e, 1);
+	assert_int_equal(stat(archive_path, &st), 0);
+	assert_int_equal(truncate(archive_path, st.st_size / 2), 0);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), BP_EINFRA);
+	assert_true(corrupt);
+	assert_non_null(strstr(err, archive_path));
+	assert_int_not_equal(lstat(dest, &st), 0);
+}
+
+static void test_not_an_archive(void **state)
+{
+	char err[1024] = "";
+	bool corrupt = false;
+	FILE *f = fopen(archive_path, "w");
+
+	(void)state;
+	assert_non_null(f);
+	fputs("<html>Not Found</html>\n", f);
+	fclose(f);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), BP_EINFRA);
+	assert_true(corrupt);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_xz_sparse),
+	    T(test_other_compressions),
+	    T(test_replaces_stale_tmp),
+	    T(test_dotdot),
+	    T(test_absolute),
+	    T(test_symlink),
+	    T(test_hardlink),
+	    T(test_device),
+	    T(test_missing),
+	    T(test_truncated),
+	    T(test_not_an_archive),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

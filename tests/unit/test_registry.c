@@ -1,0 +1,325 @@
+/* fetch-rootfs registry: tgosimages TOML, includes, cycles, lookup. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bootpipe/error.h>
+
+#include "registry.h"
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+#define SHA_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static char dir[PATH_MAX / 2];
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/bp-registry-XXXXXX", tmp ? tmp : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *put(const char *name, const char *text)
+{
+	static char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static const char main_toml[] =
+    "# the main registry\n"
+    "[[images]]\n"
+    "name = \"rootfs-aarch64-alpine\"\n"
+    "version = \"1.0\"\n"
+    "sha256 = \"" SHA_A "\"\n"
+    "arch = \"aarch64\"\n"
+    "url = \"https://example.org/v1/rootfs-aarch64-alpine.tar.xz\"\n"
+    "released_at = 2025-01-01T00:00:00Z\n"
+    "description = \"first\"\n"
+    "\n"
+    "[[images]]\n"
+    "name = \"rootfs-aarch64-alpine\"\n"
+    "version = \"2.0\"\n"
+    "sha256 = \"" SHA_B "\"\n"
+    "arch = \"aarch64\"\n"
+    "url = \"https://example.org/v2/rootfs-aarch64-alpine.tar.xz\"\n"
+    "released_at = 2025-06-01T00:00:00Z\n"
+    "\n"
+    "[[images]]\n"
+    "name = \"rootfs-aarch64-alpine\"\n"
+    "version = \"0.9\"\n"
+    "sha256 = \"" SHA_C "\"\n"
+    "arch = \"aarch64\"\n"
+    "url = \"local/old.tar.xz\"\n"
+    "released_at = \"2024-01-01T00:00:00Z\"\n";
+
+static void test_newest_and_version(void **state)
+{
+	struct registry reg;
+	const struct reg_image *img;
+	char err[1024];
+	char want[PATH_MAX + 64];
+
+	(void)state;
+	assert_int_equal(registry_load(&reg, put("main.toml", main_toml), NULL,
+				       NULL, err, sizeof(err)),
+			 0);
+	assert_int_equal(reg.count, 3);
+	img = registry_find(&reg, "rootfs-aarch64-alpine", "aarch64", NULL, err,
+			    sizeof(err));
+	assert_non_null(img);
+	assert_string_equal(img->version, "2.0");
+	/* Stored lower-case so it compares with computed digests. */
+	assert_string_equal(
+	    img->sha256,
+	    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "bbbbbbbbb");
+	assert_non_null(strstr(img->origin, "main.toml:11"));
+
+	img = registry_find(&reg, "rootfs-aarch64-alpine", "aarch64", "0.9",
+			    err, sizeof(err));
+	assert_non_null(img);
+	/* A relative url is a file beside the registry. */
+	snprintf(want, sizeof(want), "file://%s/local/old.tar.xz", dir);
+	assert_string_equal(img->url, want);
+
+	assert_null(registry_find(&reg, "rootfs-aarch64-alpine", "aarch64",
+				  "3.0", err, sizeof(err)));
+	assert_non_null(strstr(err, "no image rootfs-aarch64-alpine:3.0"));
+	assert_non_null(strstr(err, "rootfs-aarch64-alpine:2.0 (aarch64)"));
+
+	assert_null(registry_find(&reg, "rootfs-aarch64-alpine", "riscv64",
+				  NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "for arch riscv64"));
+	assert_null(
+	    registry_find(&reg, "rootfs-x", NULL, NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "images: rootfs-aarch64-alpine:1.0"));
+	registry_free(&reg);
+}
+
+static void test_includes(void **state)
+{
+	struct registry reg;
+	const struct reg_image *img;
+	char err[1024];
+	const char *top;
+
+	(void)state;
+	{
+		char sub[PATH_MAX];
+
+		snprintf(sub, sizeof(sub), "%s/sub", dir);
+		assert_int_equal(mkdir(sub, 0755), 0);
+	}
+	put("sub/x86.toml", "[[images]]\n"
+			    "name = \"rootfs-x86_64-alpine\"\n"
+			    "sha256 = \"" SHA_A "\"\n"
+			    "arch = \"x86_64\"\n"
+			    "url = \"http://h/x.tar.xz\"\n"
+			    "[[includes]]\n"
+			    "url = \"../common.toml\"\n");
+	put("rv.toml", "[[images]]\n"
+		       "name = \"rootfs-riscv64-alpine\"\n"
+		       "sha256 = \"" SHA_A "\"\n"
+		       "arch = \"riscv64\"\n"
+		       "url = \"http://h/rv.tar.xz\"\n"
+		       "[[includes]]\n"
+		       "url = \"common.toml\"\n");
+	/* Included by both: a diamond, read once, not a cycle. */
+	put("common.toml", "[[images]]\n"
+			   "name = \"rootfs-aarch64-debian\"\n"
+			   "sha256 = \"" SHA_C "\"\n"
+			   "arch = \"aarch64\"\n"
+			   "url = \"http://h/deb.tar.xz\"\n");
+	top = put("top.toml", "[[includes]]\n"
+			      "url = \"sub/x86.toml\"\n"
+			      "[[includes]]\n"
+			      "url = \"rv.toml\"\n");
+	assert_int_equal(registry_load(&reg, top, NULL, NULL, err, sizeof(err)),
+			 0);
+	assert_int_equal(reg.count, 3);
+	img = registry_find(&reg, "rootfs-aarch64-debian", "aarch64", NULL, err,
+			    sizeof(err));
+	assert_non_null(img);
+	assert_non_null(strstr(img->origin, "common.toml:1"));
+	assert_non_null(registry_find(&reg, "rootfs-riscv64-alpine", "riscv64",
+				      NULL, err, sizeof(err)));
+	registry_free(&reg);
+}
+
+static void test_cycle(void **state)
+{
+	struct registry reg;
+	char err[2048];
+
+	(void)state;
+	put("b.toml", "[[includes]]\nurl = \"c.toml\"\n");
+	put("c.toml", "[[includes]]\nurl = \"./a.toml\"\n");
+	assert_int_equal(
+	    registry_load(&reg,
+			  put("a.toml", "[[includes]]\nurl = \"b.toml\"\n"),
+			  NULL, NULL, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_non_null(strstr(err, "include cycle"));
+	assert_non_null(strstr(err, "a.toml -> "));
+	assert_non_null(strstr(err, "c.toml -> "));
+	registry_free(&reg);
+
+	/* Including oneself is the shortest cycle. */
+	assert_int_equal(
+	    registry_load(&reg,
+			  put("self.toml", "[[includes]]\n"
+					   "url = \"self.toml\"\n"),
+			  NULL, NULL, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_non_null(strstr(err, "include cycle"));
+	registry_free(&reg);
+}
+
+static void expect_bad(const char *text, const char *words)
+{
+	struct registry reg;
+	char err[1024] = "";
+
+	assert_int_equal(registry_load(&reg, put("bad.toml", text), NULL, NULL,
+				       err, sizeof(err)),
+			 BP_ECONFIG);
+	if (!strstr(err, words))
+		fail_msg("message `%s` lacks `%s`", err, words);
+	registry_free(&reg);
+}
+
+static void test_bad_entries(void **state)
+{
+	(void)state;
+	/* Names become store file names: nothing may escape the store. */
+	expect_bad("[[images]]\nname = \"../../etc/passwd\"\nsha256 = \"" SHA_A
+		   "\"\narch = \"x\"\nurl = \"http://h/a\"\n",
+		   "bad.toml:2:8: image name is not a plain file name");
+	expect_bad("[[images]]\nname = \".hidden\"\nsha256 = \"" SHA_A
+		   "\"\narch = \"x\"\nurl = \"http://h/a\"\n",
+		   "not a plain file name");
+	expect_bad("[[images]]\nname = \"a/b\"\nsha256 = \"" SHA_A
+		   "\"\narch = \"x\"\nurl = \"http://h/a\"\n",
+		   "not a plain file name");
+	expect_bad("[[images]]\nname = \"a\"\nsha256 = \"abc\"\n"
+		   "arch = \"x\"\nurl = \"http://h/a\"\n",
+		   "bad.toml:3:10: sha256 must be 64 hex digits");
+	expect_bad("[[images]]\nname = \"a\"\nsha256 = \"" SHA_A
+		   "\"\nurl = \"http://h/a\"\n",
+		   "bad.toml:1:1: image entry has no `arch`");
+	expect_bad("[[images]]\nname = 5\n", "`name` must be a string");
+	expect_bad("images = 3\n", "`images` must be an array of tables");
+	expect_bad("[[includes]]\nfile = \"x\"\n", "needs `url");
+	expect_bad("[[images]\n", "bad.toml:1:");
+}
+
+static void test_missing_include(void **state)
+{
+	struct registry reg;
+	char err[1024] = "";
+
+	(void)state;
+	assert_int_not_equal(
+	    registry_load(&reg,
+			  put("m.toml", "[[includes]]\n"
+					"url = \"nope.toml\"\n"),
+			  NULL, NULL, err, sizeof(err)),
+	    0);
+	assert_non_null(strstr(err, "nope.toml"));
+	registry_free(&reg);
+}
+
+/* Remote registries come through the fetch callback; relative includes
+ * resolve against the URL. */
+static int fake_fetch(void *user, const char *url, char **buf, size_t *len,
+		      char *err, size_t errlen)
+{
+	const char *text = NULL;
+	int *calls = user;
+
+	(*calls)++;
+	if (!strcmp(url, "https://r.example/reg/main.toml"))
+		text = "[[includes]]\nurl = \"more/extra.toml\"\n";
+	else if (!strcmp(url, "https://r.example/reg/more/extra.toml"))
+		text = "[[images]]\nname = \"rootfs-aarch64-alpine\"\n"
+		       "sha256 = \"" SHA_A "\"\narch = \"aarch64\"\n"
+		       "url = \"rootfs.tar.xz\"\n";
+	if (!text) {
+		snprintf(err, errlen, "GET %s: HTTP 404", url);
+		return BP_ENET;
+	}
+	*buf = strdup(text);
+	*len = strlen(text);
+	return 0;
+}
+
+static void test_remote(void **state)
+{
+	struct registry reg;
+	char err[1024] = "";
+	int calls = 0;
+	const struct reg_image *img;
+
+	(void)state;
+	assert_int_equal(registry_load(&reg, "https://r.example/reg/main.toml",
+				       fake_fetch, &calls, err, sizeof(err)),
+			 0);
+	assert_int_equal(calls, 2);
+	img = registry_find(&reg, "rootfs-aarch64-alpine", "aarch64", NULL, err,
+			    sizeof(err));
+	assert_non_null(img);
+	assert_string_equal(img->url,
+			    "https://r.example/reg/more/rootfs.tar.xz");
+	registry_free(&reg);
+
+	assert_int_equal(registry_load(&reg, "https://r.example/none.toml",
+				       fake_fetch, &calls, err, sizeof(err)),
+			 BP_ENET);
+	assert_non_null(strstr(err, "HTTP 404"));
+	registry_free(&reg);
+
+	assert_int_equal(registry_load(&reg, "https://r.example/reg/main.toml",
+				       NULL, NULL, err, sizeof(err)),
+			 BP_ECONFIG);
+	registry_free(&reg);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_newest_and_version), T(test_includes),	 T(test_cycle),
+	    T(test_bad_entries),	T(test_missing_include), T(test_remote),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,244 @@
+/* fetch-rootfs store: names, readiness, marker, lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bootpipe/error.h>
+
+#include "store.h"
+
+static char dir[PATH_MAX];
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/bp-store-XXXXXX", tmp ? tmp : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void make_file(const char *path, off_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	assert_int_equal(ftruncate(fd, size), 0);
+	close(fd);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_true(store_name_valid("rootfs-aarch64-alpine"));
+	assert_true(store_name_valid("rootfs-x86_64-debian.v2+1"));
+	assert_false(store_name_valid(""));
+	assert_false(store_name_valid(".."));
+	assert_false(store_name_valid(".hidden"));
+	assert_false(store_name_valid("../etc/passwd"));
+	assert_false(store_name_valid("a/b"));
+	assert_false(store_name_valid("a b"));
+}
+
+static void test_paths(void **state)
+{
+	struct store_paths p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(store_paths_init(&p, "/s/rootfs-aarch64-alpine.img",
+					  err, sizeof(err)),
+			 0);
+	assert_string_equal(p.name, "rootfs-aarch64-alpine");
+	assert_string_equal(p.image, "/s/rootfs-aarch64-alpine.img");
+	assert_string_equal(p.archive, "/s/rootfs-aarch64-alpine.tar.xz");
+	assert_string_equal(p.part, "/s/rootfs-aarch64-alpine.tar.xz.part");
+	assert_string_equal(p.tmp, "/s/rootfs-aarch64-alpine.img.tmp");
+	assert_string_equal(p.marker, "/s/rootfs-aarch64-alpine.img.sha256");
+	assert_string_equal(p.lock, "/s/rootfs-aarch64-alpine.img.lock");
+	assert_int_equal(
+	    store_paths_init(&p, "/s/rootfs.raw", err, sizeof(err)), BP_EINVAL);
+	assert_non_null(strstr(err, "/s/rootfs.raw"));
+	assert_int_equal(store_paths_init(&p, "/s/.img", err, sizeof(err)),
+			 BP_EINVAL);
+	assert_int_equal(
+	    store_paths_for_name(&p, "/s", "../x", err, sizeof(err)),
+	    BP_EINVAL);
+	assert_int_equal(
+	    store_paths_for_name(&p, "/st", "img1", err, sizeof(err)), 0);
+	assert_string_equal(p.image, "/st/img1.img");
+}
+
+static const char sum[] =
+    "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef";
+static const char sum_lower[] =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+static const char other[] =
+    "1111111111111111111111111111111111111111111111111111111111111111";
+
+static void test_ready(void **state)
+{
+	struct store_paths p;
+	char err[256], why[512], got[SHA256_HEX_SIZE];
+
+	(void)state;
+	assert_int_equal(
+	    store_paths_for_name(&p, dir, "rootfs-x-alpine", err, sizeof(err)),
+	    0);
+	assert_false(store_image_ready(&p, NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "No such file"));
+
+	make_file(p.image, 4096);
+	assert_false(store_image_ready(&p, NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "smaller than 1 MiB"));
+
+	make_file(p.image, STORE_MIN_IMAGE_SIZE);
+	/* An axbuild image: no marker, no known checksum, reused. */
+	assert_true(store_image_ready(&p, NULL, why, sizeof(why)));
+	/* With a checksum known, the marker is required... */
+	assert_false(store_image_ready(&p, sum, why, sizeof(why)));
+	assert_non_null(strstr(why, "missing"));
+	assert_int_equal(store_marker_write(&p, sum_lower, err, sizeof(err)),
+			 0);
+	assert_int_equal(store_marker_read(&p, got), 0);
+	assert_string_equal(got, sum_lower);
+	/* ...and must match, in any case of hex digits. */
+	assert_true(store_image_ready(&p, sum, why, sizeof(why)));
+	assert_false(store_image_ready(&p, other, why, sizeof(why)));
+	assert_non_null(strstr(why, "expected 1111"));
+
+	/* A directory with the image's name is not an image. */
+	assert_int_equal(unlink(p.image), 0);
+	assert_int_equal(mkdir(p.image, 0755), 0);
+	assert_false(store_image_ready(&p, NULL, why, sizeof(why)));
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(rmdir(p.image), 0);
+}
+
+static void test_remove(void **state)
+{
+	struct store_paths p;
+	char err[256];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(store_paths_for_name(&p, dir, "img", err, sizeof(err)),
+			 0);
+	make_file(p.image, 10);
+	make_file(p.part, 10);
+	make_file(p.tmp, 10);
+	make_file(p.lock, 0);
+	assert_int_equal(store_marker_write(&p, sum_lower, err, sizeof(err)),
+			 0);
+	assert_int_equal(store_remove(&p, err, sizeof(err)), 0);
+	assert_int_not_equal(stat(p.image, &st), 0);
+	assert_int_not_equal(stat(p.marker, &st), 0);
+	assert_int_not_equal(stat(p.part, &st), 0);
+	assert_int_not_equal(stat(p.tmp, &st), 0);
+	/* The lock stays: removing it would let two holders coexist. */
+	assert_int_equal(stat(p.lock, &st), 0);
+	/* Removing what is gone is fine. */
+	assert_int_equal(store_remove(&p, err, sizeof(err)), 0);
+}
+
+static void test_lock(void **state)
+{
+	struct store_paths p;
+	char err[256];
+	int fd = -1, status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(store_paths_for_name(&p, dir, "img", err, sizeof(err)),
+			 0);
+	assert_int_equal(store_lock_try(&p, &fd, err, sizeof(err)), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int cfd = -1;
+
+		/* Held by the parent: busy, and no fd leaks out. */
+		_exit(store_lock_try(&p, &cfd, err, sizeof(err)) == 1 &&
+			      cfd == -1
+			  ? 0
+			  : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	store_unlock(fd);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int cfd = -1;
+
+		_exit(store_lock_wait(&p, &cfd, err, sizeof(err)) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_mkdir(void **state)
+{
+	char path[PATH_MAX + 32], err[256];
+	struct stat st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a/b/c", dir);
+	assert_int_equal(store_mkdir(path, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(store_mkdir(path, err, sizeof(err)), 0);
+}
+
+static void test_hex(void **state)
+{
+	char out[SHA256_HEX_SIZE];
+
+	(void)state;
+	assert_true(sha256_hex_parse(sum, out));
+	assert_string_equal(out, sum_lower);
+	assert_false(sha256_hex_parse("abc", out));
+	assert_false(sha256_hex_parse("0123456789abcdef0123456789abcdef01234567"
+				      "89abcdef0123456789abcdefff",
+				      out));
+	assert_false(sha256_hex_parse(
+	    "g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    out));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_hex),
+	    cmocka_unit_test_setup_teardown(test_ready, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mkdir, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
