@@ -10,6 +10,8 @@
 /* Provided by each port (aarch64/platform.c, x86_64/platform.c). */
 extern const char guest_arch[];
 void platform_putc(char c);
+/* Prints how the guest was started (exception level, boot protocol). */
+void platform_report(void);
 /*
  * Finds the virtio block device, negotiates no optional features, sets up
  * queue 0 on the memory in @vq and reports the capacity in 512-byte sectors.

@@ -52,6 +52,7 @@ void guest_main(void)
 	con_puts("\r\nbootpipe demo guest ");
 	con_puts(guest_arch);
 	con_puts(" 0.1.0\r\n");
+	platform_report();
 
 	if (platform_blk_init(&blk_vq, &sectors) < 0)
 		fail("no usable virtio block device");
