@@ -1,0 +1,524 @@
+/*
+ * The launch stage: starts qemu.argv, supervises it (supervise.c), decides
+ * the outcome with the console matchers (matcher.c), retries infra and
+ * timeout outcomes, and publishes run.* keys. With run.replay_log set it
+ * matches a saved console log instead of starting anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bootpipe/keys.h>
+#include <bootpipe/plugin.h>
+
+#include "matcher.h"
+#include "supervise.h"
+
+static const struct bp_option launch_options[] = {
+    {"timeout", BP_OPT_INT, NULL,
+     "run time limit in seconds, 0: none (default: qemu.timeout)", 0, NULL},
+    {"idle_timeout", BP_OPT_INT, "0",
+     "seconds without console output that count as a timeout, 0: none", 0,
+     NULL},
+    {"success_regex", BP_OPT_LIST, NULL,
+     "success patterns (PCRE2); replace qemu.success_regex", 0, NULL},
+    {"fail_regex", BP_OPT_LIST, NULL,
+     "fail patterns (PCRE2); replace qemu.fail_regex", 0, NULL},
+    {"require_success", BP_OPT_BOOL, NULL,
+     "QEMU exiting 0 without a success match is no-verdict (default: "
+     "true when success patterns exist)",
+     0, NULL},
+    {"retries", BP_OPT_INT, "0",
+     "extra attempts after an infra or timeout outcome", 0, NULL},
+    {"drain_ms", BP_OPT_INT, "500",
+     "milliseconds of output kept after the verdict before QEMU stops", 0,
+     NULL},
+    {"stop_grace_ms", BP_OPT_INT, "3000",
+     "milliseconds between SIGTERM and SIGKILL when stopping QEMU", 0, NULL},
+    {"console_log", BP_OPT_STR, NULL,
+     "console log path (default: "
+     "<workspace>/tmp/bootpipe/logs/<pipeline>-<time>.log)",
+     0, NULL},
+    {"shell_delay_ms", BP_OPT_INT, "100",
+     "milliseconds between the shell prompt and typing shell_init_cmd", 0,
+     NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
+};
+
+static const char *const launch_requires[] = {BP_KEY_QEMU_ARGV, NULL};
+
+static const char *const launch_provides[] = {
+    BP_KEY_RUN_OUTCOME,
+    BP_KEY_RUN_CONSOLE_LOG,
+    BP_KEY_RUN_ATTEMPTS,
+    BP_KEY_RUN_FLAKY,
+    BP_KEY_RUN_VERDICT,
+    BP_KEY_RUN_ATTEMPT_OUTCOMES,
+    NULL,
+};
+
+struct launch {
+	struct matcher *opt_matcher; /* the patterns the options set */
+	bool fail_set;
+	bool success_set;
+	bool timeout_set;
+	int64_t timeout_s;
+	int64_t idle_timeout_s;
+	int64_t retries;
+	int64_t drain_ms;
+	int64_t stop_grace_ms;
+	int64_t shell_delay_ms;
+	bool require_success;
+	const char *console_log; /* borrowed from the stage, NULL: default */
+};
+
+static int add_patterns(struct bp_stage *self, struct matcher *m,
+			enum matcher_kind kind, const char *const *items,
+			size_t count, const char *where)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < count; i++) {
+		int rc = matcher_add(m, kind, items[i], err, sizeof(err));
+
+		if (rc == BP_ENOMEM)
+			return bp_fail(self, rc, "%s", err);
+		if (rc < 0)
+			return bp_fail(
+			    self, BP_ECONFIG, "%s: bad %s pattern %s", where,
+			    kind == MATCHER_FAIL ? "fail" : "success", err);
+	}
+	return 0;
+}
+
+static int opt_patterns(struct bp_stage *self, struct matcher *m,
+			enum matcher_kind kind)
+{
+	const char *key = kind == MATCHER_FAIL ? "fail_regex" : "success_regex";
+	const char *const *items;
+	size_t count;
+	int rc = bp_stage_opt_list(self, key, &items, &count);
+
+	if (rc < 0)
+		return bp_fail(self, rc, "cannot read option %s", key);
+	return add_patterns(self, m, kind, items, count,
+			    bp_stage_opt_origin(self, key));
+}
+
+static int opt_nonneg(struct bp_stage *self, const char *key, int64_t *out)
+{
+	int rc = bp_stage_opt_int(self, key, out);
+
+	if (rc < 0)
+		return bp_fail(self, rc, "cannot read option %s", key);
+	if (*out < 0)
+		return bp_fail(
+		    self, BP_ECONFIG, "%s: %s = %lld: must be 0 or more",
+		    bp_stage_opt_origin(self, key), key, (long long)*out);
+	return 0;
+}
+
+static void launch_cleanup(struct bp_stage *self, void *state)
+{
+	struct launch *st = state;
+
+	(void)self;
+	if (!st)
+		return;
+	matcher_free(st->opt_matcher);
+	free(st);
+}
+
+static int launch_init(struct bp_stage *self, void **state)
+{
+	struct launch *st = calloc(1, sizeof(*st));
+	int rc;
+
+	if (!st)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	*state = st;
+	st->fail_set = bp_stage_opt_is_set(self, "fail_regex");
+	st->success_set = bp_stage_opt_is_set(self, "success_regex");
+	st->timeout_set = bp_stage_opt_is_set(self, "timeout");
+	st->opt_matcher = matcher_new();
+	if (!st->opt_matcher)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	if (st->fail_set &&
+	    (rc = opt_patterns(self, st->opt_matcher, MATCHER_FAIL)) < 0)
+		return rc;
+	if (st->success_set &&
+	    (rc = opt_patterns(self, st->opt_matcher, MATCHER_SUCCESS)) < 0)
+		return rc;
+	if (st->timeout_set &&
+	    (rc = opt_nonneg(self, "timeout", &st->timeout_s)) < 0)
+		return rc;
+	if ((rc = opt_nonneg(self, "idle_timeout", &st->idle_timeout_s)) < 0 ||
+	    (rc = opt_nonneg(self, "retries", &st->retries)) < 0 ||
+	    (rc = opt_nonneg(self, "drain_ms", &st->drain_ms)) < 0 ||
+	    (rc = opt_nonneg(self, "stop_grace_ms", &st->stop_grace_ms)) < 0 ||
+	    (rc = opt_nonneg(self, "shell_delay_ms", &st->shell_delay_ms)) < 0)
+		return rc;
+	/* unset means "true when success patterns exist", which is the
+	 * same as true: without success patterns it changes nothing */
+	st->require_success = true;
+	if (bp_stage_opt_is_set(self, "require_success") &&
+	    (rc = bp_stage_opt_bool(self, "require_success",
+				    &st->require_success)) < 0)
+		return bp_fail(self, rc, "cannot read option require_success");
+	if (bp_stage_opt_is_set(self, "console_log") &&
+	    (rc = bp_stage_opt_str(self, "console_log", &st->console_log)) < 0)
+		return bp_fail(self, rc, "cannot read option console_log");
+	return 0;
+}
+
+static int ctx_patterns(struct bp_stage *self, struct bp_ctx *ctx,
+			struct matcher *m, enum matcher_kind kind)
+{
+	const char *key = kind == MATCHER_FAIL ? BP_KEY_QEMU_FAIL_REGEX
+					       : BP_KEY_QEMU_SUCCESS_REGEX;
+	const char *const *items;
+	size_t count;
+	int rc = bp_ctx_get_list(ctx, key, &items, &count);
+
+	if (rc == BP_ENOENT)
+		return 0;
+	if (rc < 0)
+		return bp_fail(self, rc, "context key %s: %s", key,
+			       bp_ctx_error(ctx));
+	return add_patterns(self, m, kind, items, count, key);
+}
+
+/* The matcher for this run: the options' patterns, completed with the
+ * context's for a kind the options left unset. *owned tells whether the
+ * caller frees it. */
+static int build_matcher(struct bp_stage *self, struct launch *st,
+			 struct bp_ctx *ctx, struct matcher **out, bool *owned)
+{
+	struct matcher *m = NULL;
+	int rc;
+
+	if (st->fail_set && st->success_set) {
+		matcher_reset(st->opt_matcher);
+		*out = st->opt_matcher;
+		*owned = false;
+		return 0;
+	}
+	m = matcher_new();
+	if (!m)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	for (int kind = MATCHER_FAIL; kind <= MATCHER_SUCCESS; kind++) {
+		bool set =
+		    kind == MATCHER_FAIL ? st->fail_set : st->success_set;
+
+		rc = set ? opt_patterns(self, m, (enum matcher_kind)kind)
+			 : ctx_patterns(self, ctx, m, (enum matcher_kind)kind);
+		if (rc < 0) {
+			matcher_free(m);
+			return rc;
+		}
+	}
+	*out = m;
+	*owned = true;
+	return 0;
+}
+
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+static char *default_log_path(struct bp_ctx *ctx)
+{
+	const char *ws = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, ".");
+	const char *name = bp_ctx_str_or(ctx, BP_KEY_PIPELINE_NAME, "run");
+	char stamp[32], *path = NULL;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (asprintf(&path, "%s/tmp/bootpipe/logs/%s-%s.log", ws, name, stamp) <
+	    0)
+		return NULL;
+	return path;
+}
+
+/* Attempt 1 writes @base; retry N writes base-attemptN.log, so that each
+ * log replays to the line numbers its verdict names. */
+static char *attempt_log_path(const char *base, int attempt)
+{
+	const char *dot = strrchr(base, '.');
+	const char *slash = strrchr(base, '/');
+	char *path = NULL;
+	int n;
+
+	if (attempt == 1)
+		return strdup(base);
+	if (dot && (!slash || dot > slash))
+		n = asprintf(&path, "%.*s-attempt%d%s", (int)(dot - base), base,
+			     attempt, dot);
+	else
+		n = asprintf(&path, "%s-attempt%d", base, attempt);
+	return n < 0 ? NULL : path;
+}
+
+static int open_log(struct bp_stage *self, const char *path, int *fd)
+{
+	int rc = mkdir_parents(path);
+
+	if (rc < 0)
+		return bp_fail(self, BP_EIO,
+			       "cannot create the directory of %s: %s", path,
+			       strerror(-rc));
+	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return bp_fail(self, BP_EIO, "cannot open console log %s: %s",
+			       path, strerror(errno));
+	return 0;
+}
+
+static int publish(struct bp_stage *self, struct bp_ctx *ctx,
+		   enum bp_outcome outcome, const char *log, int attempts,
+		   bool flaky, const char *verdict)
+{
+	int rc;
+
+	if ((outcome != BP_OUTCOME_INTERRUPTED &&
+	     (rc = bp_ctx_set_str(ctx, BP_KEY_RUN_OUTCOME,
+				  bp_outcome_name(outcome))) < 0) ||
+	    (log &&
+	     (rc = bp_ctx_set_str(ctx, BP_KEY_RUN_CONSOLE_LOG, log)) < 0) ||
+	    (rc = bp_ctx_set_int(ctx, BP_KEY_RUN_ATTEMPTS, attempts)) < 0 ||
+	    (rc = bp_ctx_set_bool(ctx, BP_KEY_RUN_FLAKY, flaky)) < 0 ||
+	    (rc = bp_ctx_set_str(ctx, BP_KEY_RUN_VERDICT, verdict)) < 0)
+		return bp_fail(self, rc, "cannot set run keys: %s",
+			       bp_ctx_error(ctx));
+	return 0;
+}
+
+static int replay(struct bp_stage *self, struct launch *st, struct bp_ctx *ctx,
+		  struct matcher *m, const char *path)
+{
+	static char buf[64 * 1024];
+	const struct matcher_hit *hit;
+	enum bp_outcome outcome;
+	char verdict[2048];
+	ssize_t n = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bp_fail(self, BP_EIO, "cannot open console log %s: %s",
+			       path, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0 && matcher_feed(m, buf, (size_t)n))
+			break;
+	if (n < 0) {
+		rc = bp_fail(self, BP_EIO, "cannot read console log %s: %s",
+			     path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	matcher_finish(m);
+	hit = matcher_verdict(m);
+	if (hit) {
+		supervise_describe_hit(hit, verdict, sizeof(verdict));
+		outcome = hit->kind == MATCHER_FAIL ? BP_OUTCOME_FAIL
+						    : BP_OUTCOME_PASS;
+	} else if (matcher_count(m, MATCHER_SUCCESS) && st->require_success) {
+		snprintf(verdict, sizeof(verdict),
+			 "none of the %zu success patterns matched in %llu "
+			 "lines",
+			 matcher_count(m, MATCHER_SUCCESS),
+			 (unsigned long long)matcher_lines(m));
+		outcome = BP_OUTCOME_NO_VERDICT;
+	} else {
+		snprintf(verdict, sizeof(verdict),
+			 "no fail pattern matched in %llu lines and no success "
+			 "pattern is required",
+			 (unsigned long long)matcher_lines(m));
+		outcome = BP_OUTCOME_PASS;
+	}
+	printf("%s: %s\n", bp_outcome_name(outcome), verdict);
+	fflush(stdout);
+	return publish(self, ctx, outcome, path, 1, false, verdict);
+}
+
+static bool retryable(enum bp_outcome o)
+{
+	return o == BP_OUTCOME_INFRA || o == BP_OUTCOME_TIMEOUT;
+}
+
+static int attempts(struct bp_stage *self, struct launch *st,
+		    struct bp_ctx *ctx, struct supervise_opts *o,
+		    const char *log_base)
+{
+	struct supervise_result res;
+	char *log = NULL;
+	int attempt, rc = 0;
+
+	if ((rc = bp_ctx_set_list(ctx, BP_KEY_RUN_ATTEMPT_OUTCOMES, NULL, 0)) <
+	    0)
+		return bp_fail(self, rc, "cannot set %s: %s",
+			       BP_KEY_RUN_ATTEMPT_OUTCOMES, bp_ctx_error(ctx));
+	for (attempt = 1;; attempt++) {
+		free(log);
+		log = attempt_log_path(log_base, attempt);
+		if (!log)
+			return bp_fail(self, BP_ENOMEM, "out of memory");
+		rc = open_log(self, log, &o->log_fd);
+		if (rc < 0)
+			goto free_log;
+		matcher_reset(o->matcher);
+		bp_log(self, BP_LOG_INFO,
+		       "attempt %d of %lld: starting %s, console log %s",
+		       attempt, (long long)st->retries + 1, o->argv[0], log);
+		rc = supervise_run(self, o, &res);
+		close(o->log_fd);
+		o->log_fd = -1;
+		if (rc < 0) {
+			rc = bp_fail(self, rc, "%s", res.reason);
+			goto free_log;
+		}
+		bp_ctx_list_append(ctx, BP_KEY_RUN_ATTEMPT_OUTCOMES,
+				   bp_outcome_name(res.outcome));
+		if (res.outcome == BP_OUTCOME_INTERRUPTED ||
+		    !retryable(res.outcome) || attempt > st->retries)
+			break;
+		bp_log(self, BP_LOG_WARN, "attempt %d: %s: %s; retrying",
+		       attempt, bp_outcome_name(res.outcome), res.reason);
+	}
+	rc = publish(self, ctx, res.outcome, log, attempt,
+		     attempt > 1 && res.outcome == BP_OUTCOME_PASS, res.reason);
+	if (rc < 0)
+		goto free_log;
+	if (res.outcome == BP_OUTCOME_INTERRUPTED) {
+		rc = bp_fail(self, BP_EINTR, "interrupted; QEMU stopped");
+	} else if (res.outcome == BP_OUTCOME_INFRA) {
+		rc = bp_fail(self, BP_EINFRA, "%s", res.reason);
+	} else if (res.outcome == BP_OUTCOME_PASS) {
+		if (attempt > 1)
+			bp_log(self, BP_LOG_WARN,
+			       "flaky: passed on attempt %d after %d failed",
+			       attempt, attempt - 1);
+		bp_log(self, BP_LOG_INFO, "pass: %s", res.reason);
+	} else {
+		bp_log(self, BP_LOG_ERROR, "%s: %s",
+		       bp_outcome_name(res.outcome), res.reason);
+	}
+free_log:
+	free(log);
+	return rc;
+}
+
+static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
+{
+	struct launch *st = state;
+	struct supervise_opts o = {.log_fd = -1};
+	const char *const *argv = NULL;
+	const char *replay_log = NULL;
+	struct matcher *m = NULL;
+	char *log_base = NULL;
+	size_t argc = 0;
+	bool owned = false;
+	int rc;
+
+	if (bp_ctx_get_str(ctx, BP_KEY_RUN_REPLAY_LOG, &replay_log) < 0)
+		replay_log = NULL;
+	if (!replay_log) {
+		rc = bp_ctx_get_list(ctx, BP_KEY_QEMU_ARGV, &argv, &argc);
+		if (rc < 0 || argc == 0)
+			return bp_fail(self, rc < 0 ? rc : BP_ECONFIG,
+				       "context key %s: %s", BP_KEY_QEMU_ARGV,
+				       rc < 0 ? bp_ctx_error(ctx) : "empty");
+	}
+	rc = build_matcher(self, st, ctx, &m, &owned);
+	if (rc < 0)
+		return rc;
+	if (replay_log) {
+		rc = replay(self, st, ctx, m, replay_log);
+		goto free_matcher;
+	}
+
+	o.argv = argv;
+	o.matcher = m;
+	o.timeout_ms = st->timeout_s * 1000;
+	if (!st->timeout_set) {
+		int64_t t = 0;
+
+		if (bp_ctx_get_int(ctx, BP_KEY_QEMU_TIMEOUT, &t) == 0 && t > 0)
+			o.timeout_ms = t * 1000;
+	}
+	o.idle_timeout_ms = st->idle_timeout_s * 1000;
+	o.drain_ms = st->drain_ms;
+	o.stop_grace_ms = st->stop_grace_ms;
+	o.shell_delay_ms = st->shell_delay_ms;
+	o.require_success = st->require_success;
+	o.shell_prefix = bp_ctx_str_or(ctx, BP_KEY_QEMU_SHELL_PREFIX, NULL);
+	o.shell_init_cmd = bp_ctx_str_or(ctx, BP_KEY_QEMU_SHELL_INIT_CMD, NULL);
+	if (o.shell_init_cmd && (!o.shell_prefix || !*o.shell_prefix)) {
+		bp_log(self, BP_LOG_WARN,
+		       "%s is set without %s; it will not be typed",
+		       BP_KEY_QEMU_SHELL_INIT_CMD, BP_KEY_QEMU_SHELL_PREFIX);
+		o.shell_init_cmd = NULL;
+	}
+	o.echo = !bp_stage_quiet(self);
+	o.forward_stdin = isatty(STDIN_FILENO) && !bp_stage_dry_run(self);
+
+	log_base =
+	    st->console_log ? strdup(st->console_log) : default_log_path(ctx);
+	if (!log_base) {
+		rc = bp_fail(self, BP_ENOMEM, "out of memory");
+		goto free_matcher;
+	}
+	if (bp_stage_dry_run(self)) {
+		bp_log(self, BP_LOG_INFO,
+		       "would start %s (%zu arguments), timeout %lld s, idle "
+		       "timeout %lld s, %zu fail and %zu success patterns, "
+		       "console log %s",
+		       argv[0], argc - 1, (long long)(o.timeout_ms / 1000),
+		       (long long)st->idle_timeout_s,
+		       matcher_count(m, MATCHER_FAIL),
+		       matcher_count(m, MATCHER_SUCCESS), log_base);
+		if (o.shell_init_cmd)
+			bp_log(self, BP_LOG_INFO,
+			       "would type \"%s\" after the prompt \"%s\"",
+			       o.shell_init_cmd, o.shell_prefix);
+		rc = 0;
+		goto free_log;
+	}
+	rc = attempts(self, st, ctx, &o, log_base);
+free_log:
+	free(log_base);
+free_matcher:
+	if (owned)
+		matcher_free(m);
+	return rc;
+}
+
+BP_PLUGIN_DEFINE(.name = "launch", .version = "1.0.0",
+		 .summary = "start QEMU, watch its console, decide the outcome",
+		 .options = launch_options, .requires = launch_requires,
+		 .provides = launch_provides, .init = launch_init,
+		 .run = launch_run, .cleanup = launch_cleanup);

@@ -1,0 +1,52 @@
+/*
+ * Runs one QEMU attempt: starts the argv (no shell) in its own process
+ * group, tees its console to the terminal and a log, feeds the matcher,
+ * types the shell command after the prompt, enforces the timeouts, and
+ * always stops the whole process group before returning.
+ */
+#ifndef BOOTPIPE_LAUNCH_SUPERVISE_H
+#define BOOTPIPE_LAUNCH_SUPERVISE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bootpipe/error.h>
+#include <bootpipe/plugin.h>
+
+#include "matcher.h"
+
+struct supervise_opts {
+	const char *const *argv; /* binary (path or name) first */
+	int64_t timeout_ms;	 /* 0: none */
+	int64_t idle_timeout_ms; /* 0: none */
+	int64_t drain_ms;
+	int64_t stop_grace_ms;
+	int64_t shell_delay_ms;
+	const char *shell_prefix; /* NULL: none */
+	const char *shell_init_cmd;
+	bool echo;	    /* copy QEMU's stdout/stderr to ours */
+	int log_fd;	    /* console log, -1: none */
+	bool forward_stdin; /* our stdin is a terminal: forward it raw */
+	bool require_success;
+	struct matcher *matcher; /* reset by the caller */
+};
+
+struct supervise_result {
+	enum bp_outcome outcome; /* PASS..NO_VERDICT, INFRA, INTERRUPTED */
+	char reason[2048];	 /* human text: the verdict or the failure */
+	int wait_status;
+	bool exited; /* wait_status is valid */
+};
+
+/* Returns 0 with @res filled for every outcome (including infra and
+ * interrupted); a negative bp_status only when the host failed us
+ * (pipes, memory), with res->reason saying why. */
+int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
+		  struct supervise_result *res);
+
+/* The text of a verdict hit, e.g. `fail pattern "X" matched line 3: "..."`.
+ */
+void supervise_describe_hit(const struct matcher_hit *hit, char *buf,
+			    size_t len);
+
+#endif

@@ -1,0 +1,339 @@
+/* The launch stage's console matcher: verdict order, line numbers, partial
+ * lines, chunking, ANSI escapes, bounded memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "matcher.h"
+
+#define AXVISOR_SUCCESS "(?m)^guest test pass!\\s*$"
+
+static struct matcher *make(const char *const *fail, const char *const *succ)
+{
+	struct matcher *m = matcher_new();
+	char err[512];
+
+	assert_non_null(m);
+	for (; fail && *fail; fail++)
+		assert_int_equal(
+		    matcher_add(m, MATCHER_FAIL, *fail, err, sizeof(err)), 0);
+	for (; succ && *succ; succ++)
+		assert_int_equal(
+		    matcher_add(m, MATCHER_SUCCESS, *succ, err, sizeof(err)),
+		    0);
+	return m;
+}
+
+static struct matcher *axvisor(void)
+{
+	static const char *const fail[] = {"(?i)\\bpanic(?:ked)?\\b",
+					   "(?i)kernel panic",
+					   "(?i)login incorrect", NULL};
+	static const char *const succ[] = {AXVISOR_SUCCESS, NULL};
+
+	return make(fail, succ);
+}
+
+static void feed_str(struct matcher *m, const char *s)
+{
+	matcher_feed(m, s, strlen(s));
+}
+
+static void test_fail_wins_on_one_line(void **unused)
+{
+	static const char *const fail[] = {"(?i)kernel panic", NULL};
+	static const char *const succ[] = {"~ #", NULL};
+	struct matcher *m = make(fail, succ);
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	/* success is listed first in the stream of patterns and in the line;
+	 * the fail pattern still wins */
+	feed_str(m, "boot\n~ # echo Kernel panic\nmore\n");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->kind, MATCHER_FAIL);
+	assert_int_equal(hit->line, 2);
+	assert_string_equal(hit->pattern, "(?i)kernel panic");
+	assert_string_equal(hit->excerpt, "~ # echo Kernel panic");
+	matcher_free(m);
+
+	/* the same on a line without its newline yet */
+	m = make(fail, succ);
+	feed_str(m, "boot\n~ # echo Kernel panic");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->kind, MATCHER_FAIL);
+	assert_true(hit->partial);
+	matcher_free(m);
+}
+
+static void test_first_line_wins(void **unused)
+{
+	struct matcher *m = axvisor();
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	feed_str(m, "a\nguest test pass!\r\nKernel panic - not syncing\n");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->kind, MATCHER_SUCCESS);
+	assert_int_equal(hit->line, 2);
+	assert_string_equal(hit->excerpt, "guest test pass!");
+	/* the verdict stands whatever follows */
+	feed_str(m, "panic\n");
+	assert_int_equal(matcher_verdict(m)->kind, MATCHER_SUCCESS);
+	matcher_free(m);
+}
+
+static void test_success_without_newline(void **unused)
+{
+	static const char *const succ[] = {"~ #", NULL};
+	struct matcher *m = make(NULL, succ);
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	assert_false(matcher_feed(m, "Welcome\nlogin ok\n~ ", 19));
+	assert_true(matcher_feed(m, "# ", 2));
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->line, 3);
+	assert_true(hit->partial);
+	matcher_free(m);
+}
+
+static void test_success_split_across_reads(void **unused)
+{
+	struct matcher *m = axvisor();
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	assert_false(matcher_feed(m, "x\ny\nguest te", 12));
+	assert_false(matcher_feed(m, "st pa", 5));
+	/* "guest test pass!" with nothing after it already satisfies `$` */
+	assert_true(matcher_feed(m, "ss!\r\nz\n", 7));
+	hit = matcher_verdict(m);
+	assert_int_equal(hit->kind, MATCHER_SUCCESS);
+	assert_int_equal(hit->line, 3);
+	matcher_free(m);
+}
+
+static void test_no_match_in_middle_of_line(void **unused)
+{
+	struct matcher *m = axvisor();
+
+	(void)unused;
+	/* `^` anchors at the line start, also when searched as a block */
+	feed_str(m, "say guest test pass!\nguest test pass! not\n");
+	assert_null(matcher_verdict(m));
+	assert_int_equal(matcher_lines(m), 2);
+	matcher_free(m);
+}
+
+static void test_ansi_escapes(void **unused)
+{
+	struct matcher *m = axvisor();
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	feed_str(m, "\x1b[1;34m[INFO]\x1b[0m booting\n"
+		    "\x1b[32mguest test pass!\x1b[0m\r\n");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->kind, MATCHER_SUCCESS);
+	assert_int_equal(hit->line, 2);
+	assert_true(hit->stripped);
+	assert_string_equal(hit->excerpt, "guest test pass!");
+	matcher_free(m);
+
+	/* a coloured fail word beats a plain success on the same line */
+	m = axvisor();
+	feed_str(m, "guest test pass! \x1b[31mker\x1b[0mnel panic\n");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->kind, MATCHER_FAIL);
+	matcher_free(m);
+
+	/* and in a partial line */
+	m = axvisor();
+	feed_str(m, "\x1b[32mguest test pass!\x1b[0m");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_true(hit->partial);
+	matcher_free(m);
+}
+
+static void test_line_only_patterns(void **unused)
+{
+	static const char *const fail[] = {"(?<!no )panic", "\\Aboom", NULL};
+	struct matcher *m = make(fail, NULL);
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	feed_str(m, "no panic here\nall fine\nboom at start\n");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->line, 3);
+	assert_int_equal(hit->index, 1);
+	matcher_free(m);
+}
+
+/* Every split of the same text into two reads gives the same verdict. */
+static void test_chunking_invariance(void **unused)
+{
+	static const char text[] =
+	    "[ 0.1] boot\r\n\x1b[0mx\n\nlogin: root\n~ # echo "
+	    "hi\nguest test pass! \nok\nKernel panic\n";
+	static const char *const fail[] = {"(?i)kernel panic", NULL};
+	static const char *const succ[] = {AXVISOR_SUCCESS, "^ok$", NULL};
+	size_t len = sizeof(text) - 1;
+
+	(void)unused;
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct matcher *m = make(fail, succ);
+		const struct matcher_hit *hit;
+
+		matcher_feed(m, text, cut);
+		matcher_feed(m, text + cut, len - cut);
+		matcher_finish(m);
+		hit = matcher_verdict(m);
+		assert_non_null(hit);
+		assert_int_equal(hit->kind, MATCHER_SUCCESS);
+		assert_int_equal(hit->index, 0);
+		assert_int_equal(hit->line, 6);
+		matcher_free(m);
+	}
+}
+
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static void test_bounded_memory_on_long_line(void **unused)
+{
+	static const char *const fail[] = {"(?i)kernel panic", "^xyz", NULL};
+	struct matcher *m = make(fail, NULL);
+	char chunk[4096];
+	long before;
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	memset(chunk, 'x', sizeof(chunk));
+	before = max_rss_kb();
+	/* a 10 MB line in 4 KiB reads: the carried line stays capped */
+	for (int i = 0; i < 10 * 256; i++)
+		assert_false(matcher_feed(m, chunk, sizeof(chunk)));
+	/* the kept tail now begins with "xyz", which is not the start of
+	 * the line: the cut line is matched with `^` disabled */
+	{
+		char *tail = malloc(MATCHER_LINE_CAP / 2);
+
+		assert_non_null(tail);
+		memset(tail, 'a', MATCHER_LINE_CAP / 2);
+		memcpy(tail, "xyz", 3);
+		assert_false(matcher_feed(m, tail, MATCHER_LINE_CAP / 2));
+		free(tail);
+	}
+	assert_true(matcher_feed(m, " kernel panic\n", 14));
+	hit = matcher_verdict(m);
+	assert_int_equal(hit->line, 1);
+	assert_int_equal(hit->index, 0);
+	assert_true(strlen(hit->excerpt) < MATCHER_EXCERPT_MAX + 8);
+	assert_true(max_rss_kb() - before < 2048);
+	matcher_free(m);
+}
+
+static void test_long_line_in_one_read(void **unused)
+{
+	static const char *const succ[] = {"done$", NULL};
+	struct matcher *m = make(NULL, succ);
+	size_t n = 10u << 20;
+	char *big = malloc(n + 8);
+
+	(void)unused;
+	assert_non_null(big);
+	memset(big, 'a', n);
+	memcpy(big + n, "done\nx\n", 7);
+	assert_true(matcher_feed(m, big, n + 7));
+	assert_int_equal(matcher_verdict(m)->line, 1);
+	free(big);
+	matcher_free(m);
+}
+
+static void test_reset(void **unused)
+{
+	struct matcher *m = axvisor();
+
+	(void)unused;
+	feed_str(m, "a\npanic\n");
+	assert_non_null(matcher_verdict(m));
+	matcher_reset(m);
+	assert_null(matcher_verdict(m));
+	feed_str(m, "guest test pass!\n");
+	assert_int_equal(matcher_verdict(m)->kind, MATCHER_SUCCESS);
+	assert_int_equal(matcher_verdict(m)->line, 1);
+	matcher_free(m);
+}
+
+static void test_bad_pattern(void **unused)
+{
+	struct matcher *m = matcher_new();
+	char err[512];
+
+	(void)unused;
+	assert_int_equal(
+	    matcher_add(m, MATCHER_FAIL, "(?i)kernel (panic", err, sizeof(err)),
+	    -3 /* BP_ECONFIG */);
+	assert_non_null(strstr(err, "\"(?i)kernel (panic\""));
+	assert_non_null(strstr(err, "at offset 17"));
+	assert_int_equal(matcher_count(m, MATCHER_FAIL), 0);
+	matcher_free(m);
+}
+
+static void test_literal_watch(void **unused)
+{
+	struct literal_watch *w = literal_watch_new("~ #");
+
+	(void)unused;
+	assert_false(literal_watch_feed(w, "abc ~", 5));
+	assert_false(literal_watch_feed(w, " ", 1));
+	assert_true(literal_watch_feed(w, "# ", 2));
+	literal_watch_reset(w);
+	assert_false(literal_watch_feed(w, "~", 1));
+	assert_false(literal_watch_feed(w, " x#", 3));
+	assert_true(literal_watch_feed(w, "zz ~ # ", 7));
+	literal_watch_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fail_wins_on_one_line),
+	    cmocka_unit_test(test_first_line_wins),
+	    cmocka_unit_test(test_success_without_newline),
+	    cmocka_unit_test(test_success_split_across_reads),
+	    cmocka_unit_test(test_no_match_in_middle_of_line),
+	    cmocka_unit_test(test_ansi_escapes),
+	    cmocka_unit_test(test_line_only_patterns),
+	    cmocka_unit_test(test_chunking_invariance),
+	    cmocka_unit_test(test_bounded_memory_on_long_line),
+	    cmocka_unit_test(test_long_line_in_one_read),
+	    cmocka_unit_test(test_reset),
+	    cmocka_unit_test(test_bad_pattern),
+	    cmocka_unit_test(test_literal_watch),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
