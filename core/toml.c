@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 
 /* Nesting of tables and arrays; keeps recursion and hostile input bounded. */
 #define MAX_DEPTH 128
@@ -42,6 +42,8 @@ struct table {
 	struct entry *v;
 	uint32_t *index; /* entry number + 1, 0 = empty */
 	uint32_t len, cap, icap;
+	uint32_t
+	    seed; /* per document, so colliding keys cannot be precomputed */
 };
 
 struct bp_toml_node {
@@ -97,6 +99,7 @@ struct parser {
 	char *scratch; /* decoded string or key being read */
 	size_t slen, scap;
 	char decimal_point;
+	uint32_t seed;
 };
 
 /* ---- arena ---- */
@@ -244,6 +247,7 @@ static bool make_table(struct parser *ps, struct bp_toml_node *n)
 	if (!n->u.tab)
 		return false;
 	memset(n->u.tab, 0, sizeof(*n->u.tab));
+	n->u.tab->seed = ps->seed;
 	return true;
 }
 
@@ -263,9 +267,9 @@ static struct bp_toml_node *node_new(struct parser *ps, int type,
 	return n;
 }
 
-static uint32_t hash_key(const char *k, size_t n)
+static uint32_t hash_key(uint32_t seed, const char *k, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ seed;
 
 	while (n--) {
 		h ^= (unsigned char)*k++;
@@ -1379,7 +1383,7 @@ static int keyval(struct parser *ps, struct bp_toml_node *tbl)
 		if (rc)
 			return rc;
 		key_end = ps->p;
-		h = hash_key(ps->scratch, ps->slen);
+		h = hash_key(tbl->u.tab->seed, ps->scratch, ps->slen);
 		e = table_find(tbl, ps->scratch, ps->slen, h);
 		skip_ws(ps);
 		if (at_char(ps, '.')) {
@@ -1460,7 +1464,7 @@ static int header(struct parser *ps)
 		rc = key_segment(ps);
 		if (rc)
 			return rc;
-		h = hash_key(ps->scratch, ps->slen);
+		h = hash_key(tbl->u.tab->seed, ps->scratch, ps->slen);
 		e = table_find(tbl, ps->scratch, ps->slen, h);
 		skip_ws(ps);
 		if (!at_char(ps, '.'))
@@ -1604,6 +1608,7 @@ int bp_toml_parse_buf(const char *buf, size_t len, const char *name,
 {
 	struct parser ps;
 	struct bp_toml_doc *doc;
+	struct timespec now;
 	int rc;
 
 	if (err && errlen)
@@ -1624,6 +1629,8 @@ int bp_toml_parse_buf(const char *buf, size_t len, const char *name,
 	ps.errlen = errlen;
 	ps.arena = &doc->arena;
 	ps.decimal_point = localeconv()->decimal_point[0];
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ps.seed = (uint32_t)now.tv_nsec ^ (uint32_t)(uintptr_t)doc;
 	if (!ps.decimal_point)
 		ps.decimal_point = '.';
 	doc->root = node_new(&ps, BP_TOML_TABLE, ps.p);
@@ -1813,7 +1820,7 @@ const struct bp_toml_node *bp_toml_get(const struct bp_toml_node *table,
 
 		if (!n || n->type != BP_TOML_TABLE || len == 0)
 			return NULL;
-		e = table_find(n, s, len, hash_key(s, len));
+		e = table_find(n, s, len, hash_key(n->u.tab->seed, s, len));
 		if (!e)
 			return NULL;
 		n = e->val;
