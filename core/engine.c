@@ -71,6 +71,7 @@ static void unload_stages(struct bp_engine *e)
 	for (size_t i = 0; i < e->stage_count; i++) {
 		options_release(&e->stages[i]);
 		free(e->stages[i].name);
+		free(e->stages[i].listed_at);
 	}
 	free(e->stages);
 	e->stages = NULL;
@@ -314,8 +315,13 @@ static int add_stage(struct bp_engine *e, const char *name,
 	memset(&stages[e->stage_count], 0, sizeof(*stages));
 	stages[e->stage_count].engine = e;
 	stages[e->stage_count].name = strdup(name);
-	if (!stages[e->stage_count].name)
+	stages[e->stage_count].listed_at =
+		str_printf("%s:%d", where->file, where->line);
+	if (!stages[e->stage_count].name || !stages[e->stage_count].listed_at) {
+		free(stages[e->stage_count].name);
+		free(stages[e->stage_count].listed_at);
 		return BP_ENOMEM;
+	}
 	e->stage_count++;
 	return 0;
 }
@@ -470,7 +476,7 @@ static int bind_plugins(struct bp_engine *e, const struct expand_vars *vars)
 		} else if (rc) {
 			snprintf(msg, sizeof(msg), "%s", e->error);
 			rc = engine_fail(e, rc, "%s: stage %s: %s",
-					 e->file.path, s->name, msg);
+					 s->listed_at, s->name, msg);
 		}
 		if (rc == 0)
 			rc = options_bind(e, s, &e->file, vars);
@@ -536,7 +542,7 @@ static int check_data_flow(struct bp_engine *e)
 				    "%s: stage %s requires context key %s, "
 				    "which stage %s provides only later: "
 				    "list %s before %s in `stages`",
-				    e->file.path, s->name, *k, later, later,
+				    s->listed_at, s->name, *k, later, later,
 				    s->name);
 			strbuf_init(&ps.names);
 			bp_engine_foreach_plugin(e, note_producer, &ps);
@@ -544,7 +550,7 @@ static int check_data_flow(struct bp_engine *e)
 					 "%s: stage %s requires context key "
 					 "%s, but no earlier stage provides "
 					 "it; plugins that do: %s",
-					 e->file.path, s->name, *k,
+					 s->listed_at, s->name, *k,
 					 ps.names.buf ? ps.names.buf : "none");
 			strbuf_release(&ps.names);
 			return rc;

@@ -68,6 +68,7 @@ struct progress_state {
 struct bp_stage {
 	struct bp_engine *engine;
 	char *name;
+	char *listed_at; /* "file:line" of its name in `stages` */
 	struct loaded_plugin *plugin;
 	struct opt_value *opts;
 	size_t opt_count;

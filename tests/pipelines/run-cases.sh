@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Data-driven pipeline cases: each cases/NAME.ini runs through the real
+# CLI with the fixture plugins, and its exit code and stderr must equal
+# cases/NAME.expected; cases/NAME.trace, when present, is the expected
+# order of init/run/cleanup calls.
+#   run-cases.sh BOOTPIPE FIXTURE_DIR BUILD_PLUGIN_DIR INSTALL_PLUGIN_DIR
+set -u
+bootpipe=$1 fixtures=$2 build_plugins=$3 install_plugins=$4
+here=$(cd "$(dirname "$0")/cases" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+
+normalise() {
+	sed -e "s|$fixtures|@FIXTURES@|g" -e "s|$build_plugins|@PLUGINS@|g" \
+	    -e "s|$install_plugins|@INSTALL_PLUGINS@|g" -e "s|$here|@CASES@|g"
+}
+
+unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE
+cd "$here" || exit 1
+for ini in *.ini; do
+	name=${ini%.ini}
+	[ -f "$name.expected" ] || continue
+	rm -f "$work/trace"
+	args=()
+	[ -f "$name.args" ] && read -r -a args <"$name.args"
+	TRACE="$work/trace" NO_COLOR=1 "$bootpipe" run "$ini" \
+		--plugin-dir "$fixtures" "${args[@]}" >"$work/out" 2>"$work/err"
+	code=$?
+	{ echo "exit $code"; normalise <"$work/err"; } >"$work/got"
+	ok=1
+	if ! diff -u "$name.expected" "$work/got" >"$work/diff"; then
+		ok=0
+	fi
+	if [ -f "$name.trace" ] && ! diff -u "$name.trace" "$work/trace" >>"$work/diff" 2>&1; then
+		ok=0
+	fi
+	if [ $ok = 1 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: $name"
+		cat "$work/diff"
+	fi
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
