@@ -167,8 +167,9 @@ int platform_blk_init(struct virtq *vq, uint64_t *sectors)
 		queue_legacy(vq);
 	status_add(VIRTIO_STATUS_DRIVER_OK);
 
-	*sectors = reg_read(MMIO_CONFIG) | (uint64_t)reg_read(MMIO_CONFIG + 4)
-					       << 32;
+	/* virtio_blk_config starts with the capacity, in 512-byte sectors. */
+	*sectors =
+	    (uint64_t)reg_read(MMIO_CONFIG + 4) << 32 | reg_read(MMIO_CONFIG);
 	return 0;
 
 failed:

@@ -90,8 +90,8 @@ static int legacy_init(const struct pci_dev *d, struct virtq *vq,
 	     (uint32_t)((uintptr_t)vq->desc / VIRTQ_ALIGN));
 	legacy_status_add(VIRTIO_STATUS_DRIVER_OK);
 
-	*sectors = inl(legacy_io + VP_CONFIG) |
-		   (uint64_t)inl(legacy_io + VP_CONFIG + 4) << 32;
+	*sectors = (uint64_t)inl(legacy_io + VP_CONFIG + 4) << 32 |
+		   inl(legacy_io + VP_CONFIG);
 	return 0;
 }
 
@@ -150,7 +150,7 @@ static int modern_init(const struct pci_dev *d, struct virtq *vq,
 		       uint64_t *sectors)
 {
 	struct modern_regions r = {0};
-	uint16_t max, size;
+	uint16_t max, size, notify_off;
 
 	con_puts(" (modern)\r\n");
 	pci_enable(d, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -191,13 +191,13 @@ static int modern_init(const struct pci_dev *d, struct virtq *vq,
 	write64(r.common + VC_QUEUE_DESC, (uintptr_t)vq->desc);
 	write64(r.common + VC_QUEUE_DRIVER, (uintptr_t)vq->avail);
 	write64(r.common + VC_QUEUE_DEVICE, (uintptr_t)vq->used);
-	modern_notify = r.notify + mmio_read16(r.common + VC_QUEUE_NOTIFY_OFF) *
-				       r.notify_multiplier;
+	notify_off = mmio_read16(r.common + VC_QUEUE_NOTIFY_OFF);
+	modern_notify = r.notify + notify_off * r.notify_multiplier;
 	mmio_write16(r.common + VC_QUEUE_ENABLE, 1);
 	modern_status_add(r.common, VIRTIO_STATUS_DRIVER_OK);
 
-	*sectors = mmio_read32(r.device) | (uint64_t)mmio_read32(r.device + 4)
-					       << 32;
+	*sectors =
+	    (uint64_t)mmio_read32(r.device + 4) << 32 | mmio_read32(r.device);
 	return 0;
 
 failed:
