@@ -1,0 +1,364 @@
+/* patch-qemu's argument edits and ostool config loading; the first three
+ * tests port axbuild's patch_qemu_rootfs_* tests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bootpipe/error.h>
+
+#include "ostool_config.h"
+#include "qemu_args.h"
+#include "rootfs_rule.h"
+
+static char root[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/bp-patch-XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *format, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, format);
+	assert_true(vasprintf(&out, format, ap) >= 0);
+	va_end(ap);
+	return out;
+}
+
+/* What patch_qemu_rootfs does in axbuild: the rootfs rule, then the
+ * patch. axbuild writes the image; "persist" is that behaviour. */
+static void seed_patch(struct strv *args, const char *const *vmconfigs,
+		       size_t count)
+{
+	struct rootfs_patch p = {.mode = ROOTFS_REPLACE_DRIVE_ONLY};
+	char *store = fmt("%s/tmp/axbuild/rootfs", root);
+	char *path = NULL;
+	char err[512];
+
+	assert_int_equal(rootfs_infer_from_vmconfigs(vmconfigs, count, &path,
+						     err, sizeof(err)),
+			 0);
+	if (!path)
+		path = rootfs_default_path(store, "aarch64");
+	p.path = path;
+	assert_int_equal(qemu_args_patch_rootfs(args, &p, err, sizeof(err)), 0);
+	free(path);
+	free(store);
+}
+
+static void
+patch_qemu_rootfs_overrides_rootfs_when_vmconfig_provides_one(void **state)
+{
+	const char *const init[] = {
+	    "id=disk0,if=none,format=raw,file=/old/tmp/rootfs.img"};
+	char *dir = fmt("%s/image", root);
+	char *img = fmt("%s/rootfs.img", dir);
+	char *vm = fmt("%s/vm.toml", root);
+	char *body =
+	    fmt("\n[kernel]\nkernel_path = \"%s/qemu-aarch64\"\n", dir);
+	char *want = fmt("id=disk0,if=none,format=raw,file=%s", img);
+	const char *list[] = {vm};
+	struct strv args;
+
+	(void)state;
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(img, "rootfs");
+	write_file(vm, body);
+	assert_int_equal(strv_init(&args, init, 1), 0);
+	seed_patch(&args, list, 1);
+	assert_int_equal(args.n, 1);
+	assert_string_equal(args.v[0], want);
+	strv_free(&args);
+	free(want);
+	free(body);
+	free(vm);
+	free(img);
+	free(dir);
+}
+
+static void patch_qemu_rootfs_uses_unified_rootfs_by_default(void **state)
+{
+	const char *const init[] = {
+	    "id=disk0,if=none,format=raw,file=/old/tmp/rootfs.img"};
+	char *want = fmt("id=disk0,if=none,format=raw,file=%s/tmp/axbuild/"
+			 "rootfs/rootfs-aarch64-alpine.img",
+			 root);
+	struct strv args;
+
+	(void)state;
+	assert_int_equal(strv_init(&args, init, 1), 0);
+	seed_patch(&args, NULL, 0);
+	assert_int_equal(args.n, 1);
+	assert_string_equal(args.v[0], want);
+	strv_free(&args);
+	free(want);
+}
+
+static void
+patch_qemu_rootfs_inserts_drive_arg_when_template_omits_it(void **state)
+{
+	const char *const init[] = {"-device", "virtio-blk-device,drive=disk0",
+				    "-append", "root=/dev/vda rw init=/bin/sh"};
+	char *drive = fmt("id=disk0,if=none,format=raw,file=%s/tmp/axbuild/"
+			  "rootfs/rootfs-aarch64-alpine.img",
+			  root);
+	struct strv args;
+
+	(void)state;
+	assert_int_equal(strv_init(&args, init, 4), 0);
+	seed_patch(&args, NULL, 0);
+	assert_int_equal(args.n, 6);
+	assert_string_equal(args.v[0], "-device");
+	assert_string_equal(args.v[1], "virtio-blk-device,drive=disk0");
+	assert_string_equal(args.v[2], "-drive");
+	assert_string_equal(args.v[3], drive);
+	assert_string_equal(args.v[4], "-append");
+	assert_string_equal(args.v[5], "root=/dev/vda rw init=/bin/sh");
+	strv_free(&args);
+	free(drive);
+}
+
+static void discard_sets_snapshot_on_the_rootfs_drive_only(void **state)
+{
+	const char *const init[] = {
+	    "-drive", "file=/o.img,id=disk0,cache=unsafe,format=raw", "-drive",
+	    "id=other,if=none,file=/data.img"};
+	struct rootfs_patch p = {.path = "/r/a,b.img", .discard = true};
+	struct strv args;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(strv_init(&args, init, 4), 0);
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	assert_string_equal(
+	    args.v[1],
+	    "file=/r/a,,b.img,id=disk0,cache=unsafe,format=raw,snapshot=on");
+	assert_string_equal(args.v[3], "id=other,if=none,file=/data.img");
+	assert_int_equal(strv_find(&args, "-snapshot", 0), -1);
+	strv_free(&args);
+}
+
+static void drive_value_of_another_option_is_not_the_rootfs(void **state)
+{
+	const char *const init[] = {"-device", "virtio-blk-pci,id=disk0"};
+	struct rootfs_patch p = {.path = "/r.img"};
+	struct strv args;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(strv_init(&args, init, 2), 0);
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 BP_ECONFIG);
+	assert_string_equal(err, "no rootfs drive in the QEMU args: expected "
+				 "a -drive with id=disk0 or a -device with "
+				 "drive=disk0 (set diskless = true to boot "
+				 "without one)");
+	p.diskless = true;
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(args.n, 2);
+	strv_free(&args);
+}
+
+static void ensure_disk_boot_net_adds_what_is_missing(void **state)
+{
+	const char *const init[] = {"-nographic"};
+	const char *const want[] = {"-nographic",
+				    "-device",
+				    "virtio-blk-pci,drive=disk0",
+				    "-drive",
+				    "id=disk0,if=none,format=raw,file=/r.img",
+				    "-device",
+				    "virtio-net-pci,netdev=net0",
+				    "-netdev",
+				    "user,id=net0"};
+	struct rootfs_patch p = {.path = "/r.img",
+				 .mode = ROOTFS_ENSURE_DISK_BOOT_NET};
+	struct strv args;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(strv_init(&args, init, 1), 0);
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(args.n, 9);
+	for (size_t i = 0; i < 9; i++)
+		assert_string_equal(args.v[i], want[i]);
+	/* a second pass finds everything and adds nothing */
+	p.path = "/s.img";
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(args.n, 9);
+	assert_string_equal(args.v[4],
+			    "id=disk0,if=none,format=raw,file=/s.img");
+	strv_free(&args);
+}
+
+static void machine_smp_and_gdb(void **state)
+{
+	const char *const init[] = {"-M", "virt", "-smp", "4", "-s"};
+	struct strv args;
+
+	(void)state;
+	assert_string_equal(qemu_default_machine("x86_64"), "q35");
+	assert_string_equal(qemu_default_machine("riscv64"), "virt");
+	assert_int_equal(strv_init(&args, init, 5), 0);
+	assert_int_equal(qemu_args_ensure_machine(&args, "q35"), 0);
+	assert_int_equal(qemu_args_set_smp(&args, 2), 0);
+	assert_int_equal(qemu_args_add_gdb(&args, 40001), 0);
+	assert_int_equal(args.n, 7);
+	assert_string_equal(args.v[1], "virt");
+	assert_string_equal(args.v[3], "2");
+	assert_string_equal(args.v[4], "-S");
+	assert_string_equal(args.v[5], "-gdb");
+	assert_string_equal(args.v[6], "tcp:127.0.0.1:40001");
+	strv_free(&args);
+	assert_int_equal(strv_init(&args, NULL, 0), 0);
+	assert_int_equal(qemu_args_ensure_machine(&args, "virt"), 0);
+	assert_int_equal(qemu_args_set_smp(&args, 8), 0);
+	assert_int_equal(args.n, 4);
+	assert_string_equal(args.v[0], "-machine");
+	assert_string_equal(args.v[3], "8");
+	strv_free(&args);
+}
+
+static void ostool_config_expands_and_warns(void **state)
+{
+	char *path = fmt("%s/qemu.toml", root);
+	struct ostool_vars vars = {.workspace = "/ws", .package = "/ws/pkg"};
+	struct qemu_config cfg;
+	struct strv warnings;
+	char err[512] = "";
+
+	(void)state;
+	setenv("BP_TEST_VAR", "val", 1);
+	unsetenv("BP_TEST_UNSET");
+	setenv("TMPDIR", "/scratch", 1);
+	write_file(
+	    path, "# comment\n"
+		  "args = [\"-drive\", \"file=${workspace}/a:${workspaceFolder}"
+		  ":${package}:${tmpDir}\",\n"
+		  "  \"${env:BP_TEST_VAR}|${env:BP_TEST_UNSET}|${other}\",]\n"
+		  "success_regex = ['(?m)^guest test pass!\\s*$']\n"
+		  "fail_regex = []\n"
+		  "to_bin = true\nuefi = false\ntimeout = 180\n"
+		  "shell_prefix = \"~ #\"\n"
+		  "new_key = 1\n");
+	assert_int_equal(qemu_config_init(&cfg), 0);
+	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
+	assert_int_equal(
+	    qemu_config_load(&cfg, path, &vars, &warnings, err, sizeof(err)),
+	    0);
+	assert_int_equal(cfg.args.n, 3);
+	assert_string_equal(cfg.args.v[1], "file=/ws/a:/ws:/ws/pkg:/scratch");
+	assert_string_equal(cfg.args.v[2], "val||${other}");
+	assert_string_equal(cfg.success_regex.v[0],
+			    "(?m)^guest test pass!\\s*$");
+	assert_true(cfg.to_bin);
+	assert_int_equal(cfg.timeout, 180);
+	assert_string_equal(cfg.shell_prefix, "~ #");
+	assert_int_equal(warnings.n, 1);
+	assert_non_null(strstr(warnings.v[0], ":10:11:"));
+	assert_non_null(strstr(warnings.v[0], "unknown key `new_key` ignored"));
+	strv_free(&warnings);
+	qemu_config_free(&cfg);
+	unsetenv("TMPDIR");
+	free(path);
+}
+
+static void ostool_config_errors_name_the_place(void **state)
+{
+	char *path = fmt("%s/bad.toml", root);
+	char *missing = fmt("%s/none.toml", root);
+	char *want = fmt("%s:2:8: `uefi` must be a bool, not string", path);
+	char *want_missing = fmt("cannot read QEMU config %s: No such file or "
+				 "directory",
+				 missing);
+	struct qemu_config cfg;
+	struct strv warnings;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(qemu_config_init(&cfg), 0);
+	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
+	write_file(path, "args = []\nuefi = \"yes\"\n");
+	assert_int_equal(
+	    qemu_config_load(&cfg, path, NULL, &warnings, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_string_equal(err, want);
+	write_file(path, "args = [\"-m\",\n  \"8g\"\n");
+	assert_int_equal(
+	    qemu_config_load(&cfg, path, NULL, &warnings, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_memory_equal(err, path, strlen(path));
+	assert_int_equal(
+	    qemu_config_load(&cfg, missing, NULL, &warnings, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_string_equal(err, want_missing);
+	strv_free(&warnings);
+	qemu_config_free(&cfg);
+	free(want_missing);
+	free(want);
+	free(missing);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(
+		patch_qemu_rootfs_overrides_rootfs_when_vmconfig_provides_one),
+	    cmocka_unit_test(patch_qemu_rootfs_uses_unified_rootfs_by_default),
+	    cmocka_unit_test(
+		patch_qemu_rootfs_inserts_drive_arg_when_template_omits_it),
+	    cmocka_unit_test(discard_sets_snapshot_on_the_rootfs_drive_only),
+	    cmocka_unit_test(drive_value_of_another_option_is_not_the_rootfs),
+	    cmocka_unit_test(ensure_disk_boot_net_adds_what_is_missing),
+	    cmocka_unit_test(machine_smp_and_gdb),
+	    cmocka_unit_test(ostool_config_expands_and_warns),
+	    cmocka_unit_test(ostool_config_errors_name_the_place),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
