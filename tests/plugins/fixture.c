@@ -33,7 +33,8 @@ static int fx_init(struct bp_stage *self, void **state)
 	trace(self, "init");
 	bp_stage_opt_bool(self, "fail_init", &fail);
 	if (fail)
-		return bp_fail(self, BP_ECONFIG, "init refused: fail_init is set");
+		return bp_fail(self, BP_ECONFIG,
+			       "init refused: fail_init is set");
 	return 0;
 }
 
@@ -69,7 +70,8 @@ static int fx_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	       bp_stage_dry_run(self) ? " (plan)" : "", value, (long long)n,
 	       count);
 	if (status)
-		return bp_fail(self, (int)status, "run failed as asked (status %lld)",
+		return bp_fail(self, (int)status,
+			       "run failed as asked (status %lld)",
 			       (long long)status);
 	return 0;
 }
@@ -81,22 +83,22 @@ static void fx_cleanup(struct bp_stage *self, void *state)
 }
 
 static const struct bp_option fx_options[] = {
-	{"trace", BP_OPT_STR, "", "file that records init/run/cleanup", 0, NULL},
-	{"fail_init", BP_OPT_BOOL, "false", "make init fail", 0, NULL},
-	{"status", BP_OPT_INT, "0", "status run returns", 0, NULL},
-	{"value", BP_OPT_STR, NULL, "published as fx.value", 0, NULL},
-	{"outcome", BP_OPT_STR, NULL, "published as run.outcome", 0, NULL},
-	{"argv", BP_OPT_LIST, NULL, "published as qemu.argv", 0, NULL},
-	{"count", BP_OPT_INT, "1", "an integer", 0, NULL},
-	{"mode", BP_OPT_ENUM, "fast", "a choice", 0, "fast|slow"},
-	{"needed", BP_OPT_STR, NULL, "a required string",
+    {"trace", BP_OPT_STR, "", "file that records init/run/cleanup", 0, NULL},
+    {"fail_init", BP_OPT_BOOL, "false", "make init fail", 0, NULL},
+    {"status", BP_OPT_INT, "0", "status run returns", 0, NULL},
+    {"value", BP_OPT_STR, NULL, "published as fx.value", 0, NULL},
+    {"outcome", BP_OPT_STR, NULL, "published as run.outcome", 0, NULL},
+    {"argv", BP_OPT_LIST, NULL, "published as qemu.argv", 0, NULL},
+    {"count", BP_OPT_INT, "1", "an integer", 0, NULL},
+    {"mode", BP_OPT_ENUM, "fast", "a choice", 0, "fast|slow"},
+    {"needed", BP_OPT_STR, NULL, "a required string",
 #ifdef FX_REQUIRED
-	 BP_OPT_REQUIRED,
+     BP_OPT_REQUIRED,
 #else
-	 0,
+     0,
 #endif
-	 NULL},
-	{NULL, 0, NULL, NULL, 0, NULL},
+     NULL},
+    {NULL, 0, NULL, NULL, 0, NULL},
 };
 
 static const char *const fx_provides[] = {"fx.value", BP_KEY_QEMU_ARGV,
@@ -117,16 +119,16 @@ int fx_not_a_plugin(void)
 #endif
 BP_EXPORT extern const struct bp_plugin bootpipe_plugin;
 const struct bp_plugin bootpipe_plugin = {
-	.magic = FX_MAGIC,
-	.abi_major = FX_MAJOR,
-	.abi_minor = FX_MINOR,
-	.size = FX_SIZE,
-	.name = FX_DESC_NAME,
-	.version = "1.0",
-	.options = fx_options,
-	.init = fx_init,
-	.run = FX_RUN,
-	.cleanup = fx_cleanup,
+    .magic = FX_MAGIC,
+    .abi_major = FX_MAJOR,
+    .abi_minor = FX_MINOR,
+    .size = FX_SIZE,
+    .name = FX_DESC_NAME,
+    .version = "1.0",
+    .options = fx_options,
+    .init = fx_init,
+    .run = FX_RUN,
+    .cleanup = fx_cleanup,
 };
 #else
 #ifdef FX_CONSUMER
@@ -134,8 +136,8 @@ const struct bp_plugin bootpipe_plugin = {
 #else
 #define FX_REQUIRES NULL
 #endif
-BP_PLUGIN_DEFINE(.name = FX_NAME, .version = "1.0",
-		 .summary = "test fixture", .options = fx_options,
-		 .requires = FX_REQUIRES, .provides = fx_provides,
-		 .init = fx_init, .run = fx_run, .cleanup = fx_cleanup);
+BP_PLUGIN_DEFINE(.name = FX_NAME, .version = "1.0", .summary = "test fixture",
+		 .options = fx_options, .requires = FX_REQUIRES,
+		 .provides = fx_provides, .init = fx_init, .run = fx_run,
+		 .cleanup = fx_cleanup);
 #endif

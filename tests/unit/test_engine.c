@@ -1,0 +1,288 @@
+/* The engine through its public API, as an embedder uses it: load, run,
+ * read the context and the outcome, write reports. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bootpipe/bootpipe.h>
+
+static char fixtures[PATH_MAX];
+static char cases[PATH_MAX];
+static char lines[8192];
+
+static void capture(void *user, enum bp_log_level level, const char *source,
+		    const char *message)
+{
+	size_t len = strlen(lines);
+
+	(void)user;
+	snprintf(lines + len, sizeof(lines) - len, "%s|%s|%s\n",
+		 bp_log_level_name(level), source, message);
+}
+
+static struct bp_engine *engine_for_tests(void)
+{
+	struct bp_engine *e = bp_engine_new();
+
+	assert_non_null(e);
+	assert_int_equal(bp_engine_add_plugin_dir(e, fixtures), 0);
+	bp_engine_set_log_sink(e, capture, NULL);
+	lines[0] = '\0';
+	return e;
+}
+
+static char *case_path(const char *name)
+{
+	static char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", cases, name);
+	return path;
+}
+
+static void test_load_run_and_read_context(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	const char *value;
+
+	(void)state;
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	assert_string_equal(bp_engine_pipeline_name(e), "fixture-ok");
+	assert_int_equal(bp_engine_stage_count(e), 2);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_ctx_get_str(bp_engine_ctx(e), "fx.value", &value),
+			 0);
+	assert_string_equal(value, "hello");
+	assert_int_equal(bp_stage_status(bp_engine_stage_at(e, 1)),
+			 BP_STAGE_OK);
+	assert_non_null(strstr(lines, "info|consumer|run value=- count=16"));
+	bp_engine_free(e);
+}
+
+static void test_options_set_by_the_embedder(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+
+	(void)state;
+	assert_int_equal(bp_engine_set_option(e, "fx-ok", "value", "api"), 0);
+	assert_int_equal(bp_engine_set_assignment(e, "consumer.count=9"), 0);
+	assert_int_equal(bp_engine_set_assignment(e, "nodot=1"), BP_ECONFIG);
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	bp_engine_run(e);
+	assert_non_null(strstr(lines, "fx-ok|run value=api"));
+	assert_non_null(strstr(lines, "consumer|run value=- count=9"));
+	bp_engine_free(e);
+}
+
+static void test_stop_after(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+
+	(void)state;
+	assert_int_equal(bp_engine_set_stop_after(e, "fx-ok"), 0);
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_stage_status(bp_engine_stage_at(e, 1)),
+			 BP_STAGE_PENDING);
+	assert_null(strstr(lines, "consumer|run"));
+	bp_engine_free(e);
+}
+
+static void test_failed_run_and_reports(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	char json_path[] = "/tmp/bp-report-XXXXXX";
+	char xml_path[PATH_MAX];
+	json_error_t jerr;
+	json_t *root;
+	FILE *fp;
+	char xml[4096];
+	size_t n;
+	int fd = mkstemp(json_path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(xml_path, sizeof(xml_path), "%s.xml", json_path);
+	setenv("TRACE", "/dev/null", 1);
+	assert_int_equal(bp_engine_load(e, case_path("run-fails.ini")), 0);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_INFRA);
+	assert_string_equal(bp_engine_error(e),
+			    "stage second (fx-ok 1.0): run failed as asked "
+			    "(status -6)");
+	assert_int_equal(bp_engine_write_report(e, "json", json_path), 0);
+	assert_int_equal(bp_engine_write_report(e, "junit", xml_path), 0);
+	assert_int_equal(bp_engine_write_report(e, "yaml", xml_path),
+			 BP_ECONFIG);
+
+	root = json_load_file(json_path, 0, &jerr);
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(root, "outcome")),
+			    "infra");
+	assert_int_equal(json_integer_value(json_object_get(root, "exit_code")),
+			 3);
+	assert_int_equal(json_array_size(json_object_get(root, "stages")), 3);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(root, "stages"), 2), "status")),
+	    "not-run");
+	json_decref(root);
+
+	fp = fopen(xml_path, "r");
+	assert_non_null(fp);
+	n = fread(xml, 1, sizeof(xml) - 1, fp);
+	xml[n] = '\0';
+	fclose(fp);
+	assert_non_null(strstr(xml,
+			       "<testsuite name=\"run-fails\" tests=\"4\" "
+			       "failures=\"2\" errors=\"0\" skipped=\"1\""));
+	assert_non_null(strstr(xml, "<failure message=\"run failed as asked "
+				    "(status -6)\">"));
+	assert_non_null(strstr(xml, "<skipped message=\"not run"));
+	unlink(json_path);
+	unlink(xml_path);
+	bp_engine_free(e);
+}
+
+static void test_find_plugin_rejections(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *message;
+	} cases_[] = {
+	    {"fx-garbage", "cannot load plugin"},
+	    {"fx-nosym", "no exported `bootpipe_plugin` symbol"},
+	    {"fx-badmagic", "bad magic 0x12345678"},
+	    {"fx-major", "plugin ABI 2.0 is incompatible"},
+	    {"fx-minor", "plugin needs ABI 1.1"},
+	    {"fx-small", "descriptor is 16 bytes"},
+	    {"fx-norun", "has no .run function"},
+	    {"fx-misnamed", "descriptor says `other`"},
+	    {"fx-absent", "no plugin named `fx-absent`"},
+	    {"Bad/Name", "cannot load plugin Bad/Name"},
+	    {"Bad Name", "invalid plugin name"},
+	};
+	const struct bp_plugin *p;
+	const char *path;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases_) / sizeof(cases_[0]); i++) {
+		struct bp_engine *e = engine_for_tests();
+
+		assert_true(
+		    bp_engine_find_plugin(e, cases_[i].name, &p, &path) < 0);
+		if (!strstr(bp_engine_error(e), cases_[i].message))
+			fail_msg("%s: got \"%s\"", cases_[i].name,
+				 bp_engine_error(e));
+		bp_engine_free(e);
+	}
+	{
+		struct bp_engine *e = engine_for_tests();
+
+		assert_int_equal(bp_engine_find_plugin(e, "fx-ok", &p, &path),
+				 0);
+		assert_string_equal(p->name, "fx-ok");
+		assert_int_equal(p->abi_major, BP_ABI_MAJOR);
+		assert_non_null(strstr(path, "/fx-ok.so"));
+		bp_engine_free(e);
+	}
+}
+
+static int count_plugins(void *user, const char *path,
+			 const struct bp_plugin *plugin, const char *error)
+{
+	int *counts = user;
+
+	(void)path;
+	counts[plugin ? 0 : 1]++;
+	if (!plugin)
+		assert_non_null(error);
+	return 0;
+}
+
+static void test_foreach_plugin(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	int counts[2] = {0, 0};
+
+	(void)state;
+	assert_int_equal(bp_engine_foreach_plugin(e, count_plugins, counts), 0);
+	/* fx-ok, fx-second, fx-consumer, fx-required load; 8 are rejected */
+	assert_true(counts[0] >= 4);
+	assert_int_equal(counts[1], 8);
+	bp_engine_free(e);
+}
+
+static void test_workspace_discovery(void **state)
+{
+	char root[] = "/tmp/bp-ws-XXXXXX";
+	char sub[PATH_MAX], old[PATH_MAX], file[PATH_MAX + 32];
+	struct bp_engine *e;
+	const char *ws;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(file, sizeof(file), "%s/Cargo.toml", root);
+	fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs("[workspace]\nmembers = [\"os/axvisor\"]\n", fp);
+	fclose(fp);
+	snprintf(sub, sizeof(sub), "%s/os", root);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(file, sizeof(file), "%s/os/Cargo.toml", root);
+	fp = fopen(file, "w");
+	fputs("[package]\nname = \"member\"\n", fp);
+	fclose(fp);
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir(sub), 0);
+
+	e = engine_for_tests();
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	assert_int_equal(
+	    bp_ctx_get_str(bp_engine_ctx(e), BP_KEY_WORKSPACE, &ws), 0);
+	assert_string_equal(ws, root);
+	bp_engine_free(e);
+
+	assert_int_equal(chdir(old), 0);
+	unlink(file);
+	rmdir(sub);
+	snprintf(file, sizeof(file), "%s/Cargo.toml", root);
+	unlink(file);
+	rmdir(root);
+}
+
+int main(void)
+{
+	const char *data = getenv("BOOTPIPE_TEST_DATA");
+	const char *build = getenv("BOOTPIPE_BUILD");
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_load_run_and_read_context),
+	    cmocka_unit_test(test_options_set_by_the_embedder),
+	    cmocka_unit_test(test_stop_after),
+	    cmocka_unit_test(test_failed_run_and_reports),
+	    cmocka_unit_test(test_find_plugin_rejections),
+	    cmocka_unit_test(test_foreach_plugin),
+	    cmocka_unit_test(test_workspace_discovery),
+	};
+
+	if (!data || !build) {
+		fprintf(stderr, "set BOOTPIPE_TEST_DATA and BOOTPIPE_BUILD\n");
+		return 1;
+	}
+	snprintf(fixtures, sizeof(fixtures), "%s/tests/plugins", build);
+	snprintf(cases, sizeof(cases), "%s/pipelines/cases", data);
+	unsetenv("BOOTPIPE_PLUGIN_PATH");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
