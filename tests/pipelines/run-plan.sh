@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Plan cases: each plan/NAME.ini runs through `bootpipe plan` against the
+# test workspace tests/data/axvisor-ws; the exit code, stdout (the argv)
+# and, for failures, stderr must equal plan/NAME.expected, with the
+# workspace path written as @WS@.
+#   run-plan.sh BOOTPIPE       (BOOTPIPE_UPDATE_EXPECTED=1 rewrites them)
+set -u
+bootpipe=$1
+here=$(cd "$(dirname "$0")" && pwd)
+ws=$(cd "$here/../data/axvisor-ws" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+
+unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE
+export NO_COLOR=1 TMPDIR=/tmp
+cd "$ws" || exit 1
+for ini in "$here"/plan/*.ini; do
+	name=$(basename "$ini" .ini)
+	"$bootpipe" plan "$ini" --set "resolve-request.workspace=$ws" \
+		>"$work/out" 2>"$work/err"
+	code=$?
+	{
+		echo "exit $code"
+		cat "$work/out"
+		if [ "$code" -ne 0 ]; then
+			echo "--- stderr"
+			cat "$work/err"
+		fi
+	} | sed -e "s|$ws|@WS@|g" -e "s|$here|@CASES@|g" >"$work/got"
+	if [ "${BOOTPIPE_UPDATE_EXPECTED:-}" = 1 ]; then
+		cp "$work/got" "$here/plan/$name.expected"
+	fi
+	if diff -u "$here/plan/$name.expected" "$work/got" >"$work/diff"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name"
+		cat "$work/diff"
+		echo "--- full stderr"
+		cat "$work/err"
+	fi
+done
+echo "plan cases: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
