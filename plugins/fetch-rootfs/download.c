@@ -36,7 +36,6 @@ struct sink {
 	bool too_big;	  /* memory sink overflow */
 	long range_start; /* from Content-Range, -1 when absent */
 	const struct dl_request *req;
-	uint64_t last_progress_ns;
 };
 
 bool url_is_file(const char *url)
@@ -211,20 +210,11 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct sink *s = user;
 	const struct dl_request *r = s->req;
-	uint64_t t;
 
 	(void)ultotal;
 	(void)ulnow;
@@ -232,11 +222,6 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
 		return 1;
 	if (!r->progress || dlnow <= 0)
 		return 0;
-	t = now_ns();
-	/* At most ten updates a second; the host throttles again. */
-	if (t - s->last_progress_ns < 100000000u && dlnow != dltotal)
-		return 0;
-	s->last_progress_ns = t;
 	r->progress(r->user, r->what, s->have + (uint64_t)dlnow,
 		    dltotal > 0 ? s->have + (uint64_t)dltotal : 0);
 	return 0;
@@ -488,6 +473,9 @@ int dl_file(const struct dl_request *r, const char *dest,
 		hex_digest(s.md, sha256_out);
 	if (r->progress && rc == 0)
 		r->progress(r->user, r->what, s.have + s.got, s.have + s.got);
+	/* Keep a partial download for the next run, not an empty file. */
+	if (rc && s.have + s.got == 0)
+		unlink(dest);
 	EVP_MD_CTX_free(s.md);
 out_close:
 	close(s.fd);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -59,9 +60,21 @@ static const char *const requires[] = {BP_KEY_REQUEST_ARCH,
 				       BP_KEY_REQUEST_STORE, NULL};
 static const char *const provides[] = {BP_KEY_ROOTFS_MANAGED_PATH, NULL};
 
+/* At most five updates a second, and the final one once. */
 static void on_progress(void *user, const char *what, uint64_t done,
 			uint64_t total)
 {
+	static uint64_t last_ns, last_done;
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (done == last_done ||
+	    (now - last_ns < 200000000u && !(total && done == total)))
+		return;
+	last_ns = now;
+	last_done = done;
 	bp_progress(user, what, done, total);
 }
 

@@ -1,0 +1,379 @@
+#!/usr/bin/env bash
+# fetch-test.sh CASE: one fetch-rootfs integration case. Runs the real
+# `bootpipe run` on a pipeline of resolve-request + fetch-rootfs against
+# tests/tools/http-server.py, then checks exit code, messages, the files
+# in the store and the server's request log.
+#
+# Environment: BOOTPIPE (the CLI), HTTP_SERVER, PYTHON, WORK_ROOT.
+set -u
+case_name=${1:?usage: fetch-test.sh CASE}
+: "${BOOTPIPE:?}" "${HTTP_SERVER:?}" "${WORK_ROOT:=${TMPDIR:-/tmp}}"
+PYTHON=${PYTHON:-python3}
+
+W=$(mktemp -d "$WORK_ROOT/fetch-$case_name.XXXXXX")
+SRV=$W/srv STORE=$W/ws/tmp/axbuild/rootfs LOG=$W/requests.log
+NAME=rootfs-aarch64-alpine IMG=$STORE/$NAME.img
+server_pid=
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+	wait 2>/dev/null
+	if [ "${failed:-0}" = 0 ]; then rm -rf "$W"; else echo "kept $W"; fi
+}
+trap cleanup EXIT
+fail() { failed=1; echo "FAIL [$case_name]: $*" >&2; exit 1; }
+
+mkdir -p "$SRV" "$W/ws" "$W/src"
+touch "$LOG"
+
+# An 8 MiB image: 600 KiB of random bytes at the start and 64 KiB at 6 MiB,
+# zeros elsewhere; its archive is big enough to cut in the middle.
+make_image() {
+	local img=$W/src/$NAME.img
+	head -c 614400 /dev/urandom >"$img"
+	truncate -s 8M "$img"
+	head -c 65536 /dev/urandom | dd of="$img" bs=1M seek=6 conv=notrunc status=none
+	tar -C "$W/src" -cJf "$SRV/$NAME.tar.xz" "$NAME.img"
+	SHA=$(sha256sum "$SRV/$NAME.tar.xz" | cut -d' ' -f1)
+}
+
+start_server() {
+	"$PYTHON" "$HTTP_SERVER" --root "$SRV" --port-file "$W/port" --log "$LOG" &
+	server_pid=$!
+	for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
+	[ -s "$W/port" ] || fail "http server did not start"
+	PORT=$(cat "$W/port")
+	BASE=http://127.0.0.1:$PORT
+}
+
+# pipeline FILE [fetch-rootfs lines...]
+pipeline() {
+	local f=$1
+	shift
+	{
+		printf '[pipeline]\nname = fetch-%s\nstages = resolve-request fetch-rootfs\n\n' "$case_name"
+		printf '[resolve-request]\nworkspace = %s\narch = aarch64\nrequire_kernel = false\n\n' "$W/ws"
+		printf '[fetch-rootfs]\nretry_delay_ms = 20\nstall_timeout = 5\n'
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+# run [args...]: bootpipe run with output in $W/out, exit code in $RC
+run() {
+	"$BOOTPIPE" run "$@" >"$W/out" 2>&1
+	RC=$?
+}
+
+expect_rc() {
+	[ "$RC" = "$1" ] || { cat "$W/out" >&2; fail "exit code $RC, expected $1"; }
+}
+expect_out() {
+	grep -qF -- "$1" "$W/out" || { cat "$W/out" >&2; fail "output lacks: $1"; }
+}
+requests() { grep -c "^GET" "$LOG"; }
+expect_requests() {
+	local n
+	n=$(requests)
+	[ "$n" = "$1" ] || { cat "$LOG" >&2; fail "$n requests, expected $1"; }
+}
+
+# The image is whole, verified by its marker, sparse, and nothing
+# half-written is left beside it.
+expect_ready() {
+	cmp -s "$W/src/$NAME.img" "$IMG" || fail "image differs from the source"
+	[ "$(cat "$IMG.sha256")" = "$SHA" ] || fail "marker does not hold the archive sha256"
+	local used
+	used=$(du -k "$IMG" | cut -f1)
+	[ "$used" -lt 2048 ] || fail "image uses ${used} KiB: not sparse"
+	expect_clean
+}
+expect_clean() {
+	local extra
+	extra=$(ls -A "$STORE" 2>/dev/null | grep -Ev "^$NAME\.img(\.sha256|\.lock)?$")
+	[ -z "$extra" ] || fail "left in the store: $extra"
+}
+expect_not_ready() {
+	[ ! -e "$IMG.sha256" ] || fail "a marker was left"
+	[ ! -e "$IMG" ] || fail "an image was left"
+	expect_clean
+}
+
+make_image
+start_server
+P=$W/p.ini
+pipeline "$P" "url = $BASE/{image}.tar.xz" "sha256 = $SHA"
+
+case $case_name in
+fresh)
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	expect_ready
+	;;
+cached)
+	run "$P"
+	expect_rc 0
+	run "$P"
+	expect_rc 0
+	expect_out "is ready"
+	expect_requests 1
+	expect_ready
+	;;
+resume)
+	pipeline "$P" "url = $BASE/{image}.tar.xz?drop=200000" "sha256 = $SHA"
+	run "$P"
+	expect_rc 0
+	expect_requests 2
+	grep -q "range=bytes=200000- status=206" "$LOG" || fail "no resumed range request: $(cat "$LOG")"
+	expect_out "resuming"
+	expect_ready
+	;;
+retry503)
+	pipeline "$P" "url = $BASE/{image}.tar.xz?fail=2" "sha256 = $SHA"
+	run "$P"
+	expect_rc 0
+	expect_requests 3
+	expect_out "HTTP 503; retrying"
+	expect_ready
+	;;
+retry429)
+	# Give up after the attempts: still an infra error, nothing ready.
+	pipeline "$P" "url = $BASE/{image}.tar.xz?fail=9&fail_status=429" "sha256 = $SHA" "attempts = 3"
+	run "$P"
+	expect_rc 3
+	expect_requests 3
+	expect_out "HTTP 429 (gave up after 3 attempts)"
+	expect_not_ready
+	;;
+norange)
+	# A server that ignores Range: the download starts over and the
+	# checksum still matches.
+	pipeline "$P" "url = $BASE/{image}.tar.xz?norange=1&drop=200000" "sha256 = $SHA"
+	run "$P"
+	expect_rc 0
+	expect_requests 2
+	expect_out "ignored the range request"
+	expect_ready
+	;;
+checksum)
+	pipeline "$P" "url = $BASE/{image}.tar.xz?corrupt=1" "sha256 = $SHA"
+	run "$P"
+	expect_rc 3
+	expect_requests 2
+	expect_out "sha256 mismatch for $BASE/$NAME.tar.xz?corrupt=1: expected $SHA, got "
+	expect_not_ready
+	;;
+http404)
+	pipeline "$P" "url = $BASE/{image}.tar.xz?status=404" "sha256 = $SHA"
+	run "$P"
+	expect_rc 3
+	expect_requests 1
+	expect_out "GET $BASE/$NAME.tar.xz?status=404: HTTP 404"
+	expect_not_ready
+	;;
+offline)
+	BOOTPIPE_OFFLINE=1 run "$P"
+	expect_rc 3
+	expect_out "offline: image $IMG is not ready"
+	expect_out "download $BASE/$NAME.tar.xz (sha256 $SHA)"
+	expect_requests 0
+	run "$P"
+	expect_rc 0
+	BOOTPIPE_OFFLINE=1 run "$P"
+	expect_rc 0
+	run "$P" --set fetch-rootfs.offline=true
+	expect_rc 0
+	expect_requests 1
+	expect_ready
+	;;
+offline_file)
+	# file:// is local: allowed offline.
+	pipeline "$P" "url = file://$SRV/{image}.tar.xz" "sha256 = $SHA" "offline = true"
+	run "$P"
+	expect_rc 0
+	expect_requests 0
+	expect_ready
+	;;
+registry)
+	mkdir -p "$W/reg/more"
+	cat >"$W/reg/main.toml" <<-TOML
+	[[includes]]
+	url = "more/images.toml"
+	[[includes]]
+	url = "$BASE/remote.toml"
+	TOML
+	cat >"$W/reg/more/images.toml" <<-TOML
+	[[images]]
+	name = "$NAME"
+	version = "1"
+	sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+	arch = "aarch64"
+	url = "$BASE/old.tar.xz"
+	released_at = 2024-01-01T00:00:00Z
+	[[includes]]
+	url = "../main.toml"
+	TOML
+	cat >"$SRV/remote.toml" <<-TOML
+	[[images]]
+	name = "$NAME"
+	version = "2"
+	sha256 = "$SHA"
+	arch = "aarch64"
+	url = "$NAME.tar.xz"
+	released_at = 2025-02-01T00:00:00Z
+	description = "newest"
+	TOML
+	pipeline "$P" "registry = $W/reg/main.toml"
+	run "$P"
+	expect_rc 2
+	expect_out "registry include cycle"
+	sed -i '/^\[\[includes\]\]$/,$d' "$W/reg/more/images.toml"
+	run "$P"
+	expect_rc 0
+	expect_out "registry 2 $BASE/remote.toml:1"
+	grep -q "GET /$NAME.tar.xz " "$LOG" || fail "the newest image was not fetched"
+	expect_ready
+	# An explicit older version has another checksum: the image is not
+	# ready for it, so that version's URL is fetched (and is not there).
+	run "$P" --set fetch-rootfs.image_version=1
+	expect_rc 3
+	expect_out "GET $BASE/old.tar.xz: HTTP 404"
+	;;
+concurrent)
+	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=1500000" "sha256 = $SHA"
+	"$BOOTPIPE" run "$P" >"$W/out1" 2>&1 &
+	a=$!
+	"$BOOTPIPE" run "$P" >"$W/out2" 2>&1 &
+	b=$!
+	wait $a
+	ra=$?
+	wait $b
+	rb=$?
+	cat "$W/out1" "$W/out2" >"$W/out"
+	[ "$ra" = 0 ] && [ "$rb" = 0 ] || { cat "$W/out"; fail "exit codes $ra and $rb"; }
+	expect_requests 1
+	expect_out "waiting for another run"
+	expect_ready
+	;;
+sigkill)
+	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=200000" "sha256 = $SHA"
+	"$BOOTPIPE" run "$P" >"$W/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		[ -s "$STORE/$NAME.tar.xz.part" ] && break
+		sleep 0.05
+	done
+	sleep 0.3
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	[ -s "$STORE/$NAME.tar.xz.part" ] || fail "no partial download to resume"
+	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] || fail "a killed run left an image"
+	pipeline "$P" "url = $BASE/{image}.tar.xz" "sha256 = $SHA"
+	run "$P"
+	expect_rc 0
+	grep -Eq "range=bytes=[1-9][0-9]*- status=206" "$LOG" || fail "the rerun did not resume: $(cat "$LOG")"
+	expect_ready
+	"$BOOTPIPE" image verify --pipeline "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_out "ok         $NAME (sha256 $SHA"
+	;;
+explicit)
+	run "$P" --set resolve-request.rootfs=$W/elsewhere/mine.img
+	expect_rc 3
+	expect_out "rootfs $W/elsewhere/mine.img: No such file or directory (it is outside the image store"
+	expect_requests 0
+	mkdir -p "$W/elsewhere"
+	truncate -s 2M "$W/elsewhere/mine.img"
+	run "$P" --set resolve-request.rootfs=$W/elsewhere/mine.img
+	expect_rc 0
+	expect_requests 0
+	# Plan mode does not insist.
+	run "$P" --dry-run --set resolve-request.rootfs=$W/nowhere.img
+	expect_rc 0
+	;;
+plan)
+	run "$P" --dry-run
+	expect_rc 0
+	expect_out "would download $BASE/$NAME.tar.xz to $STORE/$NAME.tar.xz (sha256 $SHA)"
+	expect_requests 0
+	[ ! -e "$STORE" ] || [ -z "$(ls -A "$STORE")" ] || fail "plan mode wrote to the store"
+	run "$P"
+	expect_rc 0
+	run "$P" --dry-run
+	expect_rc 0
+	expect_out "is ready"
+	expect_requests 1
+	;;
+image_cmds)
+	img() { "$BOOTPIPE" image "$@" --pipeline "$P" >"$W/out" 2>&1; RC=$?; }
+	img ls
+	expect_rc 0
+	img pull "$NAME"
+	expect_rc 0
+	expect_out "$IMG"
+	expect_ready
+	img ls
+	expect_rc 0
+	grep -Eq "^$NAME +aarch64 +[0-9.]+ KiB +8.0 MiB +verified +url option" "$W/out" || { cat "$W/out"; fail "ls line"; }
+	# A tampered marker fails verification.
+	echo 1111111111111111111111111111111111111111111111111111111111111111 >"$IMG.sha256"
+	img verify
+	expect_rc 3
+	expect_out "FAILED     $NAME"
+	img rm "$NAME.img"
+	expect_rc 0
+	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] || fail "rm left files"
+	img rm "$NAME"
+	expect_rc 2
+	expect_out "no image $NAME in $STORE"
+	img pull "../evil"
+	expect_rc 2
+	expect_requests 1
+	;;
+complete_part)
+	# A run killed between download and rename left a whole .part: the
+	# server answers 416 to its range, and the bytes are verified.
+	mkdir -p "$STORE"
+	cp "$SRV/$NAME.tar.xz" "$STORE/$NAME.tar.xz.part"
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	grep -q "status=416" "$LOG" || fail "no 416 answer: $(cat "$LOG")"
+	expect_ready
+	;;
+corrupt_archive)
+	# Right checksum pinned for a truncated archive: it extracts badly,
+	# is fetched once more, then the run fails with nothing ready.
+	head -c 100000 "$SRV/$NAME.tar.xz" >"$SRV/cut.tar.xz"
+	CUT=$(sha256sum "$SRV/cut.tar.xz" | cut -d' ' -f1)
+	pipeline "$P" "url = $BASE/cut.tar.xz" "sha256 = $CUT"
+	run "$P"
+	expect_rc 3
+	expect_requests 2
+	expect_out "downloaded twice"
+	expect_not_ready
+	;;
+stale_marker)
+	# An image whose marker names another archive is fetched again; an
+	# axbuild image without marker and without a known checksum is kept.
+	mkdir -p "$STORE"
+	truncate -s 4M "$IMG"
+	echo 2222222222222222222222222222222222222222222222222222222222222222 >"$IMG.sha256"
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	expect_ready
+	rm -f "$IMG.sha256"
+	truncate -s 4M "$W/axbuild.img"
+	cp --sparse=always "$W/axbuild.img" "$IMG"
+	pipeline "$P" "url = $BASE/{image}.tar.xz"
+	run "$P"
+	expect_rc 0
+	expect_out "is ready"
+	expect_requests 1
+	;;
+*)
+	fail "unknown case"
+	;;
+esac
+echo "ok [$case_name]"
