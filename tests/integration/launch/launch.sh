@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Integration tests of the launch stage through the real CLI:
+#   launch.sh BOOTPIPE FIXTURE_PLUGIN_DIR FAKE_QEMU WORKDIR
+# Each case runs `bootpipe run launch.ini` with fake-qemu as QEMU and
+# checks the exit code (the outcome), the report and the messages.
+set -u
+
+BOOTPIPE=$1
+FIXTURES=$2
+FAKE=$3
+WORK=$4
+HERE=$(cd "$(dirname "$0")" && pwd)
+PIPE=$HERE/launch.ini
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+failures=0
+cases=0
+
+# qemu CMD... : the fake QEMU's script, as --set set-ctx.argv items
+qemu_args=()
+qemu() {
+	qemu_args=(--set "set-ctx.argv=$FAKE")
+	local a
+	for a in "$@"; do
+		qemu_args+=(--set "set-ctx.argv=$a")
+	done
+}
+
+fail() {
+	echo "FAIL [$name]: $*"
+	echo "---- stdout"
+	cat "$WORK/$name.out"
+	echo "---- stderr"
+	cat "$WORK/$name.err"
+	failures=$((failures + 1))
+}
+
+# expect NAME RC [bootpipe run options...]: runs and checks the exit code
+expect() {
+	name=$1
+	local want=$2
+	shift 2
+	cases=$((cases + 1))
+	local start=$SECONDS
+	"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+		--report "json=$WORK/$name.json" "${qemu_args[@]}" "$@" \
+		>"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+	rc=$?
+	elapsed=$((SECONDS - start))
+	if [ "$rc" != "$want" ]; then
+		fail "exit code $rc, expected $want"
+		return 1
+	fi
+	return 0
+}
+
+# json NAME EXPR: a Python expression over the report `r` must be true
+json() {
+	if ! python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+		"$WORK/$1.json" "$2"; then
+		fail "report check failed: $2"
+		cat "$WORK/$1.json"
+	fi
+}
+
+# has NAME FILE-SUFFIX TEXT: fixed TEXT appears in the case's out or err
+has() {
+	grep -qF -- "$3" "$WORK/$1.$2" || fail "no \"$3\" in $2"
+}
+
+alive() {
+	# a zombie is dead: only a running process counts
+	[ -r "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"
+}
+
+# --- verdicts ---------------------------------------------------------------
+
+qemu print:boot 'print:guest test pass!' hang
+if expect pass 0; then
+	json pass 'r["outcome"] == "pass" and r["attempts"] == 1 and not r["flaky"]'
+	json pass '"matched line 2" in r["verdict"]'
+	json pass 'open(r["console_log"]).read() == "boot\nguest test pass!\n"'
+	has pass out 'guest test pass!'
+fi
+
+qemu print:boot 'print:[    1.5] Kernel panic - not syncing: VFS' hang
+if expect fail 1; then
+	json fail 'r["outcome"] == "fail"'
+	json fail 'r["verdict"] == "fail pattern \"(?i)\\bpanic(?:ked)?\\b\" matched line 2: \"[    1.5] Kernel panic - not syncing: VFS\""'
+fi
+
+# a line that matches a success and a fail pattern fails
+qemu 'print:guest ok; panic follows' hang
+expect both-on-one-line 1 --set 'set-ctx.success_regex=guest ok' &&
+	json both-on-one-line '"(?i)\\bpanic" in r["verdict"]'
+
+# a prompt without a newline
+qemu print:boot 'write:~ # ' hang
+expect success-without-newline 0 --set 'set-ctx.success_regex=~ #'
+
+# the success line arrives in three writes
+qemu 'write:guest te' sleep:200 'write:st pass' sleep:200 'print:!' hang
+expect success-split 0 && json success-split '"matched line 1" in r["verdict"]'
+
+# ANSI colours around the success line
+qemu 'print:\e[32mguest test pass!\e[0m\r' hang
+expect ansi 0 && json ansi '"ANSI" in r["verdict"]'
+
+# success patterns from the stage options replace the context's
+qemu 'print:all done' hang
+expect option-patterns 0 --set 'launch.success_regex=^all done$'
+
+# --- exits, timeouts, crashes --------------------------------------------------
+
+qemu print:boot exit:0
+expect no-verdict 6 && json no-verdict 'r["outcome"] == "no-verdict"'
+
+qemu print:boot exit:0
+expect no-success-required 0 --set launch.require_success=false
+
+qemu print:boot hang
+if expect timeout 4 --set set-ctx.timeout=1; then
+	json timeout 'r["outcome"] == "timeout" and "1 s timeout" in r["verdict"]'
+	[ "$elapsed" -le 6 ] || fail "took ${elapsed}s"
+fi
+
+# the stage option wins over qemu.timeout
+qemu print:boot hang
+expect timeout-option 4 --set set-ctx.timeout=100 --set launch.timeout=1
+
+qemu print:a sleep:300 print:b sleep:300 print:c hang
+expect idle-timeout 4 --set launch.idle_timeout=1 &&
+	json idle-timeout '"idle_timeout" in r["verdict"]'
+
+qemu print:boot signal:11
+expect crash-signal 5 && json crash-signal '"signal 11" in r["verdict"]'
+
+qemu print:boot 'stderr:qemu-system-aarch64: -drive file=x.img: Could not open '"'"'x.img'"'"'' exit:1
+if expect crash-exit 5; then
+	json crash-exit '"status 1" in r["verdict"] and "Could not open" in r["verdict"]'
+	grep -q 'exited with status 1.*Could not open' "$WORK/crash-exit.err" ||
+		fail "the error line lacks the status and QEMU's stderr"
+fi
+
+qemu_args=(--set "set-ctx.argv=$WORK/no-such-qemu")
+expect infra 3 &&
+	has infra err 'No such file or directory'
+
+# --- shell_prefix / shell_init_cmd -----------------------------------------------
+
+qemu print:boot 'write:~ # ' readline hang
+expect shell 0 --set 'set-ctx.shell_prefix=~ #' \
+	--set "set-ctx.shell_init_cmd=pwd && echo 'guest test pass!'" \
+	--set "set-ctx.success_regex=echo: pwd && echo 'guest test pass!'$" \
+	--set set-ctx.timeout=10
+
+# --- retries ----------------------------------------------------------------------
+
+rm -f "$WORK/counter"
+qemu "counter:$WORK/counter" @1:hang 'print:guest test pass!' hang
+if expect flaky 0 --set set-ctx.timeout=1 --set launch.retries=2; then
+	json flaky 'r["attempts"] == 2 and r["flaky"] and r["attempt_outcomes"] == ["timeout", "pass"]'
+	has flaky err flaky
+	ls "$WORK"/tmp/bootpipe/logs/launch-test-*-attempt2.log >/dev/null ||
+		fail "no console log for attempt 2"
+fi
+
+# a fail is never retried
+rm -f "$WORK/counter"
+qemu "counter:$WORK/counter" 'print:panic' hang
+expect no-retry-on-fail 1 --set launch.retries=2 &&
+	json no-retry-on-fail 'r["attempts"] == 1'
+
+qemu_args=(--set "set-ctx.argv=$WORK/no-such-qemu")
+expect infra-retried 3 --set launch.retries=1 &&
+	json infra-retried 'r["attempt_outcomes"] == ["infra", "infra"]'
+
+# --- stopping -----------------------------------------------------------------------
+
+# QEMU that ignores SIGTERM is killed after the grace period, with the
+# helper process it started
+rm -f "$WORK/pid" "$WORK/cpid"
+qemu "pidfile:$WORK/pid" "child:$WORK/cpid" ignore-term 'print:guest test pass!' hang
+if expect stop-grace 0 --set launch.stop_grace_ms=500; then
+	alive "$(cat "$WORK/pid")" && fail "QEMU survived"
+	alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived"
+fi
+
+# SIGINT to bootpipe: QEMU goes, exit 130
+name=sigint
+cases=$((cases + 1))
+rm -f "$WORK/pid" "$WORK/cpid"
+qemu "pidfile:$WORK/pid" "child:$WORK/cpid" print:boot hang
+"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+	"${qemu_args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
+bp=$!
+for _ in $(seq 100); do
+	[ -s "$WORK/cpid" ] && break
+	sleep 0.05
+done
+kill -INT $bp
+wait $bp
+rc=$?
+[ "$rc" = 130 ] || fail "exit code $rc, expected 130"
+[ -s "$WORK/pid" ] || fail "fake QEMU never started"
+alive "$(cat "$WORK/pid")" && fail "QEMU survived SIGINT"
+alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived SIGINT"
+
+# --- plan and replay -----------------------------------------------------------------
+
+rm -f "$WORK/pid"
+qemu "pidfile:$WORK/pid" hang
+name=plan
+cases=$((cases + 1))
+"$BOOTPIPE" plan "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+	"${qemu_args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+rc=$?
+[ "$rc" = 0 ] || fail "exit code $rc, expected 0"
+[ -e "$WORK/pid" ] && fail "plan started QEMU"
+has plan err 'would start'
+
+printf 'boot\r\nlogin: root\r\n\e[31mKernel panic - not syncing\e[0m\r\nguest test pass!\r\n' >"$WORK/saved.log"
+qemu hang
+name=replay
+cases=$((cases + 1))
+"$BOOTPIPE" replay "$PIPE" "$WORK/saved.log" --plugin-dir "$FIXTURES" \
+	--workspace "$WORK" "${qemu_args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+rc=$?
+[ "$rc" = 1 ] || fail "exit code $rc, expected 1"
+has replay out 'fail: fail pattern "(?i)\bpanic(?:ked)?\b" matched line 3'
+
+# --- configuration errors ----------------------------------------------------------
+
+qemu hang
+if expect bad-option-regex 2 --set 'launch.fail_regex=(?i)kernel (panic'; then
+	has bad-option-regex err 'offset 17'
+	has bad-option-regex err '(?i)kernel (panic'
+fi
+qemu hang
+expect bad-context-regex 2 --set 'set-ctx.success_regex=[' &&
+	has bad-context-regex err 'qemu.success_regex'
+
+echo "$cases cases, $failures failures"
+[ "$failures" = 0 ]
