@@ -316,7 +316,7 @@ static int add_stage(struct bp_engine *e, const char *name,
 	stages[e->stage_count].engine = e;
 	stages[e->stage_count].name = strdup(name);
 	stages[e->stage_count].listed_at =
-		str_printf("%s:%d", where->file, where->line);
+	    str_printf("%s:%d", where->file, where->line);
 	if (!stages[e->stage_count].name || !stages[e->stage_count].listed_at) {
 		free(stages[e->stage_count].name);
 		free(stages[e->stage_count].listed_at);
@@ -426,6 +426,16 @@ static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 	}
 	if (rc == 0 && !ws)
 		rc = BP_ENOMEM;
+	if (rc == 0 && ws[0] != '/') {
+		/* stages run with other directories in mind: pin it */
+		char *abs = realpath(ws, NULL);
+
+		if (!abs)
+			rc = engine_fail(e, BP_ECONFIG, "workspace %s: %s", ws,
+					 strerror(errno));
+		free(ws);
+		ws = abs;
+	}
 	vars->workspace = ws;
 	en = pipeline_value(&e->file, "pipeline", "package");
 	if (rc == 0 && en) {

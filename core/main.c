@@ -621,6 +621,7 @@ static int cmd_image(struct cli *c)
 struct pipeline_info {
 	char name[128];
 	char description[256];
+	char include[PATH_MAX];
 };
 
 static int on_pipeline_key(void *user, const char *section, const char *key,
@@ -635,6 +636,8 @@ static int on_pipeline_key(void *user, const char *section, const char *key,
 	else if (strcmp(key, "description") == 0)
 		snprintf(info->description, sizeof(info->description), "%s",
 			 value);
+	else if (strcmp(key, "include") == 0)
+		snprintf(info->include, sizeof(info->include), "%s", value);
 	return 1;
 }
 
@@ -681,12 +684,21 @@ static int cmd_pipelines(struct cli *c)
 	closedir(d);
 	qsort(names, count, sizeof(*names), compare_strings);
 	for (size_t i = 0; i < count; i++) {
-		struct pipeline_info info = {"", ""};
-		char path[PATH_MAX];
+		struct pipeline_info info = {.name = ""};
+		char path[2 * PATH_MAX];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		ini_parse(path, on_pipeline_key, &info);
-		/* shared fragments have no stages of their own to run */
+		/* a wrapper names its pipeline in the file it includes */
+		if (!info.name[0] && info.include[0]) {
+			if (info.include[0] != '/')
+				snprintf(path, sizeof(path), "%s/%s", dir,
+					 info.include);
+			else
+				snprintf(path, sizeof(path), "%s",
+					 info.include);
+			ini_parse(path, on_pipeline_key, &info);
+		}
 		printf("%-28s %-20s %s\n", names[i],
 		       info.name[0] ? info.name : "-", info.description);
 		free(names[i]);
