@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 		return 2;
 	while ((opt = getopt(argc, argv, "f:s:")) != -1) {
 		enum matcher_kind kind =
-			opt == 'f' ? MATCHER_FAIL : MATCHER_SUCCESS;
+		    opt == 'f' ? MATCHER_FAIL : MATCHER_SUCCESS;
 
 		if (opt != 'f' && opt != 's')
 			return 2;
@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: matcher-bench [-f RE]... [-s RE]... LOG\n");
+		fprintf(stderr,
+			"usage: matcher-bench [-f RE]... [-s RE]... LOG\n");
 		return 2;
 	}
 	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
