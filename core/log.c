@@ -50,11 +50,12 @@ void bp_log_sink_text(void *user, enum bp_log_level level, const char *source,
 	static const char *const colour[] = {"\033[1;31m", "\033[33m", "",
 					     "\033[2m"};
 	static const char *const word[] = {"error: ", "warning: ", "", ""};
-	bool c = use_colour() && level <= BP_LOG_DEBUG;
+	unsigned i = level <= BP_LOG_DEBUG ? (unsigned)level : BP_LOG_DEBUG;
+	bool c = use_colour() && colour[i][0];
 
 	(void)user;
-	fprintf(stderr, "%s[%s] %s%s%s\n", c ? colour[level] : "", source,
-		word[level], message, c && colour[level][0] ? "\033[0m" : "");
+	fprintf(stderr, "%s[%s] %s%s%s\n", c ? colour[i] : "", source, word[i],
+		message, c ? "\033[0m" : "");
 }
 
 void bp_log_sink_json(void *user, enum bp_log_level level, const char *source,
