@@ -275,6 +275,26 @@ too_long:
 		       size - 1);
 }
 
+int fetch_registry_load(struct bp_stage *self, struct fetch_cfg *cfg, char *err,
+			size_t errlen)
+{
+	struct reg_fetch_ctx fc = {self, cfg};
+	char msg[2048];
+	int rc;
+
+	if (!cfg->registry || cfg->registry_loaded)
+		return 0;
+	rc = registry_load(&cfg->reg, cfg->registry, fetch_registry, &fc, msg,
+			   sizeof(msg));
+	if (rc) {
+		registry_free(&cfg->reg);
+		snprintf(err, errlen, "registry %s: %s", cfg->registry, msg);
+		return rc;
+	}
+	cfg->registry_loaded = true;
+	return 0;
+}
+
 int fetch_source_find(struct bp_stage *self, struct fetch_cfg *cfg,
 		      const char *name, const char *arch, const char *version,
 		      struct fetch_source *src, char *why, size_t whylen)
@@ -287,19 +307,9 @@ int fetch_source_find(struct bp_stage *self, struct fetch_cfg *cfg,
 	if (cfg->registry) {
 		const struct reg_image *img;
 
-		if (!cfg->registry_loaded) {
-			struct reg_fetch_ctx fc = {self, cfg};
-
-			rc = registry_load(&cfg->reg, cfg->registry,
-					   fetch_registry, &fc, err,
-					   sizeof(err));
-			if (rc) {
-				registry_free(&cfg->reg);
-				return bp_fail(self, rc, "registry %s: %s",
-					       cfg->registry, err);
-			}
-			cfg->registry_loaded = true;
-		}
+		rc = fetch_registry_load(self, cfg, why, whylen);
+		if (rc)
+			return rc;
 		img = registry_find(&cfg->reg, name, arch, version, err,
 				    sizeof(err));
 		if (img) {
@@ -508,8 +518,23 @@ int fetch_ensure(struct bp_stage *self, struct fetch_cfg *cfg,
 	}
 	rc = fetch_source_find(self, cfg, p->name, arch, version, &src, nosrc,
 			       sizeof(nosrc));
-	if (rc < 0 && rc != BP_ENOENT)
-		return rc;
+	if (rc < 0 && rc != BP_ENOENT) {
+		char marker[SHA256_HEX_SIZE];
+
+		if (!nosrc[0])
+			return rc; /* already set on self */
+		/* An unreachable registry must not break a run whose image
+		 * is here and was verified when it was fetched. */
+		if (rc != BP_ECONFIG && rc != BP_ENOMEM &&
+		    store_image_ready(p, NULL, why, sizeof(why)) &&
+		    store_marker_read(p, marker) == 0) {
+			bp_log(self, BP_LOG_WARN,
+			       "%s; using %s as it is (marker %s not checked)",
+			       nosrc, p->image, marker);
+			return 0;
+		}
+		return bp_fail(self, rc, "%s", nosrc);
+	}
 	if (store_image_ready(p, src.sha256[0] ? src.sha256 : NULL, why,
 			      sizeof(why))) {
 		bp_log(self, BP_LOG_INFO, "image %s is ready", p->image);

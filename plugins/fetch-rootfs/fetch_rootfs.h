@@ -42,10 +42,17 @@ int fetch_cfg_load(struct bp_stage *self, struct bp_ctx *ctx,
 		   struct fetch_cfg *cfg);
 void fetch_cfg_free(struct fetch_cfg *cfg);
 
+/* Reads the registry (and its includes) once, when one is configured.
+ * 0, or a negative bp_status with the message in @err. */
+int fetch_registry_load(struct bp_stage *self, struct fetch_cfg *cfg, char *err,
+			size_t errlen);
+
 /*
  * The source of image @name for @arch (NULL: any), @version (NULL: the
  * newest). 0 and @src; BP_ENOENT when no source is configured or the
- * registry lacks the image (@why says so); other errors are set on @self.
+ * registry lacks the image, another status when the registry cannot be
+ * read (@why says which in both cases); a bad url template is set on
+ * @self (then @why is empty).
  */
 int fetch_source_find(struct bp_stage *self, struct fetch_cfg *cfg,
 		      const char *name, const char *arch, const char *version,

@@ -158,8 +158,12 @@ static int cmd_ls(struct bp_stage *self, struct fetch_cfg *cfg)
 {
 	char **names;
 	size_t count;
-	int rc = scan_store(self, cfg->store, &names, &count);
+	char err[2048];
+	int rc = fetch_registry_load(self, cfg, err, sizeof(err));
 
+	if (rc)
+		return bp_fail(self, rc, "%s", err);
+	rc = scan_store(self, cfg->store, &names, &count);
 	if (rc)
 		return rc;
 	printf("%-32s %-12s %10s %10s  %-10s %s\n", "NAME", "ARCH", "DISK",
@@ -168,7 +172,7 @@ static int cmd_ls(struct bp_stage *self, struct fetch_cfg *cfg)
 		struct store_paths p;
 		struct fetch_source src;
 		struct stat st;
-		char why[1024], disk[32], size[32], arch[64], err[512];
+		char why[1024], disk[32], size[32], arch[64];
 		const char *state;
 
 		if (store_paths_for_name(&p, cfg->store, names[i], err,
@@ -183,7 +187,7 @@ static int cmd_ls(struct bp_stage *self, struct fetch_cfg *cfg)
 		       size, state, src.origin);
 	}
 	/* What the registry offers that is not here yet. */
-	for (size_t i = 0; cfg->registry_loaded && i < cfg->reg.count; i++) {
+	for (size_t i = 0; i < cfg->reg.count; i++) {
 		const struct reg_image *img = &cfg->reg.images[i];
 		bool have = false;
 

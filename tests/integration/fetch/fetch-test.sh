@@ -227,6 +227,10 @@ registry)
 	expect_rc 2
 	expect_out "registry include cycle"
 	sed -i '/^\[\[includes\]\]$/,$d' "$W/reg/more/images.toml"
+	"$BOOTPIPE" image ls --pipeline "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	grep -Eq "^$NAME +aarch64 +- +- +available +registry 2 $BASE/remote.toml:1" "$W/out" || { cat "$W/out"; fail "ls does not offer the registry image"; }
 	run "$P"
 	expect_rc 0
 	expect_out "registry 2 $BASE/remote.toml:1"
@@ -237,6 +241,17 @@ registry)
 	run "$P" --set fetch-rootfs.image_version=1
 	expect_rc 3
 	expect_out "GET $BASE/old.tar.xz: HTTP 404"
+	# Registry unreachable: the verified image is used as it is...
+	kill "$server_pid"
+	wait "$server_pid" 2>/dev/null
+	server_pid=
+	run "$P"
+	expect_rc 0
+	expect_out "using $IMG as it is"
+	# ...and offline a remote include is not even tried.
+	BOOTPIPE_OFFLINE=1 run "$P"
+	expect_rc 0
+	expect_out "offline: cannot fetch registry $BASE/remote.toml"
 	;;
 concurrent)
 	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=1500000" "sha256 = $SHA"
