@@ -374,6 +374,17 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 		*rc = BP_ENET;
 		return retryable_status(st) ? RETRY : FAIL;
 	}
+	if (cc == CURLE_BAD_DOWNLOAD_RESUME && s->fd >= 0 && s->have > 0) {
+		/* A part longer than the file (file://): start over. */
+		if (ftruncate(s->fd, 0) == 0) {
+			snprintf(err, errlen,
+				 "GET %s: partial file is longer "
+				 "than the source",
+				 r->url);
+			*rc = BP_ENET;
+			return RETRY;
+		}
+	}
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "GET %s: %s", r->url,
 			 errbuf[0] ? errbuf : curl_easy_strerror(cc));

@@ -2,10 +2,11 @@
 """A local HTTP server for download tests (Python standard library only).
 
 Serves files from --root on 127.0.0.1, on a free port written to
---port-file, and logs one line per request to --log:
+--port-file, and logs one line per request to --log, when the answer starts:
 
     METHOD PATH?QUERY range=<Range header or -> status=<code>
 
+plus "dropped PATH?QUERY after N bytes" for cut connections.
 The query string of a request picks a behaviour (several may combine):
 
     status=CODE     answer CODE with a short body (e.g. 404)
@@ -52,27 +53,26 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # quiet: the log file is the record
         pass
 
+    def logged(self, code):
+        # Logged when the answer starts, so a slow body is already counted.
+        log_line("%s %s range=%s status=%s" % (
+            self.command, self.path, self.headers.get("Range", "-"), code))
+
     def answer(self, code, body=b"", headers=None):
         self.send_response(code)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.logged(code)
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.status = code
 
     def do_HEAD(self):
         self.do_GET()
 
     def do_GET(self):
-        self.status = 0
-        try:
-            self.serve()
-        finally:
-            log_line("%s %s range=%s status=%s" % (
-                self.command, self.path,
-                self.headers.get("Range", "-"), self.status))
+        self.serve()
 
     def serve(self):
         url = urllib.parse.urlsplit(self.path)
@@ -113,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
-        self.status = code
+        self.logged(code)
         if self.command == "HEAD":
             return
         limit = len(data)
@@ -133,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             return
         if limit < len(data):
-            self.status = "%d-dropped@%d" % (code, limit)
+            log_line("dropped %s after %d bytes" % (self.path, limit))
             self.close_connection = True
             self.connection.shutdown(2)
 

@@ -52,7 +52,7 @@ pipeline() {
 	{
 		printf '[pipeline]\nname = fetch-%s\nstages = resolve-request fetch-rootfs\n\n' "$case_name"
 		printf '[resolve-request]\nworkspace = %s\narch = aarch64\nrequire_kernel = false\n\n' "$W/ws"
-		printf '[fetch-rootfs]\nretry_delay_ms = 20\nstall_timeout = 5\n'
+		printf '[fetch-rootfs]\nretry_delay_ms = 20\n'
 		printf '%s\n' "$@"
 	} >"$f"
 }
@@ -186,12 +186,31 @@ offline)
 	expect_ready
 	;;
 offline_file)
-	# file:// is local: allowed offline.
+	# file:// is local: allowed offline, and resumes like http.
 	pipeline "$P" "url = file://$SRV/{image}.tar.xz" "sha256 = $SHA" "offline = true"
+	mkdir -p "$STORE"
+	head -c 100000 "$SRV/$NAME.tar.xz" >"$STORE/$NAME.tar.xz.part"
 	run "$P"
 	expect_rc 0
+	expect_out "at byte 100000"
 	expect_requests 0
 	expect_ready
+	# A part longer than the file starts over.
+	rm "$IMG" "$IMG.sha256"
+	cat "$SRV/$NAME.tar.xz" "$SRV/$NAME.tar.xz" >"$STORE/$NAME.tar.xz.part"
+	run "$P"
+	expect_rc 0
+	expect_ready
+	;;
+stall)
+	# Slower than stall_speed for stall_timeout: a network error, retried.
+	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=4000" "sha256 = $SHA" \
+		"stall_speed = 100000" "stall_timeout = 1" "attempts = 2"
+	run "$P"
+	expect_rc 3
+	expect_requests 2
+	expect_out "Operation too slow"
+	expect_out "(gave up after 2 attempts)"
 	;;
 registry)
 	mkdir -p "$W/reg/more"
