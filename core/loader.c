@@ -126,6 +126,8 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 	if (!lp->handle) {
 		rc = engine_fail(engine, BP_EPLUGIN,
 				 "cannot load plugin %s: %s", path, dlerror());
+		/* glibc keeps the message until the next call asks again */
+		dlerror();
 		goto fail;
 	}
 	sym = dlsym(lp->handle, BP_PLUGIN_SYMBOL);

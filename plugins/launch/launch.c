@@ -134,14 +134,10 @@ static void launch_cleanup(struct bp_stage *self, void *state)
 	free(st);
 }
 
-static int launch_init(struct bp_stage *self, void **state)
+static int configure(struct bp_stage *self, struct launch *st)
 {
-	struct launch *st = calloc(1, sizeof(*st));
 	int rc;
 
-	if (!st)
-		return bp_fail(self, BP_ENOMEM, "out of memory");
-	*state = st;
 	st->fail_set = bp_stage_opt_is_set(self, "fail_regex");
 	st->success_set = bp_stage_opt_is_set(self, "success_regex");
 	st->timeout_set = bp_stage_opt_is_set(self, "timeout");
@@ -173,6 +169,23 @@ static int launch_init(struct bp_stage *self, void **state)
 	if (bp_stage_opt_is_set(self, "console_log") &&
 	    (rc = bp_stage_opt_str(self, "console_log", &st->console_log)) < 0)
 		return bp_fail(self, rc, "cannot read option console_log");
+	return 0;
+}
+
+static int launch_init(struct bp_stage *self, void **state)
+{
+	struct launch *st = calloc(1, sizeof(*st));
+	int rc;
+
+	if (!st)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	rc = configure(self, st);
+	if (rc) {
+		/* the engine cleans up only stages whose init succeeded */
+		launch_cleanup(self, st);
+		return rc;
+	}
+	*state = st;
 	return 0;
 }
 
