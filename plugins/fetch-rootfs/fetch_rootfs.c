@@ -650,8 +650,20 @@ static int ensure_managed(struct bp_stage *self, struct fetch_cfg *cfg,
 		return explicit_must_exist(self, cfg->store, rootfs);
 	}
 	rc = store_paths_init(&p, managed, err, sizeof(err));
+	if (rc && access(managed, F_OK) == 0) {
+		/* A file the user put in the store under another name: there
+		 * is nothing to fetch, use it as it is. */
+		bp_log(self, BP_LOG_INFO, "using %s as it is (%s)", managed,
+		       err);
+		rc = 0;
+		if (bp_ctx_set_str(ctx, BP_KEY_ROOTFS_MANAGED_PATH, managed))
+			rc = bp_fail(self, BP_ENOMEM, "cannot set %s",
+				     BP_KEY_ROOTFS_MANAGED_PATH);
+		goto out;
+	}
 	if (rc) {
-		rc = bp_fail(self, BP_ECONFIG, "%s", err);
+		rc =
+		    bp_fail(self, BP_ECONFIG, "%s, or put the file there", err);
 		goto out;
 	}
 	rc = fetch_ensure(self, cfg, &p, cfg->arch, cfg->image_version);

@@ -324,6 +324,19 @@ explicit)
 	# Plan mode does not insist.
 	run "$P" --dry-run --set resolve-request.rootfs=$W/nowhere.img
 	expect_rc 0
+	# A file in the store that is not <name>.img is used as it is...
+	run "$P" --set resolve-request.rootfs=custom.raw
+	expect_rc 2
+	expect_out "$STORE/custom.raw must be named <name>.img"
+	mkdir -p "$STORE"
+	truncate -s 2M "$STORE/custom.raw"
+	run "$P" --set resolve-request.rootfs=custom.raw
+	expect_rc 0
+	expect_out "using $STORE/custom.raw as it is"
+	# ...and a named one in the store is fetched.
+	run "$P" --set resolve-request.rootfs=$NAME.img
+	expect_rc 0
+	expect_requests 1
 	;;
 plan)
 	run "$P" --dry-run
