@@ -37,6 +37,15 @@ double monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wall-clock seconds with sub-second precision, for JSON lines. */
+static double now_epoch(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static bool use_colour(void)
 {
 	const char *no = getenv("NO_COLOR");
@@ -61,9 +70,9 @@ void bp_log_sink_text(void *user, enum bp_log_level level, const char *source,
 void bp_log_sink_json(void *user, enum bp_log_level level, const char *source,
 		      const char *message)
 {
-	json_t *o = json_pack(
-	    "{s:f, s:s, s:s, s:s}", "time", (double)time(NULL), "level",
-	    bp_log_level_name(level), "source", source, "message", message);
+	json_t *o = json_pack("{s:f, s:s, s:s, s:s}", "time", now_epoch(),
+			      "level", bp_log_level_name(level), "source",
+			      source, "message", message);
 	char *line;
 
 	(void)user;
@@ -132,9 +141,9 @@ static void progress_json(struct bp_stage *self, const char *what,
 			  uint64_t done, uint64_t total, double rate)
 {
 	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:s, s:I, s:I, s:f}",
-			      "time", (double)time(NULL), "level", "info",
-			      "source", self->name, "event", "progress", "what",
-			      what, "done", (json_int_t)done, "total",
+			      "time", now_epoch(), "level", "info", "source",
+			      self->name, "event", "progress", "what", what,
+			      "done", (json_int_t)done, "total",
 			      (json_int_t)total, "rate", rate);
 	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 

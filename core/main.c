@@ -81,6 +81,60 @@ static const char usage_text[] =
     "exit codes: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout, 5 crash,\n"
     "            6 no-verdict, 130 interrupted\n";
 
+static const struct {
+	const char *name;
+	const char *help;
+} command_help[] = {
+    {"run",
+     "usage: bootpipe run [PIPELINE] [OPTIONS]\n"
+     "Runs every stage of PIPELINE (default: the bundled demo) and exits\n"
+     "with the outcome: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout,\n"
+     "5 crash, 6 no-verdict, 130 interrupted.\n"},
+    {"plan",
+     "usage: bootpipe plan [PIPELINE] [OPTIONS]\n"
+     "Runs every stage in plan mode: nothing is downloaded, written or\n"
+     "started; stages log what they would do and the final QEMU argv\n"
+     "is printed on stdout, shell-quoted, on one line.\n"},
+    {"check", "usage: bootpipe check PIPELINE... [OPTIONS]\n"
+	      "Loads each pipeline (file, plugins, options, data flow, init)\n"
+	      "and runs nothing. Exit 0 when all are valid, 2 otherwise.\n"},
+    {"replay", "usage: bootpipe replay PIPELINE LOG [OPTIONS]\n"
+	       "Runs PIPELINE in plan mode with the launch stage matching the\n"
+	       "saved console LOG instead of QEMU; prints the verdict, the\n"
+	       "pattern and the line, exits with the outcome.\n"},
+    {"stages",
+     "usage: bootpipe stages [--plugin-dir DIR]...\n"
+     "Lists the stage plugins in the search path with version and\n"
+     "summary; files that are not valid plugins are named on stderr.\n"},
+    {"describe",
+     "usage: bootpipe describe STAGE [--plugin-dir DIR]...\n"
+     "Shows a stage plugin's options (type, default, help) and the\n"
+     "context keys it requires and provides.\n"},
+    {"pipelines",
+     "usage: bootpipe pipelines [DIR]\n"
+     "Lists the pipeline files in DIR (default: the shipped ones)\n"
+     "with their name and description.\n"},
+    {"image", "usage: bootpipe image ls|pull NAME|rm NAME|verify "
+	      "[--pipeline FILE] [OPTIONS]\n"
+	      "Manages the rootfs image store of a pipeline (default: the\n"
+	      "demo) through its fetch-rootfs stage.\n"},
+};
+
+static void print_help(const char *command)
+{
+	for (size_t i = 0;
+	     command && i < sizeof(command_help) / sizeof(command_help[0]);
+	     i++) {
+		if (strcmp(command_help[i].name, command) == 0) {
+			fputs(command_help[i].help, stdout);
+			fputs("\nrun `bootpipe --help` for the options\n",
+			      stdout);
+			return;
+		}
+	}
+	fputs(usage_text, stdout);
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "bootpipe: ");
@@ -233,7 +287,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			       BP_ABI_MAJOR, BP_ABI_MINOR);
 			exit(0);
 		case 'h':
-			fputs(usage_text, stdout);
+			print_help(c->command);
 			exit(0);
 		default:
 			return EXIT_USAGE;
@@ -730,7 +784,9 @@ int main(int argc, char **argv)
 			printf("bootpipe %s (plugin ABI %d.%d)\n", bp_version(),
 			       BP_ABI_MAJOR, BP_ABI_MINOR);
 		else
-			fputs(usage_text, stdout);
+			print_help(argc > 2 && strcmp(argv[1], "help") == 0
+				       ? argv[2]
+				       : NULL);
 		return 0;
 	}
 	c.command = argv[1];
