@@ -31,8 +31,9 @@ static const struct bp_option options[] = {
     {"store", BP_OPT_STR, NULL,
      "image store directory (default: request.store)", 0, NULL},
     {"url", BP_OPT_STR, NULL,
-     "archive URL template: {image} {name} {arch} {distro} are replaced", 0,
-     NULL},
+     "archive URL template: {image} (rootfs-ARCH-DISTRO.img), {name} (without "
+     ".img), {arch}, {distro}",
+     0, NULL},
     {"sha256", BP_OPT_STR, NULL, "sha256 of the archive `url` names", 0, NULL},
     {"registry", BP_OPT_STR, NULL, "tgosimages registry TOML: a path or a URL",
      0, NULL},
@@ -228,9 +229,11 @@ static int expand_template(struct bp_stage *self, const char *tpl,
 			   const char *name, const char *arch, char *out,
 			   size_t size)
 {
+	char image_file[512];
 	size_t len = 0;
 	const char *p = tpl;
 
+	snprintf(image_file, sizeof(image_file), "%s.img", name);
 	out[0] = '\0';
 	while (*p) {
 		const char *open = strchr(p, '{');
@@ -250,8 +253,9 @@ static int expand_template(struct bp_stage *self, const char *tpl,
 				       "%s: url `%s` has an unclosed `{`",
 				       bp_stage_opt_origin(self, "url"), tpl);
 		klen = (size_t)(close - open - 1);
-		if ((klen == 5 && !strncmp(open + 1, "image", 5)) ||
-		    (klen == 4 && !strncmp(open + 1, "name", 4)))
+		if (klen == 5 && !strncmp(open + 1, "image", 5))
+			val = image_file;
+		else if (klen == 4 && !strncmp(open + 1, "name", 4))
 			val = name;
 		else if (klen == 4 && !strncmp(open + 1, "arch", 4))
 			val = arch ? arch : "";

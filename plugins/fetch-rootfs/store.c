@@ -48,8 +48,8 @@ static int fill(struct store_paths *p, const char *dir, const char *name,
 			 name);
 		return BP_EINVAL;
 	}
-	snprintf(p->archive, sizeof(p->archive), "%.*s.tar.xz", n - 4,
-		 p->image);
+	/* SPEC: the archive is <image>.tar.xz, image name with its .img */
+	snprintf(p->archive, sizeof(p->archive), "%s.tar.xz", p->image);
 	snprintf(p->part, sizeof(p->part), "%s.part", p->archive);
 	snprintf(p->tmp, sizeof(p->tmp), "%s.tmp", p->image);
 	snprintf(p->marker, sizeof(p->marker), "%s.sha256", p->image);

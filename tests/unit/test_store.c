@@ -72,8 +72,8 @@ static void test_paths(void **state)
 			 0);
 	assert_string_equal(p.name, "rootfs-aarch64-alpine");
 	assert_string_equal(p.image, "/s/rootfs-aarch64-alpine.img");
-	assert_string_equal(p.archive, "/s/rootfs-aarch64-alpine.tar.xz");
-	assert_string_equal(p.part, "/s/rootfs-aarch64-alpine.tar.xz.part");
+	assert_string_equal(p.archive, "/s/rootfs-aarch64-alpine.img.tar.xz");
+	assert_string_equal(p.part, "/s/rootfs-aarch64-alpine.img.tar.xz.part");
 	assert_string_equal(p.tmp, "/s/rootfs-aarch64-alpine.img.tmp");
 	assert_string_equal(p.marker, "/s/rootfs-aarch64-alpine.img.sha256");
 	assert_string_equal(p.lock, "/s/rootfs-aarch64-alpine.img.lock");

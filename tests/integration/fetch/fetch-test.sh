@@ -100,7 +100,7 @@ expect_not_ready() {
 make_image
 start_server
 P=$W/p.ini
-pipeline "$P" "url = $BASE/{image}.tar.xz" "sha256 = $SHA"
+pipeline "$P" "url = $BASE/{name}.tar.xz" "sha256 = $SHA"
 
 case $case_name in
 fresh)
@@ -119,7 +119,7 @@ cached)
 	expect_ready
 	;;
 resume)
-	pipeline "$P" "url = $BASE/{image}.tar.xz?drop=200000" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?drop=200000" "sha256 = $SHA"
 	run "$P"
 	expect_rc 0
 	expect_requests 2
@@ -128,7 +128,7 @@ resume)
 	expect_ready
 	;;
 retry503)
-	pipeline "$P" "url = $BASE/{image}.tar.xz?fail=2" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?fail=2" "sha256 = $SHA"
 	run "$P"
 	expect_rc 0
 	expect_requests 3
@@ -137,7 +137,7 @@ retry503)
 	;;
 retry429)
 	# Give up after the attempts: still an infra error, nothing ready.
-	pipeline "$P" "url = $BASE/{image}.tar.xz?fail=9&fail_status=429" "sha256 = $SHA" "attempts = 3"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?fail=9&fail_status=429" "sha256 = $SHA" "attempts = 3"
 	run "$P"
 	expect_rc 3
 	expect_requests 3
@@ -147,7 +147,7 @@ retry429)
 norange)
 	# A server that ignores Range: the download starts over and the
 	# checksum still matches.
-	pipeline "$P" "url = $BASE/{image}.tar.xz?norange=1&drop=200000" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?norange=1&drop=200000" "sha256 = $SHA"
 	run "$P"
 	expect_rc 0
 	expect_requests 2
@@ -155,7 +155,7 @@ norange)
 	expect_ready
 	;;
 checksum)
-	pipeline "$P" "url = $BASE/{image}.tar.xz?corrupt=1" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?corrupt=1" "sha256 = $SHA"
 	run "$P"
 	expect_rc 3
 	expect_requests 2
@@ -163,7 +163,7 @@ checksum)
 	expect_not_ready
 	;;
 http404)
-	pipeline "$P" "url = $BASE/{image}.tar.xz?status=404" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?status=404" "sha256 = $SHA"
 	run "$P"
 	expect_rc 3
 	expect_requests 1
@@ -187,9 +187,9 @@ offline)
 	;;
 offline_file)
 	# file:// is local: allowed offline, and resumes like http.
-	pipeline "$P" "url = file://$SRV/{image}.tar.xz" "sha256 = $SHA" "offline = true"
+	pipeline "$P" "url = file://$SRV/{name}.tar.xz" "sha256 = $SHA" "offline = true"
 	mkdir -p "$STORE"
-	head -c 100000 "$SRV/$NAME.tar.xz" >"$STORE/$NAME.tar.xz.part"
+	head -c 100000 "$SRV/$NAME.tar.xz" >"$STORE/$NAME.img.tar.xz.part"
 	run "$P"
 	expect_rc 0
 	expect_out "at byte 100000"
@@ -197,14 +197,14 @@ offline_file)
 	expect_ready
 	# A part longer than the file starts over.
 	rm "$IMG" "$IMG.sha256"
-	cat "$SRV/$NAME.tar.xz" "$SRV/$NAME.tar.xz" >"$STORE/$NAME.tar.xz.part"
+	cat "$SRV/$NAME.tar.xz" "$SRV/$NAME.tar.xz" >"$STORE/$NAME.img.tar.xz.part"
 	run "$P"
 	expect_rc 0
 	expect_ready
 	;;
 stall)
 	# Slower than stall_speed for stall_timeout: a network error, retried.
-	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=4000" "sha256 = $SHA" \
+	pipeline "$P" "url = $BASE/{name}.tar.xz?rate=4000" "sha256 = $SHA" \
 		"stall_speed = 100000" "stall_timeout = 1" "attempts = 2"
 	run "$P"
 	expect_rc 3
@@ -273,7 +273,7 @@ registry)
 	expect_out "offline: cannot fetch registry $BASE/remote.toml"
 	;;
 concurrent)
-	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=1500000" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?rate=1500000" "sha256 = $SHA"
 	"$BOOTPIPE" run "$P" >"$W/out1" 2>&1 &
 	a=$!
 	"$BOOTPIPE" run "$P" >"$W/out2" 2>&1 &
@@ -289,19 +289,19 @@ concurrent)
 	expect_ready
 	;;
 sigkill)
-	pipeline "$P" "url = $BASE/{image}.tar.xz?rate=200000" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz?rate=200000" "sha256 = $SHA"
 	"$BOOTPIPE" run "$P" >"$W/out" 2>&1 &
 	pid=$!
 	for _ in $(seq 200); do
-		[ -s "$STORE/$NAME.tar.xz.part" ] && break
+		[ -s "$STORE/$NAME.img.tar.xz.part" ] && break
 		sleep 0.05
 	done
 	sleep 0.3
 	kill -KILL $pid
 	wait $pid 2>/dev/null
-	[ -s "$STORE/$NAME.tar.xz.part" ] || fail "no partial download to resume"
+	[ -s "$STORE/$NAME.img.tar.xz.part" ] || fail "no partial download to resume"
 	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] || fail "a killed run left an image"
-	pipeline "$P" "url = $BASE/{image}.tar.xz" "sha256 = $SHA"
+	pipeline "$P" "url = $BASE/{name}.tar.xz" "sha256 = $SHA"
 	run "$P"
 	expect_rc 0
 	grep -Eq "range=bytes=[1-9][0-9]*- status=206" "$LOG" || fail "the rerun did not resume: $(cat "$LOG")"
@@ -341,7 +341,7 @@ explicit)
 plan)
 	run "$P" --dry-run
 	expect_rc 0
-	expect_out "would download $BASE/$NAME.tar.xz to $STORE/$NAME.tar.xz (sha256 $SHA)"
+	expect_out "would download $BASE/$NAME.tar.xz to $STORE/$NAME.img.tar.xz (sha256 $SHA)"
 	expect_requests 0
 	[ ! -e "$STORE" ] || [ -z "$(ls -A "$STORE")" ] || fail "plan mode wrote to the store"
 	run "$P"
@@ -381,7 +381,7 @@ complete_part)
 	# A run killed between download and rename left a whole .part: the
 	# server answers 416 to its range, and the bytes are verified.
 	mkdir -p "$STORE"
-	cp "$SRV/$NAME.tar.xz" "$STORE/$NAME.tar.xz.part"
+	cp "$SRV/$NAME.tar.xz" "$STORE/$NAME.img.tar.xz.part"
 	run "$P"
 	expect_rc 0
 	expect_requests 1
@@ -413,7 +413,7 @@ stale_marker)
 	rm -f "$IMG.sha256"
 	truncate -s 4M "$W/axbuild.img"
 	cp --sparse=always "$W/axbuild.img" "$IMG"
-	pipeline "$P" "url = $BASE/{image}.tar.xz"
+	pipeline "$P" "url = $BASE/{name}.tar.xz"
 	run "$P"
 	expect_rc 0
 	expect_out "is ready"
