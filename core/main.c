@@ -364,31 +364,11 @@ static char *default_pipeline(void)
 	return path;
 }
 
-/* Single-quotes @arg for a POSIX shell when it needs it. */
-static void print_shell_quoted(FILE *fp, const char *arg)
-{
-	const char *safe =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_@%+=:,./-";
-
-	if (arg[0] && strspn(arg, safe) == strlen(arg)) {
-		fputs(arg, fp);
-		return;
-	}
-	fputc('\'', fp);
-	for (const char *p = arg; *p; p++) {
-		if (*p == '\'')
-			fputs("'\\''", fp);
-		else
-			fputc(*p, fp);
-	}
-	fputc('\'', fp);
-}
-
 static void print_plan(struct bp_engine *e)
 {
 	const char *const *argv;
 	size_t count;
+	char *line;
 
 	if (bp_ctx_get_list(bp_engine_ctx(e), BP_KEY_QEMU_ARGV, &argv,
 			    &count) != 0) {
@@ -397,12 +377,10 @@ static void print_plan(struct bp_engine *e)
 			      "command");
 		return;
 	}
-	for (size_t i = 0; i < count; i++) {
-		if (i)
-			fputc(' ', stdout);
-		print_shell_quoted(stdout, argv[i]);
-	}
-	fputc('\n', stdout);
+	line = bp_shell_join(argv, count);
+	if (line)
+		printf("%s\n", line);
+	free(line);
 }
 
 static int write_reports(struct cli *c)

@@ -149,6 +149,12 @@ bool bp_stage_opt_is_set(const struct bp_stage *self, const char *key);
 const char *bp_stage_opt_origin(const struct bp_stage *self, const char *key);
 
 /*
+ * Joins @argv into one line that a POSIX shell reads back as the same
+ * words (single quotes where needed). malloc'ed; NULL when out of memory.
+ */
+char *bp_shell_join(const char *const *argv, size_t count);
+
+/*
  * Interrupt handling: true once SIGINT or SIGTERM arrived. The file
  * descriptor becomes readable at that moment, so a stage that waits in
  * poll() can add it and stop promptly; it stays readable. It is -1 when

@@ -388,13 +388,21 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		    const char *log_base)
 {
 	struct supervise_result res;
-	char *log = NULL;
+	char *log = NULL, *cmdline;
+	size_t argc = 0;
 	int attempt, rc = 0;
 
 	if ((rc = bp_ctx_set_list(ctx, BP_KEY_RUN_ATTEMPT_OUTCOMES, NULL, 0)) <
 	    0)
 		return bp_fail(self, rc, "cannot set %s: %s",
 			       BP_KEY_RUN_ATTEMPT_OUTCOMES, bp_ctx_error(ctx));
+	while (o->argv[argc])
+		argc++;
+	/* the exact command, pastable, so a failure can be rerun by hand */
+	cmdline = bp_shell_join(o->argv, argc);
+	if (cmdline)
+		bp_log(self, BP_LOG_INFO, "command: %s", cmdline);
+	free(cmdline);
 	for (attempt = 1;; attempt++) {
 		free(log);
 		log = attempt_log_path(log_base, attempt);
