@@ -7,6 +7,8 @@
 
 #define ACPI_SLP_EN (1u << 13)
 #define ACPI_SCI_EN 1u
+/* Seconds under TCG; only a machine that ignores S5 waits this out. */
+#define ACPI_OFF_WAIT_SPINS 200000000u
 
 /* ACPI tables, just the fields the S5 power-off needs. */
 struct acpi_sdt {
@@ -176,6 +178,9 @@ void platform_poweroff(void)
 	acpi_enable(fadt, pm1a_cnt);
 	outw(pm1a_cnt, (uint16_t)((inw(pm1a_cnt) & ~(7u << 10)) |
 				  slp_typ << 10 | ACPI_SLP_EN));
+	/* QEMU handles the request asynchronously: the CPU runs on a little. */
+	for (uint32_t spins = 0; spins < ACPI_OFF_WAIT_SPINS; spins++)
+		arch_relax();
 	con_puts("acpi: S5 request did not power off\r\n");
 halt:
 	for (;;)

@@ -10,9 +10,14 @@ static inline void arch_mb(void)
 	__asm__ volatile("lock; addl $0, (%%esp)" ::: "memory", "cc");
 }
 
+/*
+ * A busy-wait step. Only a compiler barrier: under TCG, pause/yield leave
+ * the translated code and cost about a hundred times a loop iteration,
+ * which would stretch the guests' bounded waits from seconds to minutes.
+ */
 static inline void arch_relax(void)
 {
-	__asm__ volatile("pause" ::: "memory");
+	__asm__ volatile("" ::: "memory");
 }
 
 static inline void outb(uint16_t port, uint8_t v)
