@@ -157,13 +157,13 @@ void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
 		 uint64_t total)
 {
 	struct progress_state *p;
-	char d[32], t[32], r[32], eta[32] = "";
+	char d[32], t[32], rbytes[32], r[48], eta[32] = "";
 	bool tty = isatty(STDERR_FILENO);
 	double now = monotonic_seconds();
 	double rate;
 	bool finished = total && done >= total;
 
-	if (!self || self->engine->quiet)
+	if (!self)
 		return;
 	p = &self->progress;
 	if (p->started == 0) {
@@ -182,7 +182,12 @@ void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
 	}
 	human_bytes(d, sizeof(d), (double)done);
 	human_bytes(t, sizeof(t), (double)total);
-	human_bytes(r, sizeof(r), rate);
+	/* a rate measured over a few milliseconds says nothing */
+	r[0] = '\0';
+	if (now - p->started > 0.2) {
+		human_bytes(rbytes, sizeof(rbytes), rate);
+		snprintf(r, sizeof(r), "  %s/s", rbytes);
+	}
 	if (total && rate > 0 && !finished)
 		snprintf(eta, sizeof(eta), "  ETA %.0fs",
 			 (double)(total - done) / rate);
@@ -191,15 +196,15 @@ void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
 		int fill =
 		    total ? (int)((double)done * width / (double)total) : 0;
 
-		fprintf(stderr, "\r[%s] %s [%.*s%*s] %s / %s  %s/s%s\033[K",
+		fprintf(stderr, "\r[%s] %s [%.*s%*s] %s / %s%s%s\033[K",
 			self->name, what, fill, "########################",
 			width - fill, "", d, total ? t : "?", r, eta);
 		p->drawn = true;
 		if (finished)
 			bp_progress_end(self);
 	} else {
-		fprintf(stderr, "[%s] %s: %s / %s  %s/s%s\n", self->name, what,
-			d, total ? t : "?", r, eta);
+		fprintf(stderr, "[%s] %s: %s / %s%s%s\n", self->name, what, d,
+			total ? t : "?", r, eta);
 	}
 }
 

@@ -42,7 +42,7 @@ void bp_log(struct bp_stage *self, enum bp_log_level level, const char *fmt,
 /*
  * Reports progress of a long transfer or job. The host draws a bar on a
  * terminal, and otherwise writes a line (JSON with --log-format json) every
- * few seconds; nothing with --quiet. @total is 0 when unknown. Call with done
+ * few seconds. @total is 0 when unknown. Call with done
  * == total (or bp_progress_end) to finish the bar.
  */
 void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
