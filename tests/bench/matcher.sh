@@ -4,7 +4,7 @@
 # generated console output (long and short lines, ANSI colours, no match
 # until the last line). Prints MB/s of both, the ratio and peak RSS at two
 # log sizes (RSS must not grow with the log).
-#   matcher.sh BUILD_DIR [SIZE_MB]   (default 200)
+#   matcher.sh [BUILD_DIR] [SIZE_MB]   (default: $BUILD or build; 200)
 set -eu
 
 if [ ! -x /usr/bin/time ]; then
@@ -12,7 +12,7 @@ if [ ! -x /usr/bin/time ]; then
 	exit 77
 fi
 
-BUILD=$(cd "$1" && pwd)
+BUILD=$(cd "${1:-${BUILD:-$(dirname "$0")/../../build}}" && pwd)
 SIZE=${2:-200}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
