@@ -92,6 +92,7 @@ struct bp_engine {
 	bool dry_run;
 	bool quiet;
 	bool log_json;
+	bool allow_unsafe_plugins;
 	bp_log_sink_fn sink;
 	void *sink_user;
 	enum bp_log_level log_level;

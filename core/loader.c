@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,6 +94,61 @@ static int check_descriptor(struct bp_engine *engine, const char *path,
 	return 0;
 }
 
+void bp_engine_set_allow_unsafe_plugins(struct bp_engine *engine, bool allow)
+{
+	if (engine)
+		engine->allow_unsafe_plugins = allow;
+}
+
+/* Why @path (a plugin file or its directory) may hold code someone else
+ * wrote, or NULL. A sticky world-writable directory (/tmp) is fine: others
+ * cannot replace a file they do not own there, and the file is checked
+ * too. */
+static const char *unsafe_reason(const struct stat *sb, char *buf, size_t len)
+{
+	if ((sb->st_mode & S_IWOTH) &&
+	    !(S_ISDIR(sb->st_mode) && (sb->st_mode & S_ISVTX))) {
+		snprintf(buf, len, "is writable by every user (mode %04o)",
+			 (unsigned)(sb->st_mode & 07777));
+		return buf;
+	}
+	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
+		snprintf(buf, len,
+			 "is owned by uid %u, neither root nor you (uid %u)",
+			 (unsigned)sb->st_uid, (unsigned)geteuid());
+		return buf;
+	}
+	return NULL;
+}
+
+/* Refuses a plugin file, or the directory it is in, that other users can
+ * write; the loader runs its code with our rights. */
+static int check_trust(struct bp_engine *engine, const char *path)
+{
+	char *dir = path_dirname(path);
+	const char *what = path, *why = NULL;
+	char reason[96];
+	struct stat sb;
+	int rc = 0;
+
+	if (!dir)
+		return BP_ENOMEM;
+	if (stat(path, &sb) == 0)
+		why = unsafe_reason(&sb, reason, sizeof(reason));
+	if (!why && stat(dir, &sb) == 0) {
+		what = dir;
+		why = unsafe_reason(&sb, reason, sizeof(reason));
+	}
+	if (why)
+		rc = engine_fail(engine, BP_EPLUGIN,
+				 "refusing plugin %s: %s %s, so someone else "
+				 "could change the code bootpipe runs; fix the "
+				 "permissions or pass --allow-unsafe-plugins",
+				 path, what, why);
+	free(dir);
+	return rc;
+}
+
 static int open_plugin(struct bp_engine *engine, const char *path,
 		       const char *expected_name, struct loaded_plugin **out)
 {
@@ -112,6 +168,11 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 			*out = lp;
 			return 0;
 		}
+	}
+	if (!engine->allow_unsafe_plugins) {
+		rc = check_trust(engine, path);
+		if (rc)
+			return rc;
 	}
 	lp = calloc(1, sizeof(*lp));
 	if (!lp)
@@ -174,7 +235,9 @@ static char *library_plugin_dir(void)
 typedef int (*dir_visit_fn)(void *user, const char *dir);
 
 /* Calls @fn for each search directory in order; empty entries of
- * BOOTPIPE_PLUGIN_PATH are skipped, never taken as the current directory. */
+ * BOOTPIPE_PLUGIN_PATH are skipped, never taken as the current directory,
+ * and relative ones are an error: they would load code from wherever the
+ * command happens to run. --plugin-dir is explicit and may be relative. */
 static int foreach_search_dir(struct bp_engine *engine, dir_visit_fn fn,
 			      void *user)
 {
@@ -191,6 +254,13 @@ static int foreach_search_dir(struct bp_engine *engine, dir_visit_fn fn,
 		const char *end = strchr(env, ':');
 		size_t len = end ? (size_t)(end - env) : strlen(env);
 
+		if (len && *env != '/')
+			return engine_fail(
+			    engine, BP_EPLUGIN,
+			    "BOOTPIPE_PLUGIN_PATH entry `%.*s` is relative: "
+			    "plugins are never loaded relative to the current "
+			    "directory; use an absolute path",
+			    (int)len, env);
 		if (len) {
 			char *dir = strndup(env, len);
 

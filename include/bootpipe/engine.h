@@ -172,6 +172,14 @@ int bp_engine_foreach_plugin(struct bp_engine *engine, bp_plugin_visit_fn fn,
 /* The version of libbootpipe, "MAJOR.MINOR.PATCH". */
 const char *bp_version(void);
 
+/*
+ * Plugin files or directories writable by other users, or owned by someone
+ * other than root and the current user, are refused at load time (anyone
+ * who can write them can run code as this process). @allow lifts that
+ * check, for throwaway builds in shared places; off by default.
+ */
+void bp_engine_set_allow_unsafe_plugins(struct bp_engine *engine, bool allow);
+
 #ifdef __cplusplus
 }
 #endif

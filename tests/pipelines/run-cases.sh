@@ -2,7 +2,10 @@
 # Data-driven pipeline cases: each cases/NAME.ini runs through the real
 # CLI with the fixture plugins, and its exit code and stderr must equal
 # cases/NAME.expected; cases/NAME.trace, when present, is the expected
-# order of init/run/cleanup calls.
+# order of init/run/cleanup calls; cases/NAME.args holds extra arguments
+# and cases/NAME.env VAR=VALUE lines for that case only. Plugins other
+# users can write live under @WORK@ (in .args and the expected text):
+# unsafe-dir/ is world-writable, and so is unsafe-file/fx-ok.so.
 #   run-cases.sh BOOTPIPE FIXTURE_DIR BUILD_PLUGIN_DIR INSTALL_PLUGIN_DIR
 set -u
 bootpipe=$1 fixtures=$2 build_plugins=$3 install_plugins=$4
@@ -13,10 +16,16 @@ pass=0 fail=0
 
 normalise() {
 	sed -e "s|$fixtures|@FIXTURES@|g" -e "s|$build_plugins|@PLUGINS@|g" \
-	    -e "s|$install_plugins|@INSTALL_PLUGINS@|g" -e "s|$here|@CASES@|g"
+	    -e "s|$install_plugins|@INSTALL_PLUGINS@|g" -e "s|$here|@CASES@|g" \
+	    -e "s|$work|@WORK@|g"
 }
 
 unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE
+mkdir -p "$work/unsafe-dir" "$work/unsafe-file"
+cp "$fixtures/fx-ok.so" "$work/unsafe-dir/"
+cp "$fixtures/fx-ok.so" "$work/unsafe-file/"
+chmod 0777 "$work/unsafe-dir"
+chmod 0666 "$work/unsafe-file/fx-ok.so"
 cd "$here" || exit 1
 for ini in *.ini; do
 	name=${ini%.ini}
@@ -24,7 +33,10 @@ for ini in *.ini; do
 	rm -f "$work/trace"
 	args=()
 	[ -f "$name.args" ] && read -r -a args <"$name.args"
-	TRACE="$work/trace" NO_COLOR=1 "$bootpipe" run "$ini" \
+	args=("${args[@]//@WORK@/$work}")
+	envs=()
+	[ -f "$name.env" ] && mapfile -t envs <"$name.env"
+	env "${envs[@]}" TRACE="$work/trace" NO_COLOR=1 "$bootpipe" run "$ini" \
 		--plugin-dir "$fixtures" "${args[@]}" >"$work/out" 2>"$work/err"
 	code=$?
 	{ echo "exit $code"; normalise <"$work/err"; } >"$work/got"
