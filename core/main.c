@@ -1,0 +1,800 @@
+/*
+ * The bootpipe command: a thin tool over the public API. Results go to
+ * stdout, diagnostics to stderr, and the exit code is the run's outcome.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bootpipe/bootpipe.h>
+
+#define EXIT_USAGE BP_OUTCOME_CONFIG
+#define DEMO_PIPELINE "/../share/bootpipe/pipelines/demo-aarch64.ini"
+
+struct report_req {
+	const char *format;
+	const char *path;
+};
+
+/* An option assignment from the command line, applied to every engine the
+ * command creates (check makes one per file). */
+struct setting {
+	const char *stage; /* NULL: a whole "stage.key=value" assignment */
+	const char *key;
+	const char *value;
+};
+
+struct cli {
+	struct bp_engine *engine;
+	struct setting settings[256];
+	size_t setting_count;
+	const char *plugin_dirs[32];
+	size_t plugin_dir_count;
+	const char *workspace;
+	const char *command;
+	bool dry_run;
+	bool allow_unsafe_plugins;
+	bool quiet;
+	bool json_log;
+	int verbosity;
+	struct report_req reports[8];
+	size_t report_count;
+	const char *pipeline_opt;
+	const char *until;
+	char **args;
+	int arg_count;
+};
+
+static const char usage_text[] =
+    "usage: bootpipe COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run [PIPELINE]          run a pipeline (default: the bundled demo)\n"
+    "  plan [PIPELINE]         run in plan mode and print the QEMU command\n"
+    "  check PIPELINE...       validate pipeline files (exit 0 or 2)\n"
+    "  replay PIPELINE LOG     apply the pipeline's matchers to a saved log\n"
+    "  stages                  list the available stage plugins\n"
+    "  describe STAGE          show a stage's options and context keys\n"
+    "  pipelines [DIR]         list pipeline files with their description\n"
+    "  image ls|pull NAME|rm NAME|verify\n"
+    "                          manage the rootfs image store\n"
+    "\n"
+    "options:\n"
+    "  --set STAGE.KEY=VALUE   override an option (repeatable)\n"
+    "  --dry-run               plan mode: download, write and start nothing\n"
+    "  --until STAGE           stop after STAGE\n"
+    "  --report json=PATH      write a JSON summary (also junit=PATH)\n"
+    "  --log-format text|json  how log lines are written to stderr\n"
+    "  -q, --quiet             do not copy the guest console to stdout\n"
+    "  -v, --verbose           debug logging\n"
+    "  --plugin-dir DIR        search DIR for plugins first (repeatable)\n"
+    "  --allow-unsafe-plugins  load plugins other users can write\n"
+    "  --workspace DIR         workspace root\n"
+    "  --pipeline FILE         pipeline for `image` (default: the demo)\n"
+    "  --arch A, --kernel F, --vmconfig F, --qemu-config F, --rootfs R,\n"
+    "  --debug                 shortcuts for --set resolve-request.KEY=...\n"
+    "  --version, -h/--help\n"
+    "\n"
+    "exit codes: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout, 5 crash,\n"
+    "            6 no-verdict, 130 interrupted\n";
+
+static const struct {
+	const char *name;
+	const char *help;
+} command_help[] = {
+    {"run",
+     "usage: bootpipe run [PIPELINE] [OPTIONS]\n"
+     "Runs every stage of PIPELINE (default: the bundled demo) and exits\n"
+     "with the outcome: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout,\n"
+     "5 crash, 6 no-verdict, 130 interrupted.\n"},
+    {"plan",
+     "usage: bootpipe plan [PIPELINE] [OPTIONS]\n"
+     "Runs every stage in plan mode: nothing is downloaded, written or\n"
+     "started; stages log what they would do and the final QEMU argv\n"
+     "is printed on stdout, shell-quoted, on one line.\n"},
+    {"check", "usage: bootpipe check PIPELINE... [OPTIONS]\n"
+	      "Loads each pipeline (file, plugins, options, data flow, init)\n"
+	      "and runs nothing. Exit 0 when all are valid, 2 otherwise.\n"},
+    {"replay", "usage: bootpipe replay PIPELINE LOG [OPTIONS]\n"
+	       "Runs PIPELINE in plan mode with the launch stage matching the\n"
+	       "saved console LOG instead of QEMU; prints the verdict, the\n"
+	       "pattern and the line, exits with the outcome.\n"},
+    {"stages",
+     "usage: bootpipe stages [--plugin-dir DIR]...\n"
+     "Lists the stage plugins in the search path with version and\n"
+     "summary; files that are not valid plugins are named on stderr.\n"},
+    {"describe",
+     "usage: bootpipe describe STAGE [--plugin-dir DIR]...\n"
+     "Shows a stage plugin's options (type, default, help) and the\n"
+     "context keys it requires and provides.\n"},
+    {"pipelines",
+     "usage: bootpipe pipelines [DIR]\n"
+     "Lists the pipeline files in DIR (default: the shipped ones)\n"
+     "with their name and description.\n"},
+    {"image", "usage: bootpipe image ls|pull NAME|rm NAME|verify "
+	      "[--pipeline FILE] [OPTIONS]\n"
+	      "Manages the rootfs image store of a pipeline (default: the\n"
+	      "demo) through its fetch-rootfs stage.\n"},
+};
+
+static void print_help(const char *command)
+{
+	for (size_t i = 0;
+	     command && i < sizeof(command_help) / sizeof(command_help[0]);
+	     i++) {
+		if (strcmp(command_help[i].name, command) == 0) {
+			fputs(command_help[i].help, stdout);
+			fputs("\nrun `bootpipe --help` for the options\n",
+			      stdout);
+			return;
+		}
+	}
+	fputs(usage_text, stdout);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "bootpipe: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nrun `bootpipe --help` for usage\n");
+	return EXIT_USAGE;
+}
+
+enum {
+	OPT_SET = 1000,
+	OPT_DRY_RUN,
+	OPT_REPORT,
+	OPT_LOG_FORMAT,
+	OPT_PLUGIN_DIR,
+	OPT_WORKSPACE,
+	OPT_PIPELINE,
+	OPT_UNTIL,
+	OPT_ARCH,
+	OPT_KERNEL,
+	OPT_VMCONFIG,
+	OPT_QEMU_CONFIG,
+	OPT_ROOTFS,
+	OPT_DEBUG,
+	OPT_VERSION,
+	OPT_ALLOW_UNSAFE_PLUGINS,
+};
+
+static const struct option long_options[] = {
+    {"set", required_argument, NULL, OPT_SET},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+    {"workspace", required_argument, NULL, OPT_WORKSPACE},
+    {"pipeline", required_argument, NULL, OPT_PIPELINE},
+    {"until", required_argument, NULL, OPT_UNTIL},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"kernel", required_argument, NULL, OPT_KERNEL},
+    {"vmconfig", required_argument, NULL, OPT_VMCONFIG},
+    {"qemu-config", required_argument, NULL, OPT_QEMU_CONFIG},
+    {"rootfs", required_argument, NULL, OPT_ROOTFS},
+    {"debug", no_argument, NULL, OPT_DEBUG},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"allow-unsafe-plugins", no_argument, NULL, OPT_ALLOW_UNSAFE_PLUGINS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int remember(struct cli *c, const char *stage, const char *key,
+		    const char *value)
+{
+	if (c->setting_count == sizeof(c->settings) / sizeof(c->settings[0]))
+		return usage_error("too many settings (%s)", value);
+	c->settings[c->setting_count++] =
+	    (struct setting){.stage = stage, .key = key, .value = value};
+	return 0;
+}
+
+static int shortcut(struct cli *c, const char *key, const char *value)
+{
+	return remember(c, "resolve-request", key, value);
+}
+
+static int add_report(struct cli *c, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+
+	if (!eq || eq == spec || !eq[1])
+		return usage_error("--report %s: expected json=PATH or "
+				   "junit=PATH",
+				   spec);
+	if (c->report_count == sizeof(c->reports) / sizeof(c->reports[0]))
+		return usage_error("too many --report options (%s)", spec);
+	if (strncmp(spec, "json=", 5) != 0 && strncmp(spec, "junit=", 6) != 0)
+		return usage_error(
+		    "--report %s: the formats are json and junit", spec);
+	c->reports[c->report_count].format =
+	    strncmp(spec, "json", 4) == 0 ? "json" : "junit";
+	c->reports[c->report_count].path = eq + 1;
+	c->report_count++;
+	return 0;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int opt, rc = 0;
+
+	while (rc == 0 && (opt = getopt_long(argc, argv, "qvh", long_options,
+					     NULL)) != -1) {
+		switch (opt) {
+		case OPT_SET:
+			rc = remember(c, NULL, NULL, optarg);
+			break;
+		case OPT_DRY_RUN:
+			c->dry_run = true;
+			break;
+		case OPT_REPORT:
+			rc = add_report(c, optarg);
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				c->json_log = true;
+			else if (strcmp(optarg, "text") != 0)
+				rc = usage_error("--log-format %s: use text or "
+						 "json",
+						 optarg);
+			break;
+		case 'q':
+			c->quiet = true;
+			break;
+		case 'v':
+			c->verbosity++;
+			break;
+		case OPT_PLUGIN_DIR:
+			if (c->plugin_dir_count == 32)
+				rc = usage_error("too many --plugin-dir (%s)",
+						 optarg);
+			else
+				c->plugin_dirs[c->plugin_dir_count++] = optarg;
+			break;
+		case OPT_WORKSPACE:
+			c->workspace = optarg;
+			break;
+		case OPT_PIPELINE:
+			c->pipeline_opt = optarg;
+			break;
+		case OPT_UNTIL:
+			c->until = optarg;
+			break;
+		case OPT_ARCH:
+			rc = shortcut(c, "arch", optarg);
+			break;
+		case OPT_KERNEL:
+			rc = shortcut(c, "kernel", optarg);
+			break;
+		case OPT_VMCONFIG:
+			rc = shortcut(c, "vmconfigs", optarg);
+			break;
+		case OPT_QEMU_CONFIG:
+			rc = shortcut(c, "qemu_config", optarg);
+			break;
+		case OPT_ROOTFS:
+			rc = shortcut(c, "rootfs", optarg);
+			break;
+		case OPT_DEBUG:
+			rc = shortcut(c, "debug", "true");
+			break;
+		case OPT_ALLOW_UNSAFE_PLUGINS:
+			c->allow_unsafe_plugins = true;
+			break;
+		case OPT_VERSION:
+			printf("bootpipe %s (plugin ABI %d.%d)\n", bp_version(),
+			       BP_ABI_MAJOR, BP_ABI_MINOR);
+			exit(0);
+		case 'h':
+			print_help(c->command);
+			exit(0);
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (rc < 0)
+		return EXIT_USAGE;
+	c->args = argv + optind;
+	c->arg_count = argc - optind;
+	return rc;
+}
+
+/* Applies the command line to @e; 0 or an exit code. */
+static int configure_engine(struct cli *c, struct bp_engine *e)
+{
+	int rc = 0;
+
+	bp_engine_set_dry_run(e, c->dry_run);
+	bp_engine_set_allow_unsafe_plugins(e, c->allow_unsafe_plugins);
+	bp_engine_set_quiet(e, c->quiet);
+	bp_engine_set_log_json(e, c->json_log);
+	if (c->json_log)
+		bp_engine_set_log_sink(e, bp_log_sink_json, NULL);
+	if (c->verbosity)
+		bp_engine_set_log_level(e, BP_LOG_DEBUG);
+	for (size_t i = 0; i < c->plugin_dir_count && rc == 0; i++)
+		rc = bp_engine_add_plugin_dir(e, c->plugin_dirs[i]);
+	if (rc == 0 && c->workspace)
+		rc = bp_engine_set_workspace(e, c->workspace);
+	for (size_t i = 0; i < c->setting_count && rc == 0; i++) {
+		const struct setting *s = &c->settings[i];
+
+		rc = s->stage
+			 ? bp_engine_set_option(e, s->stage, s->key, s->value)
+			 : bp_engine_set_assignment(e, s->value);
+	}
+	if (rc) {
+		fprintf(stderr, "bootpipe: %s\n",
+			bp_engine_error(e)[0] ? bp_engine_error(e)
+					      : bp_strerror(rc));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int configure(struct cli *c)
+{
+	return configure_engine(c, c->engine);
+}
+
+/* The bundled demo, found relative to this executable so that the build
+ * tree and an installed tree both work. */
+static char *default_pipeline(void)
+{
+	const char *env = getenv("BOOTPIPE_DEFAULT_PIPELINE");
+	char exe[PATH_MAX], *slash;
+	char *path;
+	size_t size;
+	ssize_t n;
+
+	if (env && env[0])
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	size = strlen(exe) + sizeof(DEMO_PIPELINE);
+	path = malloc(size);
+	if (path)
+		snprintf(path, size, "%s%s", exe, DEMO_PIPELINE);
+	return path;
+}
+
+static void print_plan(struct bp_engine *e)
+{
+	const char *const *argv;
+	size_t count;
+	char *line;
+
+	if (bp_ctx_get_list(bp_engine_ctx(e), BP_KEY_QEMU_ARGV, &argv,
+			    &count) != 0) {
+		bp_engine_log(e, BP_LOG_INFO,
+			      "plan complete; no stage produced a QEMU "
+			      "command");
+		return;
+	}
+	line = bp_shell_join(argv, count);
+	if (line)
+		printf("%s\n", line);
+	free(line);
+}
+
+static int write_reports(struct cli *c)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < c->report_count; i++) {
+		if (bp_engine_write_report(c->engine, c->reports[i].format,
+					   c->reports[i].path) != 0) {
+			fprintf(stderr, "bootpipe: %s\n",
+				bp_engine_error(c->engine));
+			rc = BP_OUTCOME_INFRA;
+		}
+	}
+	return rc;
+}
+
+static int load(struct cli *c, const char *pipeline)
+{
+	int rc;
+
+	if (c->until && bp_engine_set_stop_after(c->engine, c->until))
+		return BP_OUTCOME_INFRA;
+	rc = bp_engine_load(c->engine, pipeline);
+	if (rc) {
+		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
+		write_reports(c);
+		return (int)bp_outcome_from_status(rc);
+	}
+	return 0;
+}
+
+static int finish_run(struct cli *c, int outcome)
+{
+	struct bp_engine *e = c->engine;
+	const char *verdict =
+	    bp_ctx_str_or(bp_engine_ctx(e), BP_KEY_RUN_VERDICT, NULL);
+	int rc;
+
+	if (bp_engine_error(e)[0] && outcome != BP_OUTCOME_PASS)
+		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(e));
+	rc = write_reports(c);
+	if (c->dry_run)
+		return outcome == BP_OUTCOME_PASS && rc ? rc : outcome;
+	if (outcome == BP_OUTCOME_PASS)
+		bp_engine_log(e, BP_LOG_INFO, "%s: PASS%s%s",
+			      bp_engine_pipeline_name(e), verdict ? ": " : "",
+			      verdict ? verdict : "");
+	else
+		bp_engine_log(e, BP_LOG_ERROR, "%s: FAIL (%s, exit %d)%s%s",
+			      bp_engine_pipeline_name(e),
+			      bp_outcome_name((enum bp_outcome)outcome),
+			      outcome, verdict ? ": " : "",
+			      verdict ? verdict : "");
+	return outcome == BP_OUTCOME_PASS && rc ? rc : outcome;
+}
+
+static int cmd_run(struct cli *c)
+{
+	char *fallback = NULL;
+	const char *pipeline;
+	int rc;
+
+	if (c->arg_count > 1)
+		return usage_error("%s takes one pipeline file", c->command);
+	if (c->arg_count == 1) {
+		pipeline = c->args[0];
+	} else {
+		fallback = default_pipeline();
+		if (!fallback || access(fallback, R_OK) != 0) {
+			fprintf(stderr,
+				"bootpipe: no pipeline given and the bundled "
+				"demo (%s) is missing; pass a pipeline file\n",
+				fallback ? fallback : "?");
+			free(fallback);
+			return EXIT_USAGE;
+		}
+		pipeline = fallback;
+	}
+	rc = configure(c);
+	if (rc == 0)
+		rc = load(c, pipeline);
+	free(fallback);
+	if (rc)
+		return rc;
+	rc = bp_engine_run(c->engine);
+	if (c->dry_run && rc == BP_OUTCOME_PASS)
+		print_plan(c->engine);
+	return finish_run(c, rc);
+}
+
+static int cmd_check(struct cli *c)
+{
+	int worst = 0;
+
+	if (c->arg_count == 0)
+		return usage_error("%s needs at least one pipeline file",
+				   c->command);
+	for (int i = 0; i < c->arg_count; i++) {
+		struct bp_engine *e = bp_engine_new();
+
+		if (!e)
+			return BP_OUTCOME_INFRA;
+		c->dry_run = true;
+		c->quiet = true;
+		if (configure_engine(c, e) != 0) {
+			bp_engine_free(e);
+			return EXIT_USAGE;
+		}
+		bp_engine_set_log_level(e, BP_LOG_ERROR);
+		if (bp_engine_load(e, c->args[i]) == 0) {
+			printf("%s: ok (%s, %zu stages)\n", c->args[i],
+			       bp_engine_pipeline_name(e),
+			       bp_engine_stage_count(e));
+		} else {
+			fprintf(stderr, "%s\n", bp_engine_error(e));
+			worst = EXIT_USAGE;
+		}
+		bp_engine_free(e);
+	}
+	return worst;
+}
+
+static int print_stage(void *user, const char *path, const struct bp_plugin *p,
+		       const char *error)
+{
+	(void)user;
+	if (p)
+		printf("%-18s %-8s %s\n", p->name, p->version,
+		       p->summary ? p->summary : "");
+	else
+		fprintf(stderr, "bootpipe: skipped %s: %s\n", path, error);
+	return 0;
+}
+
+static int cmd_stages(struct cli *c)
+{
+	if (configure(c))
+		return EXIT_USAGE;
+	return bp_engine_foreach_plugin(c->engine, print_stage, NULL) == 0
+		   ? 0
+		   : BP_OUTCOME_INFRA;
+}
+
+static const char *opt_type_word(enum bp_opt_type t)
+{
+	switch (t) {
+	case BP_OPT_STR:
+		return "string";
+	case BP_OPT_INT:
+		return "int";
+	case BP_OPT_BOOL:
+		return "bool";
+	case BP_OPT_LIST:
+		return "list";
+	case BP_OPT_ENUM:
+		return "enum";
+	}
+	return "?";
+}
+
+static void print_keys(const char *title, const char *const *keys)
+{
+	printf("%s:", title);
+	if (!keys || !keys[0])
+		printf(" (none)");
+	for (; keys && *keys; keys++)
+		printf(" %s", *keys);
+	printf("\n");
+}
+
+static int cmd_describe(struct cli *c)
+{
+	const struct bp_plugin *p;
+	const char *path;
+
+	if (c->arg_count != 1)
+		return usage_error("%s takes one stage name", c->command);
+	if (configure(c))
+		return EXIT_USAGE;
+	if (bp_engine_find_plugin(c->engine, c->args[0], &p, &path) != 0) {
+		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
+		return BP_OUTCOME_INFRA;
+	}
+	printf("%s %s: %s\n  file: %s\n\n", p->name, p->version,
+	       p->summary ? p->summary : "", path);
+	printf("options:\n");
+	for (const struct bp_option *o = p->options; o && o->key; o++) {
+		printf("  %-20s %-6s %s%s\n", o->key, opt_type_word(o->type),
+		       o->help ? o->help : "",
+		       o->flags & BP_OPT_REQUIRED ? " (required)" : "");
+		if (o->type == BP_OPT_ENUM && o->choices)
+			printf("  %-20s        one of: %s\n", "", o->choices);
+		if (o->default_value)
+			printf("  %-20s        default: %s\n", "",
+			       o->default_value);
+	}
+	printf("\n");
+	print_keys("requires", p->requires);
+	print_keys("provides", p->provides);
+	return 0;
+}
+
+static int cmd_replay(struct cli *c)
+{
+	int rc;
+
+	if (c->arg_count != 2)
+		return usage_error("%s takes a pipeline file and a console log",
+				   c->command);
+	/* every stage plans only; launch matches the log instead of QEMU */
+	c->dry_run = true;
+	if (configure(c))
+		return EXIT_USAGE;
+	if (bp_ctx_set_str(bp_engine_ctx(c->engine), BP_KEY_RUN_REPLAY_LOG,
+			   c->args[1]) != 0)
+		return BP_OUTCOME_INFRA;
+	rc = load(c, c->args[0]);
+	if (rc)
+		return rc;
+	rc = bp_engine_run(c->engine);
+	if (bp_engine_error(c->engine)[0] && rc != BP_OUTCOME_PASS)
+		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
+	return rc;
+}
+
+static int cmd_image(struct cli *c)
+{
+	static const char *const verbs[] = {"ls", "pull", "rm", "verify", NULL};
+	struct bp_ctx *ctx = bp_engine_ctx(c->engine);
+	char *fallback = NULL;
+	const char *pipeline = c->pipeline_opt;
+	bool known = false;
+	int rc;
+
+	if (c->arg_count < 1)
+		return usage_error("%s needs ls, pull NAME, rm NAME or verify",
+				   c->command);
+	for (const char *const *v = verbs; *v; v++)
+		known = known || strcmp(*v, c->args[0]) == 0;
+	if (!known)
+		return usage_error("image %s: use ls, pull, rm or verify",
+				   c->args[0]);
+	if ((strcmp(c->args[0], "pull") == 0 ||
+	     strcmp(c->args[0], "rm") == 0) != (c->arg_count == 2))
+		return usage_error("image %s: wrong number of arguments",
+				   c->args[0]);
+	if (!pipeline)
+		pipeline = fallback = default_pipeline();
+	if (!pipeline)
+		return BP_OUTCOME_INFRA;
+	if (configure(c)) {
+		free(fallback);
+		return EXIT_USAGE;
+	}
+	bp_ctx_set_str(ctx, "image.command", c->args[0]);
+	if (c->arg_count == 2)
+		bp_ctx_set_str(ctx, "image.name", c->args[1]);
+	c->until = "fetch-rootfs";
+	rc = load(c, pipeline);
+	free(fallback);
+	if (rc)
+		return rc;
+	rc = bp_engine_run(c->engine);
+	if (rc != BP_OUTCOME_PASS)
+		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
+	return rc;
+}
+
+struct pipeline_info {
+	char name[128];
+	char description[256];
+	char include[PATH_MAX];
+};
+
+static int on_pipeline_key(void *user, const char *section, const char *key,
+			   const char *value)
+{
+	struct pipeline_info *info = user;
+
+	if (strcmp(section, "pipeline") != 0)
+		return 1;
+	if (strcmp(key, "name") == 0)
+		snprintf(info->name, sizeof(info->name), "%s", value);
+	else if (strcmp(key, "description") == 0)
+		snprintf(info->description, sizeof(info->description), "%s",
+			 value);
+	else if (strcmp(key, "include") == 0)
+		snprintf(info->include, sizeof(info->include), "%s", value);
+	return 1;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the .ini files of a directory with the name and description of their
+ * [pipeline]. */
+static int cmd_pipelines(struct cli *c)
+{
+	char *dflt = NULL, *dir;
+	struct dirent *de;
+	char *names[512];
+	size_t count = 0;
+	DIR *d;
+
+	if (c->arg_count > 1)
+		return usage_error("%s takes at most one directory",
+				   c->command);
+	if (c->arg_count == 1) {
+		dir = strdup(c->args[0]);
+	} else {
+		dflt = default_pipeline();
+		dir = dflt ? strdup(dflt) : NULL;
+		if (dir && strrchr(dir, '/'))
+			*strrchr(dir, '/') = '\0';
+	}
+	free(dflt);
+	d = dir ? opendir(dir) : NULL;
+	if (!d) {
+		fprintf(stderr, "bootpipe: cannot open directory %s\n",
+			dir ? dir : "?");
+		free(dir);
+		return EXIT_USAGE;
+	}
+	while ((de = readdir(d)) && count < 512) {
+		size_t len = strlen(de->d_name);
+
+		if (len > 4 && strcmp(de->d_name + len - 4, ".ini") == 0)
+			names[count++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, count, sizeof(*names), compare_strings);
+	for (size_t i = 0; i < count; i++) {
+		struct pipeline_info info = {.name = ""};
+		char path[2 * PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		ini_parse(path, on_pipeline_key, &info);
+		/* a wrapper names its pipeline in the file it includes */
+		if (!info.name[0] && info.include[0]) {
+			if (info.include[0] != '/')
+				snprintf(path, sizeof(path), "%s/%s", dir,
+					 info.include);
+			else
+				snprintf(path, sizeof(path), "%s",
+					 info.include);
+			ini_parse(path, on_pipeline_key, &info);
+		}
+		printf("%-28s %-20s %s\n", names[i],
+		       info.name[0] ? info.name : "-", info.description);
+		free(names[i]);
+	}
+	free(dir);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *c);
+} commands[] = {
+    {"run", cmd_run},		{"plan", cmd_run},
+    {"check", cmd_check},	{"stages", cmd_stages},
+    {"describe", cmd_describe}, {"replay", cmd_replay},
+    {"image", cmd_image},	{"pipelines", cmd_pipelines},
+};
+
+int main(int argc, char **argv)
+{
+	struct cli c = {0};
+	int rc;
+
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		if (strcmp(argv[1], "--version") == 0)
+			printf("bootpipe %s (plugin ABI %d.%d)\n", bp_version(),
+			       BP_ABI_MAJOR, BP_ABI_MINOR);
+		else
+			print_help(argc > 2 && strcmp(argv[1], "help") == 0
+				       ? argv[2]
+				       : NULL);
+		return 0;
+	}
+	c.command = argv[1];
+	c.engine = bp_engine_new();
+	if (!c.engine) {
+		fprintf(stderr, "bootpipe: out of memory\n");
+		return BP_OUTCOME_INFRA;
+	}
+	bp_install_signal_handlers();
+	rc = parse_args(&c, argc - 1, argv + 1);
+	if (rc == 0) {
+		if (strcmp(c.command, "plan") == 0)
+			c.dry_run = true;
+		rc = -1;
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]);
+		     i++) {
+			if (strcmp(commands[i].name, c.command) == 0)
+				rc = commands[i].fn(&c);
+		}
+		if (rc == -1)
+			rc = usage_error("unknown command `%s`", c.command);
+	}
+	bp_engine_free(c.engine);
+	return rc;
+}
