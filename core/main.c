@@ -13,6 +13,8 @@
 
 #include <bootpipe/bootpipe.h>
 
+#include "cli.h"
+
 #define EXIT_USAGE BP_OUTCOME_CONFIG
 #define DEMO_PIPELINE "/../share/bootpipe/pipelines/demo-aarch64.ini"
 
@@ -46,6 +48,7 @@ struct cli {
 	size_t report_count;
 	const char *pipeline_opt;
 	const char *until;
+	const char *shard;
 	char **args;
 	int arg_count;
 };
@@ -61,6 +64,8 @@ static const char usage_text[] =
     "  stages                  list the available stage plugins\n"
     "  describe STAGE          show a stage's options and context keys\n"
     "  pipelines [DIR]         list pipeline files with their description\n"
+    "  matrix [--shard I/N] PIPELINE...\n"
+    "                          CI job matrix of pipeline files, as JSON\n"
     "  image ls|pull NAME|rm NAME|verify\n"
     "                          manage the rootfs image store\n"
     "\n"
@@ -116,6 +121,12 @@ static const struct {
      "usage: bootpipe pipelines [DIR]\n"
      "Lists the pipeline files in DIR (default: the shipped ones)\n"
      "with their name and description.\n"},
+    {"matrix",
+     "usage: bootpipe matrix [--shard I/N] PIPELINE...\n"
+     "Prints {\"include\":[{\"pipeline\",\"name\",\"arch\"}...]} on one\n"
+     "line: GitHub Actions strategy.matrix (fromJSON) and GitLab\n"
+     "parallel:matrix entries. --shard I/N keeps the I-th of N\n"
+     "round-robin parts of the sorted files (1-based).\n"},
     {"image", "usage: bootpipe image ls|pull NAME|rm NAME|verify "
 	      "[--pipeline FILE] [OPTIONS]\n"
 	      "Manages the rootfs image store of a pipeline (default: the\n"
@@ -153,6 +164,7 @@ enum {
 	OPT_PLUGIN_DIR,
 	OPT_WORKSPACE,
 	OPT_PIPELINE,
+	OPT_SHARD,
 	OPT_UNTIL,
 	OPT_ARCH,
 	OPT_KERNEL,
@@ -174,6 +186,7 @@ static const struct option long_options[] = {
     {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
     {"workspace", required_argument, NULL, OPT_WORKSPACE},
     {"pipeline", required_argument, NULL, OPT_PIPELINE},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"arch", required_argument, NULL, OPT_ARCH},
     {"kernel", required_argument, NULL, OPT_KERNEL},
@@ -264,6 +277,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_PIPELINE:
 			c->pipeline_opt = optarg;
+			break;
+		case OPT_SHARD:
+			c->shard = optarg;
 			break;
 		case OPT_UNTIL:
 			c->until = optarg;
@@ -747,6 +763,11 @@ static int cmd_pipelines(struct cli *c)
 	return 0;
 }
 
+static int cmd_matrix(struct cli *c)
+{
+	return cli_matrix(c->args, c->arg_count, c->shard);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *c);
@@ -755,6 +776,7 @@ static const struct {
     {"check", cmd_check},	{"stages", cmd_stages},
     {"describe", cmd_describe}, {"replay", cmd_replay},
     {"image", cmd_image},	{"pipelines", cmd_pipelines},
+    {"matrix", cmd_matrix},
 };
 
 int main(int argc, char **argv)
