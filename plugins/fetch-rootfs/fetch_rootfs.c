@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +55,11 @@ static const struct bp_option options[] = {
      NULL},
     {"stall_speed", BP_OPT_INT, "1024", "bytes per second, see stall_timeout",
      0, NULL},
+    {"allow_insecure_url", BP_OPT_BOOL, "false",
+     "allow remote URLs that are not https (file:// is always allowed)", 0,
+     NULL},
+    {"allow_unverified", BP_OPT_BOOL, "false",
+     "allow downloading a remote archive without a known sha256", 0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -131,6 +137,12 @@ int fetch_cfg_load(struct bp_stage *self, struct bp_ctx *ctx,
 	b = false;
 	cfg->keep_archive =
 	    bp_stage_opt_bool(self, "keep_archive", &b) == 0 && b;
+	b = false;
+	cfg->allow_insecure_url =
+	    bp_stage_opt_bool(self, "allow_insecure_url", &b) == 0 && b;
+	b = false;
+	cfg->allow_unverified =
+	    bp_stage_opt_bool(self, "allow_unverified", &b) == 0 && b;
 	cfg->attempts = opt_int(self, "attempts", 5);
 	cfg->retry_delay_ms = opt_int(self, "retry_delay_ms", 1000);
 	cfg->connect_timeout = opt_int(self, "connect_timeout", 30);
@@ -185,11 +197,45 @@ struct reg_fetch_ctx {
 	const struct fetch_cfg *cfg;
 };
 
+/*
+ * What may be downloaded: https, or anything with allow_insecure_url (a
+ * plain http or ftp transfer can be swapped on the way); an archive only
+ * with a sha256 to check it against, or with allow_unverified. file:// is
+ * local and always allowed. @sha256 NULL: a registry, which carries the
+ * checksums of its images. 0 or BP_ECONFIG with the fix in @err.
+ */
+static int source_allowed(const struct fetch_cfg *cfg, const char *url,
+			  const char *sha256, const char *origin, char *err,
+			  size_t errlen)
+{
+	if (url_is_file(url))
+		return 0;
+	if (strncasecmp(url, "https://", 8) != 0 && !cfg->allow_insecure_url) {
+		snprintf(
+		    err, errlen,
+		    "refusing to download %s (%s): not an https URL, so "
+		    "anyone on the way could change it; use https or set "
+		    "allow_insecure_url = true in the fetch-rootfs section",
+		    url, origin);
+		return BP_ECONFIG;
+	}
+	if (sha256 && !sha256[0] && !cfg->allow_unverified) {
+		snprintf(err, errlen,
+			 "refusing to download %s (%s): no sha256 to verify "
+			 "it; set sha256 = <64 hex digits> or allow_unverified "
+			 "= true in the fetch-rootfs section",
+			 url, origin);
+		return BP_ECONFIG;
+	}
+	return 0;
+}
+
 static int fetch_registry(void *user, const char *url, char **buf, size_t *len,
 			  char *err, size_t errlen)
 {
 	struct reg_fetch_ctx *c = user;
 	struct dl_request r;
+	int rc;
 
 	if (c->cfg->offline && !url_is_file(url)) {
 		snprintf(err, errlen,
@@ -198,6 +244,9 @@ static int fetch_registry(void *user, const char *url, char **buf, size_t *len,
 			 url);
 		return BP_EINFRA;
 	}
+	rc = source_allowed(c->cfg, url, NULL, "registry", err, errlen);
+	if (rc)
+		return rc;
 	dl_defaults(c->cfg, c->self, &r, url, "registry");
 	r.progress = NULL;
 	return dl_buffer(&r, REGISTRY_MAX_BYTES, buf, len, err, errlen);
@@ -498,6 +547,8 @@ int fetch_ensure(struct bp_stage *self, struct fetch_cfg *cfg,
 {
 	char why[1024];
 	char nosrc[2048];
+	char refusal[sizeof(((struct fetch_source *)0)->url) +
+		     sizeof(((struct fetch_source *)0)->origin) + 256];
 	char err[1024];
 	struct fetch_source src;
 	const char *dir_end = strrchr(p->image, '/');
@@ -549,6 +600,10 @@ int fetch_ensure(struct bp_stage *self, struct fetch_cfg *cfg,
 			       "image %s is not ready (%s) and it cannot be "
 			       "fetched: %s",
 			       p->image, why, nosrc);
+	rc = source_allowed(cfg, src.url, src.sha256, src.origin, refusal,
+			    sizeof(refusal));
+	if (rc)
+		return bp_fail(self, rc, "%s", refusal);
 	if (bp_stage_dry_run(self))
 		return plan(self, p, &src, why);
 	if (cfg->offline && !url_is_file(src.url))

@@ -20,6 +20,8 @@ struct fetch_cfg {
 	const char *image_version;
 	bool offline;
 	bool keep_archive;
+	bool allow_insecure_url;
+	bool allow_unverified;
 	int64_t attempts;
 	int64_t retry_delay_ms;
 	int64_t connect_timeout;

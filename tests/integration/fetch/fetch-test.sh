@@ -52,7 +52,8 @@ pipeline() {
 	{
 		printf '[pipeline]\nname = fetch-%s\nstages = resolve-request fetch-rootfs\n\n' "$case_name"
 		printf '[resolve-request]\nworkspace = %s\narch = aarch64\nrequire_kernel = false\n\n' "$W/ws"
-		printf '[fetch-rootfs]\nretry_delay_ms = 20\n'
+		# the test server speaks plain http
+		printf '[fetch-rootfs]\nretry_delay_ms = 20\nallow_insecure_url = true\n'
 		printf '%s\n' "$@"
 	} >"$f"
 }
@@ -418,6 +419,67 @@ stale_marker)
 	expect_rc 0
 	expect_out "is ready"
 	expect_requests 1
+	;;
+stale_tmp)
+	# A run killed mid-extraction left a big .tmp, and another a .part
+	# of garbage: the next run starts both over and leaves neither.
+	mkdir -p "$STORE"
+	head -c 3000000 /dev/urandom >"$IMG.tmp"
+	head -c 50000 /dev/urandom >"$STORE/$NAME.img.tar.xz.part"
+	run "$P"
+	expect_rc 0
+	expect_out "downloading it once more"
+	expect_ready
+	;;
+policy)
+	# Remote sources must be https with a sha256 unless the pipeline
+	# opts out by name; file:// is always allowed.
+	pipeline_strict() {
+		local f=$1
+		shift
+		pipeline "$f" "$@"
+		sed -i '/^allow_insecure_url = true$/d' "$f"
+	}
+	pipeline_strict "$P" "url = $BASE/{name}.tar.xz" "sha256 = $SHA"
+	run "$P"
+	expect_rc 2
+	expect_out "refusing to download $BASE/$NAME.tar.xz (url option ($P:"
+	expect_out "not an https URL"
+	expect_out "set allow_insecure_url = true"
+	run "$P" --dry-run
+	expect_rc 2
+	pipeline_strict "$P" "url = https://127.0.0.1:1/{name}.tar.xz"
+	run "$P"
+	expect_rc 2
+	expect_out "no sha256 to verify it"
+	expect_requests 0
+	expect_not_ready
+	pipeline "$P" "url = $BASE/{name}.tar.xz"
+	run "$P"
+	expect_rc 2
+	expect_out "set sha256 = <64 hex digits> or allow_unverified = true"
+	pipeline "$P" "url = $BASE/{name}.tar.xz" "allow_unverified = true"
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	cp "$SRV/$NAME.tar.xz" "$W/local.tar.xz"
+	rm -rf "$STORE"
+	pipeline_strict "$P" "url = file://$W/local.tar.xz"
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	# a registry over plain http is refused like an archive
+	printf '[[images]]\nname = "%s"\nversion = "1"\nsha256 = "%s"\narch = "aarch64"\nurl = "%s.tar.xz"\n' \
+		"$NAME" "$SHA" "$NAME" >"$SRV/reg.toml"
+	rm -rf "$STORE"
+	pipeline_strict "$P" "registry = $BASE/reg.toml"
+	run "$P"
+	expect_rc 2
+	expect_out "refusing to download $BASE/reg.toml (registry): not an https URL"
+	pipeline "$P" "registry = $BASE/reg.toml"
+	run "$P"
+	expect_rc 0
+	expect_ready
 	;;
 *)
 	fail "unknown case"
