@@ -42,6 +42,10 @@ int bp_install_signal_handlers(void)
 	if (sigaction(SIGINT, &sa, NULL) < 0 ||
 	    sigaction(SIGTERM, &sa, NULL) < 0)
 		return BP_EIO;
+	/* Past a file size limit (ulimit -f) a write fails with EFBIG and
+	 * the stage reports it and cleans up, instead of SIGXFSZ killing
+	 * the run with its temporary files left behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	return 0;
 }
 

@@ -160,6 +160,7 @@ static int spawn(const char *const *argv, struct child *c, char *why,
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		signal(SIGXFSZ, SIG_DFL); /* ignored by bootpipe, not QEMU */
 		move_fd(in[0], STDIN_FILENO);
 		move_fd(out[1], STDOUT_FILENO);
 		move_fd(err[1], STDERR_FILENO);
