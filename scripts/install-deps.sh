@@ -8,7 +8,8 @@ packages="build-essential cmake pkg-config python3 xz-utils zstd bzip2
   qemu-system-arm qemu-system-x86 qemu-system-misc qemu-utils
   qemu-efi-aarch64 ovmf
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-  binutils-x86-64-linux-gnu time"
+  binutils-x86-64-linux-gnu time
+  python3-yaml"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
