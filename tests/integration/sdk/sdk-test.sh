@@ -83,6 +83,8 @@ case_install() {
 	ln -s "$src/examples/guests" "$ex/guests"
 	ln -s "$src/pipelines" "$tmp/pipelines"
 	local strict="-Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror"
+	# an ASan libbootpipe needs the ASan runtime first in every program
+	[ "${SANITIZE:-OFF}" = ON ] && strict+=" -fsanitize=address,undefined -fno-omit-frame-pointer"
 	cmake -S "$ex/stages/cmdline-append" -B "$tmp/b-cmdline" \
 		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$strict" \
 		-DCMAKE_INSTALL_PREFIX="$tmp/plugins-prefix" >"$tmp/out" 2>"$tmp/err" ||
