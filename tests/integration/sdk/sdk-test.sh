@@ -148,6 +148,17 @@ PY
 		--set build-kernel.command=no-such-compiler >"$tmp/out" 2>"$tmp/err"
 	[ $? = 3 ] || fail "missing compiler: exit $?, expected 3"
 	has "cannot run no-such-compiler" "$tmp/err"
+	# Ctrl-C during the build stops the build too
+	"$B" run "$pipeline" --plugin-dir "$stages" --workspace "$ws" \
+		--set build-kernel.command=sleep --set build-kernel.command=4242 \
+		>"$tmp/out" 2>"$tmp/err" &
+	local pid=$! waited=0
+	until pgrep -f "^sleep 4242$" >/dev/null || ((waited++ > 50)); do sleep 0.1; done
+	kill -INT "$pid"
+	wait "$pid"
+	[ $? = 130 ] || fail "interrupted build: expected exit 130"
+	has "interrupted while \`sleep 4242\` ran" "$tmp/err"
+	! pgrep -f "^sleep 4242$" >/dev/null || fail "the build outlived bootpipe"
 	"$B" check "$pipeline" --plugin-dir "$stages" --workspace "$ws" \
 		--set cmdline-append.text= >"$tmp/out" 2>"$tmp/err"
 	[ $? = 2 ] || fail "empty text: expected exit 2"
