@@ -14,6 +14,8 @@
 
 /* Debian builds inih with INI_MAX_LINE 200: longer lines are cut. */
 #define INIH_MAX_LINE 200
+/* Longer lines are refused without their length being counted. */
+#define LINE_READ_MAX 65536
 #define MAX_INCLUDE_DEPTH 16
 
 int entry_list_add(struct entry_list *list, const char *section,
@@ -168,6 +170,36 @@ oom:
 	r->status = BP_ENOMEM;
 }
 
+/* Reads one line into r->line like getline(), but never more than
+ * LINE_READ_MAX bytes: a file without newlines (/dev/zero) must not be
+ * read whole. The length, -1 at the end, or LINE_READ_MAX + 1 for a
+ * longer line. */
+static ssize_t read_bounded(struct reader *r)
+{
+	size_t n = 0;
+	int c = EOF;
+
+	if (!r->line) {
+		r->line = malloc(LINE_READ_MAX + 1);
+		if (!r->line) {
+			r->status = BP_ENOMEM;
+			return -1;
+		}
+		r->line_cap = LINE_READ_MAX + 1;
+	}
+	while ((c = getc(r->fp)) != EOF) {
+		if (n == LINE_READ_MAX)
+			return LINE_READ_MAX + 1;
+		r->line[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (n == 0 && c == EOF)
+		return -1;
+	r->line[n] = '\0';
+	return (ssize_t)n;
+}
+
 /* inih's line reader: counts lines, records section headers and refuses
  * lines that inih would silently cut. */
 static char *read_line(char *str, int num, void *stream)
@@ -179,10 +211,17 @@ static char *read_line(char *str, int num, void *stream)
 
 	if (r->status)
 		return NULL;
-	n = getline(&r->line, &r->line_cap, r->fp);
+	n = read_bounded(r);
 	if (n < 0)
 		return NULL;
 	r->lineno++;
+	if (n > LINE_READ_MAX) {
+		r->status = engine_fail(
+		    r->engine, BP_ECONFIG,
+		    "%s:%d: line is longer than %d bytes: not a pipeline file",
+		    r->path, r->lineno, LINE_READ_MAX);
+		return NULL;
+	}
 	if (n > 0 && r->line[n - 1] == '\n')
 		n--;
 	if (n > 0 && r->line[n - 1] == '\r')
@@ -212,9 +251,9 @@ static char *read_line(char *str, int num, void *stream)
 static int handle_include(struct reader *r, const char *value)
 {
 	char *dir = path_dirname(r->path);
-	char *target = !dir		     ? NULL
+	char *target = !dir		       ? NULL
 		       : strcmp(dir, ".") == 0 ? strdup(value)
-					     : path_join(dir, value);
+					       : path_join(dir, value);
 	struct entry_list inc = {0};
 	int rc;
 

@@ -1652,6 +1652,8 @@ fail:
 	return rc;
 }
 
+#define TOML_FILE_MAX (64u << 20)
+
 int bp_toml_parse_file(const char *path, struct bp_toml_doc **out, char *err,
 		       size_t errlen)
 {
@@ -1675,7 +1677,20 @@ int bp_toml_parse_file(const char *path, struct bp_toml_doc **out, char *err,
 
 		if (len == cap) {
 			size_t ncap = cap ? cap * 2 : 65536;
-			char *nbuf = realloc(buf, ncap);
+			char *nbuf;
+
+			/* /dev/zero or an endless FIFO must not eat memory */
+			if (cap >= TOML_FILE_MAX) {
+				rc = BP_ECONFIG;
+				if (err && errlen)
+					snprintf(
+					    err, errlen,
+					    "%s: larger than %u MiB: not a "
+					    "TOML document",
+					    path, TOML_FILE_MAX >> 20);
+				goto close;
+			}
+			nbuf = realloc(buf, ncap);
 
 			if (!nbuf) {
 				rc = BP_ENOMEM;

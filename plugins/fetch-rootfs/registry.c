@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <bootpipe/error.h>
 #include <bootpipe/toml.h>
@@ -15,6 +16,8 @@
 #include "store.h"
 
 #define MAX_INCLUDE_DEPTH 32
+/* Local registries get the bound remote ones have (fetch_rootfs.c). */
+#define REGISTRY_FILE_MAX (16u << 20)
 
 struct loader {
 	struct registry *reg;
@@ -270,8 +273,23 @@ static int read_doc(struct loader *l, const char *source,
 	size_t len = 0;
 	int rc;
 
-	if (!is_url(source))
+	if (!is_url(source)) {
+		struct stat sb;
+
+		/* An include of /dev/zero or a FIFO would read for ever. */
+		if (stat(source, &sb) == 0 &&
+		    (!S_ISREG(sb.st_mode) || sb.st_size > REGISTRY_FILE_MAX)) {
+			snprintf(l->err, l->errlen,
+				 "registry %s: %s; a registry is a TOML file "
+				 "of at most %u MiB",
+				 source,
+				 S_ISREG(sb.st_mode) ? "too big"
+						     : "not a regular file",
+				 REGISTRY_FILE_MAX >> 20);
+			return BP_ECONFIG;
+		}
 		return bp_toml_parse_file(source, doc, l->err, l->errlen);
+	}
 	if (!l->fetch) {
 		snprintf(l->err, l->errlen,
 			 "registry %s: remote registries are not allowed here",
