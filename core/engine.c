@@ -400,71 +400,115 @@ static int check_sections(struct bp_engine *e)
 	return rc;
 }
 
-/* Values of the placeholders, from --workspace, [pipeline] and
- * discovery. @storage keeps what must be freed. */
+/* Expands the value of @en into *out, naming its file:line on error. */
+static int expand_entry(struct bp_engine *e, const struct pipeline_entry *en,
+			const struct expand_vars *vars, char **out)
+{
+	char *where = entry_origin(en);
+	struct strbuf err;
+	int rc;
+
+	if (!where)
+		return BP_ENOMEM;
+	strbuf_init(&err);
+	rc = expand_value(en->value, vars, out, &err);
+	if (rc == BP_ECONFIG)
+		rc = engine_fail(e, rc, "%s: [%s] %s: %s", where, en->section,
+				 en->key, err.buf ? err.buf : "");
+	strbuf_release(&err);
+	free(where);
+	return rc;
+}
+
+/* The workspace: --workspace (relative to the current directory), else
+ * [pipeline] workspace (relative to its file), else discovery. Always
+ * absolute: stages resolve paths from other directories. */
+static int find_workspace(struct bp_engine *e, const struct expand_vars *vars,
+			  char **out)
+{
+	const struct pipeline_entry *en =
+	    pipeline_value(&e->file, "pipeline", "workspace");
+	char *ws = NULL, *dir, *abs;
+	int rc = 0;
+
+	if (e->workspace_override) {
+		ws = strdup(e->workspace_override);
+	} else if (en) {
+		rc = expand_entry(e, en, vars, &ws);
+		if (rc == 0 && ws[0] != '/' && strcmp(en->file, "--set") != 0) {
+			dir = path_dirname(en->file);
+			abs = !dir		      ? NULL
+			      : strcmp(dir, ".") == 0 ? strdup(ws)
+						      : path_join(dir, ws);
+			free(dir);
+			free(ws);
+			ws = abs;
+		}
+	} else {
+		ws = workspace_discover();
+	}
+	if (rc)
+		return rc;
+	if (!ws)
+		return BP_ENOMEM;
+	abs = realpath(ws, NULL);
+	if (!abs) {
+		char *where = en && !e->workspace_override
+				  ? entry_origin(en)
+				  : strdup("--workspace");
+
+		rc =
+		    engine_fail(e, BP_ECONFIG,
+				"%s: workspace %s: %s; point --workspace or "
+				"[pipeline] workspace at an existing directory",
+				where ? where : "", ws, strerror(errno));
+		free(where);
+	}
+	free(ws);
+	*out = abs;
+	return rc;
+}
+
+/* Values of the placeholders. @storage keeps what must be freed. */
 static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 			char **storage)
 {
 	const struct pipeline_entry *en;
-	struct strbuf err;
 	const char *tmp = getenv("TMPDIR");
-	char *ws = NULL, *pkg = NULL, *arch = NULL;
 	struct stat st;
-	int rc = 0;
+	int rc;
 
 	memset(vars, 0, sizeof(*vars));
 	vars->tmp_dir = tmp && tmp[0] ? tmp : "/tmp";
-	strbuf_init(&err);
-	en = pipeline_value(&e->file, "pipeline", "workspace");
-	if (e->workspace_override) {
-		ws = strdup(e->workspace_override);
-	} else if (en) {
-		vars->workspace = ".";
-		rc = expand_value(en->value, vars, &ws, &err);
-	} else {
-		ws = workspace_discover();
-	}
-	if (rc == 0 && !ws)
-		rc = BP_ENOMEM;
-	if (rc == 0 && ws[0] != '/') {
-		/* stages run with other directories in mind: pin it */
-		char *abs = realpath(ws, NULL);
-
-		if (!abs)
-			rc = engine_fail(e, BP_ECONFIG, "workspace %s: %s", ws,
-					 strerror(errno));
-		free(ws);
-		ws = abs;
-	}
-	vars->workspace = ws;
+	vars->arch = "aarch64";
+	rc = find_workspace(e, vars, &storage[0]);
+	if (rc)
+		return rc;
+	vars->workspace = storage[0];
 	en = pipeline_value(&e->file, "pipeline", "package");
-	if (rc == 0 && en) {
-		rc = expand_value(en->value, vars, &pkg, &err);
-	} else if (rc == 0) {
-		pkg = path_join(ws, "os/axvisor");
-		if (pkg && (stat(pkg, &st) != 0 || !S_ISDIR(st.st_mode))) {
-			free(pkg);
-			pkg = strdup(ws);
+	if (en) {
+		rc = expand_entry(e, en, vars, &storage[1]);
+	} else {
+		storage[1] = path_join(vars->workspace, "os/axvisor");
+		if (storage[1] &&
+		    (stat(storage[1], &st) != 0 || !S_ISDIR(st.st_mode))) {
+			free(storage[1]);
+			storage[1] = strdup(vars->workspace);
 		}
+		rc = storage[1] ? 0 : BP_ENOMEM;
 	}
-	vars->package = pkg;
+	if (rc)
+		return rc;
+	vars->package = storage[1];
 	/* ${arch}: [pipeline] arch, else the first stage's `arch` option */
 	en = pipeline_value(&e->file, "pipeline", "arch");
 	for (size_t i = 0; !en && i < e->stage_count; i++)
 		en = pipeline_value(&e->file, e->stages[i].name, "arch");
-	vars->arch = "aarch64";
-	if (rc == 0 && en) {
-		rc = expand_value(en->value, vars, &arch, &err);
-		vars->arch = arch;
+	if (en) {
+		rc = expand_entry(e, en, vars, &storage[2]);
+		if (rc == 0)
+			vars->arch = storage[2];
 	}
-	if (rc == BP_ECONFIG)
-		rc = engine_fail(e, rc, "%s:%d: %s: %s", en ? en->file : "",
-				 en ? en->line : 0, en ? en->key : "",
-				 err.buf ? err.buf : "");
-	strbuf_release(&err);
-	storage[0] = ws;
-	storage[1] = pkg;
-	storage[2] = arch;
 	return rc;
 }
 

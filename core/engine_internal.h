@@ -121,6 +121,8 @@ int entry_list_add(struct entry_list *list, const char *section,
 		   const char *key, const char *value, const char *file,
 		   int line);
 void entry_list_release(struct entry_list *list);
+/* "file:line", or "--set" for a command-line override; malloc'ed. */
+char *entry_origin(const struct pipeline_entry *e);
 
 /* expand.c: placeholder expansion of pipeline values. */
 struct expand_vars {

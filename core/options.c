@@ -222,20 +222,13 @@ static struct opt_value *find_opt(const struct bp_stage *stage, const char *key)
 	return NULL;
 }
 
-static char *origin_of(const struct pipeline_entry *e)
-{
-	if (e->line <= 0)
-		return strdup(e->file);
-	return str_printf("%s:%d", e->file, e->line);
-}
-
 static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
 		       const struct pipeline_entry *e,
 		       const struct expand_vars *vars)
 {
 	struct opt_value *v = find_opt(stage, e->key);
 	const struct bp_option *table = stage->plugin->desc.options;
-	char *where = origin_of(e), *expanded = NULL;
+	char *where = entry_origin(e), *expanded = NULL;
 	struct strbuf err;
 	const char *hint;
 	int rc;
@@ -272,8 +265,8 @@ static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
 	strbuf_init(&err);
 	rc = expand_value(e->value, vars, &expanded, &err);
 	if (rc == BP_ECONFIG)
-		rc = engine_fail(engine, BP_ECONFIG, "%s:%d: [%s] %s: %s",
-				 e->file, e->line, stage->name, e->key,
+		rc = engine_fail(engine, BP_ECONFIG, "%s: [%s] %s: %s",
+				 where ? where : v->origin, stage->name, e->key,
 				 err.buf ? err.buf : "");
 	strbuf_release(&err);
 	if (rc == 0)

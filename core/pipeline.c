@@ -51,6 +51,13 @@ int entry_list_add(struct entry_list *list, const char *section,
 	return 0;
 }
 
+char *entry_origin(const struct pipeline_entry *e)
+{
+	if (e->line <= 0)
+		return strdup(e->file);
+	return str_printf("%s:%d", e->file, e->line);
+}
+
 void entry_list_release(struct entry_list *list)
 {
 	for (size_t i = 0; i < list->count; i++) {
