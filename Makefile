@@ -5,7 +5,11 @@ SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
 CTEST = ctest --output-on-failure --timeout 300 -j$(JOBS)
 
-.PHONY: all deps build demo check test test-sanitize bench fuzz clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+MEMCHECK_BUILD ?= build-memcheck
+
+.PHONY: all deps build demo check test test-sanitize bench fuzz stress memcheck clean
 
 all: build
 
@@ -37,5 +41,26 @@ check: test test-sanitize
 bench: build
 	for b in tests/bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 
+# libFuzzer targets (clang, Debian's clang-14 and libclang-rt-14-dev, which
+# the default suite does not need), each run FUZZ_SECONDS from its seeds.
+fuzz: deps
+	./scripts/install-deps.sh --fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DBOOTPIPE_FUZZ=ON -DBOOTPIPE_SANITIZE=ON -DBOOTPIPE_BUILD_GUESTS=OFF
+	cmake --build $(FUZZ_BUILD) --target fuzz-all -j$(JOBS)
+	tests/fuzz/run-fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# Load and fault scripts against the demo (minutes; not in `make check`).
+stress: build
+	for s in tests/stress/*.sh; do echo "== $$s"; BUILD=$(BUILD) $$s || exit 1; done
+
+# The unit and integration suites under valgrind memcheck: any leak or
+# invalid access fails the test (tests/memcheck/memcheck.sh).
+memcheck: deps
+	./scripts/install-deps.sh --memcheck
+	cmake -S . -B $(MEMCHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(MEMCHECK_BUILD) -j$(JOBS)
+	tests/memcheck/memcheck.sh $(MEMCHECK_BUILD) -j$(JOBS)
+
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD) $(MEMCHECK_BUILD)

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for SECONDS each, seeded from the project's
+# own test data, and prints one summary line per target (runs executed,
+# corpus size, crashes). Exit 1 when any target found a crash.
+#   run-fuzz.sh BUILD_DIR SECONDS
+set -u
+build=$(cd "$1" && pwd)
+secs=${2:-60}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+fz=$build/fuzz
+work=$build/fuzz-work
+mkdir -p "$work"
+
+seed() { # seed TARGET: fills $work/corpus-TARGET from the project data
+	local t=$1 c=$work/corpus-$1
+	mkdir -p "$c"
+	case $t in
+	toml)
+		cp "$src"/tests/data/axvisor-ws/os/axvisor/configs/qemu/*.toml "$c"/
+		find "$src"/tests/data -name '*.toml' -exec cp {} "$c"/ \; ;;
+	pipeline)
+		cp "$src"/tests/pipelines/cases/*.ini "$src"/pipelines/*.ini "$c"/ ;;
+	drive)
+		grep -rhoE -- '"[^"]*(file|if|format|id)=[^"]*"' \
+			"$src"/tests/unit/test_drive.c "$src"/tests/data |
+			tr -d '"' | while IFS= read -r l; do
+			printf '%s' "$l" >"$c/$(printf '%s' "$l" | md5sum | cut -c1-12)"
+		done ;;
+	qemu_args) # flags byte, then the ostool TOMLs' args one per line
+		python3 - "$c" "$src"/tests/data/axvisor-ws/os/axvisor/configs/qemu/*.toml <<-'PY'
+		import hashlib, os, sys, tomllib
+		for f in sys.argv[2:]:
+		    args = tomllib.load(open(f, 'rb')).get('args') or []
+		    for flags in (0, 1, 2, 5, 0x41):
+		        d = bytes([flags]) + '\n'.join(args).encode()
+		        open(os.path.join(sys.argv[1], hashlib.md5(d).hexdigest()[:12]), 'wb').write(d)
+		PY
+		;;
+	matcher)
+		cp "$src"/tests/fuzz/seeds/matcher/* "$c"/ ;;
+	registry)
+		cp "$src"/tests/fuzz/seeds/registry/* "$c"/
+		[ -d "$build"/demo/registry ] && cp "$build"/demo/registry/*.toml "$c"/ ;;
+	esac
+}
+
+status=0
+for t in toml pipeline drive qemu_args matcher registry; do
+	[ -x "$fz/fuzz_$t" ] || { echo "fuzz_$t: not built"; status=1; continue; }
+	seed "$t"
+	mkdir -p "$work/artifacts-$t"
+	"$fz/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$work/artifacts-$t/" \
+		"$work/corpus-$t" >"$work/$t.log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log")
+	crashes=$(find "$work/artifacts-$t" -type f | wc -l)
+	printf 'fuzz_%-10s %4ss  %9s runs  corpus %5s  artifacts %s  rc %s\n' \
+		"$t" "$secs" "${runs:-?}" "$(ls "$work/corpus-$t" | wc -l)" \
+		"$crashes" "$rc"
+	if [ "$rc" != 0 ]; then
+		status=1
+		grep -m1 -A12 'ERROR\|deadly signal\|timeout' "$work/$t.log"
+	fi
+done
+exit $status
