@@ -66,14 +66,161 @@ static int mkdir_parents(const char *path)
 	return rc;
 }
 
-/* The address range covered by the PT_LOAD segments with file bytes. */
-static int load_range(Elf *elf, uint64_t *lo, uint64_t *hi, char *err,
-		      size_t errlen, const char *path)
+/* A run of file bytes that lands at @lma in the flat image. */
+struct chunk {
+	const char *name; /* section name, borrowed from libelf */
+	uint64_t lma;
+	uint64_t offset;
+	uint64_t size;
+};
+
+struct layout {
+	struct chunk *chunks;
+	size_t count;
+	uint64_t lo;
+	uint64_t hi;
+};
+
+/*
+ * BFD's ELF_SECTION_IN_SEGMENT for an allocated section with file bytes:
+ * its file range inside the segment's file bytes and its address range
+ * inside the segment's memory.
+ */
+static bool section_in_segment(const GElf_Shdr *sh, const GElf_Phdr *ph)
+{
+	bool tls = sh->sh_flags & SHF_TLS;
+
+	if (!((ph->p_type == PT_LOAD && !tls) || (ph->p_type == PT_TLS && tls)))
+		return false;
+	return sh->sh_offset >= ph->p_offset &&
+	       sh->sh_offset - ph->p_offset <= ph->p_filesz &&
+	       sh->sh_size <= ph->p_filesz - (sh->sh_offset - ph->p_offset) &&
+	       sh->sh_addr >= ph->p_vaddr &&
+	       sh->sh_addr - ph->p_vaddr <= ph->p_memsz &&
+	       sh->sh_size <= ph->p_memsz - (sh->sh_addr - ph->p_vaddr);
+}
+
+/*
+ * A section's load address as BFD computes it: the first segment holding
+ * it maps its file offset to the segment's p_paddr. Outside any segment,
+ * or when every p_paddr is zero with several PT_LOADs (linkers that leave
+ * p_paddr unset), the load address is the section's own address.
+ */
+static uint64_t section_lma(Elf *elf, const GElf_Shdr *sh, bool use_paddr)
+{
+	size_t n = 0;
+
+	if (!use_paddr || elf_getphdrnum(elf, &n))
+		return sh->sh_addr;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) &&
+		    section_in_segment(sh, &ph))
+			return ph.p_paddr + (sh->sh_offset - ph.p_offset);
+	}
+	return sh->sh_addr;
+}
+
+/* False when every p_paddr is zero and there are several PT_LOADs. */
+static bool paddr_usable(Elf *elf)
+{
+	size_t n = 0;
+	size_t loads = 0;
+
+	if (elf_getphdrnum(elf, &n))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			continue;
+		if (ph.p_paddr != 0)
+			return true;
+		if (ph.p_type == PT_LOAD && ph.p_memsz != 0)
+			loads++;
+	}
+	return loads <= 1;
+}
+
+static int layout_add(struct layout *l, const char *name, uint64_t lma,
+		      uint64_t offset, uint64_t size, uint64_t file_size,
+		      const char *path, char *err, size_t errlen)
+{
+	struct chunk *grown;
+
+	if (offset > file_size || size > file_size - offset) {
+		snprintf(err, errlen,
+			 "%s: %s has file bytes 0x%llx..0x%llx past the end "
+			 "of the file (%llu bytes)",
+			 path, name, (unsigned long long)offset,
+			 (unsigned long long)(offset + size),
+			 (unsigned long long)file_size);
+		return BP_ECONFIG;
+	}
+	if (lma > UINT64_MAX - size) {
+		snprintf(err, errlen,
+			 "%s: %s at load address 0x%llx wraps the address "
+			 "space",
+			 path, name, (unsigned long long)lma);
+		return BP_ECONFIG;
+	}
+	grown = realloc(l->chunks, (l->count + 1) * sizeof(*grown));
+	if (!grown)
+		return BP_ENOMEM;
+	l->chunks = grown;
+	l->chunks[l->count++] = (struct chunk){name, lma, offset, size};
+	return 0;
+}
+
+/*
+ * What `objcopy -O binary` writes: every allocated section with file bytes
+ * (SHF_ALLOC, not SHT_NOBITS, not empty) at its load address.
+ */
+static int collect_sections(Elf *elf, struct layout *l, uint64_t file_size,
+			    const char *path, char *err, size_t errlen)
+{
+	bool use_paddr = paddr_usable(elf);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	size_t count;
+
+	if (elf_getshdrnum(elf, &count) || count == 0)
+		return 0;
+	if (elf_getshdrstrndx(elf, &shstrndx)) {
+		snprintf(err, errlen, "%s: no section name table: %s", path,
+			 elf_errmsg(-1));
+		return BP_ECONFIG;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+		GElf_Shdr sh;
+		int rc;
+
+		if (!gelf_getshdr(scn, &sh)) {
+			snprintf(err, errlen, "%s: bad section header %zu: %s",
+				 path, elf_ndxscn(scn), elf_errmsg(-1));
+			return BP_ECONFIG;
+		}
+		if (!(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS ||
+		    sh.sh_size == 0)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		rc = layout_add(l, name ? name : "(unnamed section)",
+				section_lma(elf, &sh, use_paddr), sh.sh_offset,
+				sh.sh_size, file_size, path, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Without section headers, BFD falls back to the PT_LOAD segments. */
+static int collect_segments(Elf *elf, struct layout *l, uint64_t file_size,
+			    const char *path, char *err, size_t errlen)
 {
 	size_t n;
 
-	*lo = UINT64_MAX;
-	*hi = 0;
 	if (elf_getphdrnum(elf, &n)) {
 		snprintf(err, errlen, "%s: no program headers: %s", path,
 			 elf_errmsg(-1));
@@ -81,64 +228,138 @@ static int load_range(Elf *elf, uint64_t *lo, uint64_t *hi, char *err,
 	}
 	for (size_t i = 0; i < n; i++) {
 		GElf_Phdr ph;
+		int rc;
 
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
 		    ph.p_filesz == 0)
 			continue;
-		if (ph.p_paddr < *lo)
-			*lo = ph.p_paddr;
-		if (ph.p_paddr + ph.p_filesz > *hi)
-			*hi = ph.p_paddr + ph.p_filesz;
+		rc = layout_add(l, "PT_LOAD segment", ph.p_paddr, ph.p_offset,
+				ph.p_filesz, file_size, path, err, errlen);
+		if (rc)
+			return rc;
 	}
-	if (*lo == UINT64_MAX) {
-		snprintf(err, errlen, "%s: no loadable segment with data",
+	return 0;
+}
+
+/* Names the widest hole between consecutive chunks in a too-large image. */
+static void describe_span(const struct layout *l, const char *path, char *err,
+			  size_t errlen)
+{
+	const struct chunk *before = NULL;
+	const struct chunk *after = NULL;
+	uint64_t widest = 0;
+
+	for (size_t i = 0; i < l->count; i++) {
+		const struct chunk *c = &l->chunks[i];
+		const struct chunk *prev = NULL;
+
+		/* the chunk ending last below c, if c starts after its end */
+		for (size_t j = 0; j < l->count; j++) {
+			const struct chunk *p = &l->chunks[j];
+
+			if (p->lma < c->lma &&
+			    (!prev ||
+			     p->lma + p->size > prev->lma + prev->size))
+				prev = p;
+		}
+		if (prev && c->lma > prev->lma + prev->size &&
+		    c->lma - (prev->lma + prev->size) > widest) {
+			widest = c->lma - (prev->lma + prev->size);
+			before = prev;
+			after = c;
+		}
+	}
+	if (before)
+		snprintf(
+		    err, errlen,
+		    "%s: the raw binary would be %llu bytes, more than "
+		    "1 GiB: %s (load address 0x%llx..0x%llx) and %s (0x%llx) "
+		    "leave a gap of %llu bytes; check the linker script's "
+		    "load addresses",
+		    path, (unsigned long long)(l->hi - l->lo), before->name,
+		    (unsigned long long)before->lma,
+		    (unsigned long long)(before->lma + before->size),
+		    after->name, (unsigned long long)after->lma,
+		    (unsigned long long)widest);
+	else
+		snprintf(err, errlen,
+			 "%s: the raw binary would be %llu bytes, more than "
+			 "1 GiB (load addresses 0x%llx..0x%llx)",
+			 path, (unsigned long long)(l->hi - l->lo),
+			 (unsigned long long)l->lo, (unsigned long long)l->hi);
+}
+
+static int plan_layout(Elf *elf, int in, struct layout *l, const char *path,
+		       char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	if (fstat(in, &st)) {
+		snprintf(err, errlen, "cannot stat %s: %s", path,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	rc = collect_sections(elf, l, (uint64_t)st.st_size, path, err, errlen);
+	if (!rc && l->count == 0)
+		rc = collect_segments(elf, l, (uint64_t)st.st_size, path, err,
+				      errlen);
+	if (rc)
+		return rc;
+	if (l->count == 0) {
+		snprintf(err, errlen,
+			 "%s: no allocated section or loadable segment with "
+			 "data",
 			 path);
 		return BP_ECONFIG;
 	}
-	if (*hi - *lo > MAX_IMAGE_SIZE) {
-		snprintf(
-		    err, errlen,
-		    "%s: loadable segments span %llu bytes (0x%llx..0x%llx)"
-		    ", more than 1 GiB",
-		    path, (unsigned long long)(*hi - *lo),
-		    (unsigned long long)*lo, (unsigned long long)*hi);
+	l->lo = UINT64_MAX;
+	l->hi = 0;
+	for (size_t i = 0; i < l->count; i++) {
+		const struct chunk *c = &l->chunks[i];
+
+		if (c->lma < l->lo)
+			l->lo = c->lma;
+		if (c->lma + c->size > l->hi)
+			l->hi = c->lma + c->size;
+	}
+	if (l->hi - l->lo > MAX_IMAGE_SIZE) {
+		describe_span(l, path, err, errlen);
 		return BP_ECONFIG;
 	}
 	return 0;
 }
 
-static int copy_segments(Elf *elf, int in, int out, uint64_t lo,
-			 const char *path, char *err, size_t errlen)
+/* In section header order, so a later overlapping section wins as with
+ * objcopy. */
+static int copy_chunks(const struct layout *l, int in, int out,
+		       const char *path, const char *out_path, char *err,
+		       size_t errlen)
 {
 	char buf[65536];
-	size_t n = 0;
 
-	elf_getphdrnum(elf, &n);
-	for (size_t i = 0; i < n; i++) {
-		GElf_Phdr ph;
+	for (size_t i = 0; i < l->count; i++) {
+		const struct chunk *c = &l->chunks[i];
 		uint64_t done = 0;
 
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
-		    ph.p_filesz == 0)
-			continue;
-		while (done < ph.p_filesz) {
-			size_t want = ph.p_filesz - done < sizeof(buf)
-					  ? (size_t)(ph.p_filesz - done)
+		while (done < c->size) {
+			size_t want = c->size - done < sizeof(buf)
+					  ? (size_t)(c->size - done)
 					  : sizeof(buf);
 			ssize_t got =
-			    pread(in, buf, want, (off_t)(ph.p_offset + done));
+			    pread(in, buf, want, (off_t)(c->offset + done));
 
 			if (got <= 0) {
 				snprintf(err, errlen,
-					 "cannot read segment %zu of %s: %s", i,
+					 "cannot read %s of %s: %s", c->name,
 					 path,
 					 got ? strerror(errno) : "truncated");
 				return BP_EIO;
 			}
 			if (pwrite(out, buf, (size_t)got,
-				   (off_t)(ph.p_paddr - lo + done)) != got) {
+				   (off_t)(c->lma - l->lo + done)) != got) {
 				snprintf(err, errlen, "cannot write %s: %s",
-					 path, strerror(errno));
+					 out_path, strerror(errno));
 				return BP_EIO;
 			}
 			done += (uint64_t)got;
@@ -150,7 +371,7 @@ static int copy_segments(Elf *elf, int in, int out, uint64_t lo,
 int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 		      size_t errlen)
 {
-	uint64_t lo, hi;
+	struct layout layout = {0};
 	char *tmp = NULL;
 	Elf *elf = NULL;
 	int out = -1;
@@ -174,7 +395,7 @@ int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 		rc = BP_ECONFIG;
 		goto out_elf;
 	}
-	rc = load_range(elf, &lo, &hi, err, errlen, elf_path);
+	rc = plan_layout(elf, in, &layout, elf_path, err, errlen);
 	if (rc)
 		goto out_elf;
 	if (asprintf(&tmp, "%s.tmp", bin_path) < 0) {
@@ -184,13 +405,13 @@ int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 	if (mkdir_parents(bin_path) ||
 	    (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
 		0 ||
-	    ftruncate(out, (off_t)(hi - lo))) {
+	    ftruncate(out, (off_t)(layout.hi - layout.lo))) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp,
 			 strerror(errno));
 		rc = BP_EIO;
 		goto out_tmp;
 	}
-	rc = copy_segments(elf, in, out, lo, elf_path, err, errlen);
+	rc = copy_chunks(&layout, in, out, elf_path, tmp, err, errlen);
 	if (!rc && close(out)) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,
 			 strerror(errno));
@@ -209,6 +430,7 @@ out_tmp:
 		unlink(tmp);
 	free(tmp);
 out_elf:
+	free(layout.chunks);
 	elf_end(elf);
 	close(in);
 	return rc;

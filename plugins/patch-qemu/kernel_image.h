@@ -13,10 +13,13 @@ bool kernel_is_elf(const char *path);
 char *kernel_bin_path(const char *workspace, const char *kernel);
 
 /*
- * Writes the loadable segments of ELF @elf_path as a flat binary to
- * @bin_path, as `objcopy -O binary` does: from the lowest load address,
- * gaps zero-filled. Written to "<bin>.tmp" and renamed when complete.
- * BP_EIO or BP_ECONFIG with the reason in @err.
+ * Writes ELF @elf_path as a flat binary to @bin_path, byte for byte what
+ * `objcopy -O binary` writes: the allocated sections with file bytes at
+ * their load addresses (the segment's p_paddr mapping), from the lowest to
+ * the end of the highest, gaps zero-filled; the PT_LOAD segments when the
+ * file has no section headers. An image over 1 GiB is refused, naming the
+ * sections around the widest gap. Written to "<bin>.tmp" and renamed when
+ * complete. BP_EIO or BP_ECONFIG with the reason in @err.
  */
 int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 		      size_t errlen);

@@ -1,0 +1,336 @@
+/* patch-qemu's ELF -> raw binary, compared byte for byte with
+ * `aarch64-linux-gnu-objcopy -O binary` on ELFs built with the cross tools
+ * (the comparisons skip when those are not installed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bootpipe/error.h>
+
+#include "kernel_image.h"
+
+static char root[64];
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/bp-kimg-XXXXXX");
+	return mkdtemp(root) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *format, ...)
+{
+	va_list ap;
+	char *out;
+	int n;
+
+	va_start(ap, format);
+	n = vasprintf(&out, format, ap);
+	va_end(ap);
+	assert_true(n >= 0);
+	return out;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static unsigned char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *data;
+	long size;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	assert_true(size >= 0);
+	rewind(f);
+	data = malloc((size_t)size + 1);
+	assert_non_null(data);
+	assert_int_equal(fread(data, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	*len = (size_t)size;
+	return data;
+}
+
+static bool have_cross_tools(void)
+{
+	return system("command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 && "
+		      "command -v aarch64-linux-gnu-objcopy >/dev/null "
+		      "2>&1") == 0;
+}
+
+static void run(const char *cmd)
+{
+	int status = system(cmd);
+
+	if (status != 0)
+		fail_msg("command failed (%d): %s", status, cmd);
+}
+
+/* Assembly with code, read-only data, data and a tail of .bss. */
+static const char guest_asm[] = "\t.section .text\n"
+				"\t.globl _start\n"
+				"_start:\n"
+				"\tadr x0, msg\n"
+				"\tldr x1, =counter\n"
+				"\tb .\n"
+				"\t.section .rodata\n"
+				"msg:\t.asciz \"raw binary\"\n"
+				"\t.section .data\n"
+				"\t.balign 8\n"
+				"counter:\t.quad 0x1122334455667788\n"
+				"\t.section .bss\n"
+				"\t.balign 16\n"
+				"scratch:\t.space 0x4000\n";
+
+/* Builds @name.elf from guest_asm (linker script @script or the default),
+ * converts it both ways and compares. */
+static void check_against_objcopy(const char *name, const char *script)
+{
+	char *src = fmt("%s/%s.S", root, name);
+	char *elf = fmt("%s/%s.elf", root, name);
+	char *want = fmt("%s/%s.objcopy.bin", root, name);
+	char *got = fmt("%s/out/%s.bin", root, name);
+	char *lds = NULL;
+	char *cmd;
+	char err[1024] = "";
+	unsigned char *a, *b;
+	size_t alen, blen;
+
+	write_file(src, guest_asm);
+	if (script) {
+		lds = fmt("%s/%s.ld", root, name);
+		write_file(lds, script);
+	}
+	cmd = fmt("aarch64-linux-gnu-gcc -g -nostdlib -static -no-pie "
+		  "-Wl,--no-warn-rwx-segments %s%s -o %s %s",
+		  lds ? "-Wl,-T," : "", lds ? lds : "", elf, src);
+	run(cmd);
+	free(cmd);
+	cmd = fmt("aarch64-linux-gnu-objcopy -O binary %s %s", elf, want);
+	run(cmd);
+	free(cmd);
+
+	assert_true(kernel_is_elf(elf));
+	if (kernel_elf_to_bin(elf, got, err, sizeof(err)) != 0)
+		fail_msg("kernel_elf_to_bin %s: %s", elf, err);
+	a = read_all(want, &alen);
+	b = read_all(got, &blen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(b, a, alen);
+	free(a);
+	free(b);
+	free(lds);
+	free(got);
+	free(want);
+	free(elf);
+	free(src);
+}
+
+/* The default script maps the ELF and program headers into the first
+ * PT_LOAD; the image must still start at the first section. */
+static void default_script_skips_headers(void **state)
+{
+	(void)state;
+	if (!have_cross_tools())
+		skip();
+	check_against_objcopy("default", NULL);
+}
+
+static void second_segment_after_gap(void **state)
+{
+	(void)state;
+	if (!have_cross_tools())
+		skip();
+	check_against_objcopy("gap", "ENTRY(_start)\n"
+				     "PHDRS { text PT_LOAD; data PT_LOAD; }\n"
+				     "SECTIONS {\n"
+				     "  . = 0x40080000;\n"
+				     "  .text : { *(.text*) } :text\n"
+				     "  .rodata : { *(.rodata*) } :text\n"
+				     "  . = 0x40093000;\n"
+				     "  .data : { *(.data*) } :data\n"
+				     "  .bss : { *(.bss*) } :data\n"
+				     "}\n");
+}
+
+/* .bss is not in the image; a trailing .bss does not pad it. */
+static void trailing_bss_not_written(void **state)
+{
+	(void)state;
+	if (!have_cross_tools())
+		skip();
+	check_against_objcopy("bss", "ENTRY(_start)\n"
+				     "SECTIONS {\n"
+				     "  . = 0x40080000;\n"
+				     "  .text : { *(.text*) }\n"
+				     "  .rodata : { *(.rodata*) }\n"
+				     "  .data : { *(.data*) }\n"
+				     "  .bss : { *(.bss*) }\n"
+				     "}\n");
+}
+
+/* .data runs at a far address but is loaded right after .rodata: the
+ * image follows load addresses, not run addresses. */
+static void load_address_differs_from_run_address(void **state)
+{
+	(void)state;
+	if (!have_cross_tools())
+		skip();
+	check_against_objcopy(
+	    "lma", "ENTRY(_start)\n"
+		   "SECTIONS {\n"
+		   "  . = 0x40080000;\n"
+		   "  .text : { *(.text*) }\n"
+		   "  .rodata : { *(.rodata*) }\n"
+		   "  .data 0x48000000 : AT(ADDR(.rodata) + SIZEOF(.rodata))"
+		   " { *(.data*) }\n"
+		   "  .bss : { *(.bss*) }\n"
+		   "}\n");
+}
+
+static void huge_gap_refused_naming_sections(void **state)
+{
+	char *src = fmt("%s/huge.S", root);
+	char *lds = fmt("%s/huge.ld", root);
+	char *elf = fmt("%s/huge.elf", root);
+	char *bin = fmt("%s/huge.bin", root);
+	char err[1024] = "";
+	struct stat st;
+	char *cmd;
+
+	(void)state;
+	if (!have_cross_tools())
+		skip();
+	write_file(src, guest_asm);
+	write_file(lds, "ENTRY(_start)\n"
+			"PHDRS { text PT_LOAD; data PT_LOAD; }\n"
+			"SECTIONS {\n"
+			"  . = 0x40080000;\n"
+			"  .text : { *(.text*) } :text\n"
+			"  .rodata : { *(.rodata*) } :text\n"
+			"  . = 0xc0080000;\n"
+			"  .data : { *(.data*) } :data\n"
+			"}\n");
+	cmd = fmt("aarch64-linux-gnu-gcc -nostdlib -static -no-pie "
+		  "-Wl,--no-warn-rwx-segments -Wl,-T,%s -o %s %s",
+		  lds, elf, src);
+	run(cmd);
+	free(cmd);
+	assert_int_equal(kernel_elf_to_bin(elf, bin, err, sizeof(err)),
+			 BP_ECONFIG);
+	assert_non_null(strstr(err, "1 GiB"));
+	assert_non_null(strstr(err, ".rodata"));
+	assert_non_null(strstr(err, ".data"));
+	assert_non_null(strstr(err, "0xc0080000"));
+	assert_int_not_equal(stat(bin, &st), 0);
+	free(bin);
+	free(elf);
+	free(lds);
+	free(src);
+}
+
+static void not_elf_refused(void **state)
+{
+	char *path = fmt("%s/plain.bin", root);
+	char *bin = fmt("%s/plain.out", root);
+	char err[1024] = "";
+
+	(void)state;
+	write_file(path, "not an ELF file at all");
+	assert_false(kernel_is_elf(path));
+	assert_int_equal(kernel_elf_to_bin(path, bin, err, sizeof(err)),
+			 BP_ECONFIG);
+	assert_non_null(strstr(err, path));
+	free(bin);
+	free(path);
+}
+
+/* The demo guest's .bin is made by objcopy at build time. */
+static void demo_guest_matches_its_bin(void **state)
+{
+	const char *build = getenv("BOOTPIPE_BUILD");
+	char err[1024] = "";
+	char *elf, *want, *got;
+	unsigned char *a, *b;
+	size_t alen, blen;
+	struct stat st;
+
+	(void)state;
+	if (!build)
+		skip();
+	elf = fmt("%s/demo/guests/demo-aarch64.elf", build);
+	want = fmt("%s/demo/guests/demo-aarch64.bin", build);
+	got = fmt("%s/demo-aarch64.bin", root);
+	if (stat(elf, &st) || stat(want, &st)) {
+		free(got);
+		free(want);
+		free(elf);
+		skip();
+	}
+	if (kernel_elf_to_bin(elf, got, err, sizeof(err)) != 0)
+		fail_msg("kernel_elf_to_bin %s: %s", elf, err);
+	a = read_all(want, &alen);
+	b = read_all(got, &blen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(b, a, alen);
+	free(a);
+	free(b);
+	free(got);
+	free(want);
+	free(elf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(default_script_skips_headers, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(second_segment_after_gap, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(trailing_bss_not_written, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		load_address_differs_from_run_address, setup, teardown),
+	    cmocka_unit_test_setup_teardown(huge_gap_refused_naming_sections,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(not_elf_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(demo_guest_matches_its_bin, setup,
+					    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
