@@ -133,8 +133,8 @@ fail_errno:
 
 /* The rootfs.img beside @vmconfig's [kernel].kernel_path, or NULL in *out
  * when it names none or that file is not a regular file. */
-static int sibling_of(const char *vmconfig, char **out, char *err,
-		      size_t errlen)
+static int sibling_of(const char *vmconfig, const struct ostool_vars *vars,
+		      char **out, char *err, size_t errlen)
 {
 	struct bp_toml_doc *doc = NULL;
 	const char *kernel_path;
@@ -162,9 +162,9 @@ static int sibling_of(const char *vmconfig, char **out, char *err,
 			    &kernel_path))
 		goto out_doc;
 
-	/* Deviation: axbuild took kernel_path literally. Placeholders that
-	 * need no workspace are expanded here (${tmpDir}, ${env:NAME}). */
-	rc = ostool_expand(kernel_path, NULL, &expanded);
+	/* Deviation: axbuild took kernel_path literally; its placeholders
+	 * are expanded here as in the other ostool files. */
+	rc = ostool_expand(kernel_path, vars, &expanded);
 	if (rc)
 		goto out_doc;
 	/* Deviation: a relative kernel_path is relative to the vmconfig's
@@ -202,11 +202,12 @@ out_data:
 }
 
 int rootfs_infer_from_vmconfigs(const char *const *vmconfigs, size_t count,
-				char **out, char *err, size_t errlen)
+				const struct ostool_vars *vars, char **out,
+				char *err, size_t errlen)
 {
 	*out = NULL;
 	for (size_t i = 0; i < count; i++) {
-		int rc = sibling_of(vmconfigs[i], out, err, errlen);
+		int rc = sibling_of(vmconfigs[i], vars, out, err, errlen);
 
 		if (rc || *out)
 			return rc;
@@ -216,8 +217,9 @@ int rootfs_infer_from_vmconfigs(const char *const *vmconfigs, size_t count,
 
 int rootfs_managed_path(const char *store, const char *arch,
 			const char *explicit_rootfs,
-			const char *const *vmconfigs, size_t count, char **out,
-			char *err, size_t errlen)
+			const char *const *vmconfigs, size_t count,
+			const struct ostool_vars *vars, char **out, char *err,
+			size_t errlen)
 {
 	char *sibling = NULL;
 	int rc;
@@ -230,7 +232,7 @@ int rootfs_managed_path(const char *store, const char *arch,
 		*out = strdup(explicit_rootfs);
 		return *out ? 0 : BP_ENOMEM;
 	}
-	rc = rootfs_infer_from_vmconfigs(vmconfigs, count, &sibling, err,
+	rc = rootfs_infer_from_vmconfigs(vmconfigs, count, vars, &sibling, err,
 					 errlen);
 	if (rc)
 		return rc;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ostool_expand.h"
+
 /* <store>/rootfs-<arch>-alpine.img, malloc'ed (NULL on ENOMEM) */
 char *rootfs_default_path(const char *store, const char *arch);
 
@@ -21,19 +23,23 @@ int rootfs_resolve_explicit(const char *store, const char *arch,
 			    const char *value, const char *workspace,
 			    char **out);
 
-/* vmconfig sibling rule (SPEC infer-rootfs, with the deviations). *out =
- * NULL when none. BP_ECONFIG with message in err ("cannot read vm config
- * PATH: strerror", "PATH:LINE:COL: ..." for bad TOML). */
+/* vmconfig sibling rule (SPEC infer-rootfs, with the deviations). The
+ * placeholders of kernel_path are expanded with @vars (borrowed; NULL or a
+ * NULL member leaves ${workspace} / ${package} verbatim). *out = NULL when
+ * none. BP_ECONFIG with message in err ("cannot read vm config PATH:
+ * strerror", "PATH:LINE:COL: ..." for bad TOML). */
 int rootfs_infer_from_vmconfigs(const char *const *vmconfigs, size_t count,
-				char **out, char *err, size_t errlen);
+				const struct ostool_vars *vars, char **out,
+				char *err, size_t errlen);
 
 /* seed's managed_rootfs_path: explicit inside store => explicit; explicit
  * elsewhere => NULL; no explicit: vmconfig sibling exists => NULL; else
- * default. */
+ * default. @vars as for rootfs_infer_from_vmconfigs. */
 int rootfs_managed_path(const char *store, const char *arch,
 			const char *explicit_rootfs,
-			const char *const *vmconfigs, size_t count, char **out,
-			char *err, size_t errlen);
+			const char *const *vmconfigs, size_t count,
+			const struct ostool_vars *vars, char **out, char *err,
+			size_t errlen);
 
 /* true when @path is inside directory @store (component-wise prefix after
  * normalising, not a string prefix) */

@@ -683,6 +683,13 @@ static int ensure_managed(struct bp_stage *self, struct fetch_cfg *cfg,
 			  struct bp_ctx *ctx)
 {
 	const char *rootfs = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ROOTFS, NULL);
+	const char *workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
+	/* the same expansion infer-rootfs does, so both see one image */
+	const struct ostool_vars vars = {
+	    .workspace = workspace,
+	    .package =
+		bp_ctx_str_or(ctx, BP_KEY_REQUEST_PACKAGE_DIR, workspace),
+	};
 	const char *const *vms = NULL;
 	size_t nvms = 0;
 	struct store_paths p;
@@ -699,7 +706,7 @@ static int ensure_managed(struct bp_stage *self, struct fetch_cfg *cfg,
 		nvms = 0;
 	}
 	rc = rootfs_managed_path(cfg->store, cfg->arch, rootfs, vms, nvms,
-				 &managed, err, sizeof(err));
+				 &vars, &managed, err, sizeof(err));
 	if (rc)
 		return bp_fail(self, rc, "%s", err);
 	if (!managed) {

@@ -43,6 +43,13 @@ static int choose(struct bp_stage *self, struct bp_ctx *ctx, char **path,
 	const char *store = bp_ctx_str_or(ctx, BP_KEY_REQUEST_STORE, "");
 	const char *explicit_path =
 	    bp_ctx_str_or(ctx, BP_KEY_REQUEST_ROOTFS, NULL);
+	const char *workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
+	/* the package dir falls back to the workspace, as in patch-qemu */
+	const struct ostool_vars vars = {
+	    .workspace = workspace,
+	    .package =
+		bp_ctx_str_or(ctx, BP_KEY_REQUEST_PACKAGE_DIR, workspace),
+	};
 	size_t count = 0;
 	char err[2048] = "";
 	int rc;
@@ -59,7 +66,7 @@ static int choose(struct bp_stage *self, struct bp_ctx *ctx, char **path,
 		if (rc)
 			return bp_fail(self, rc, "%s", bp_ctx_error(ctx));
 	}
-	rc = rootfs_infer_from_vmconfigs(vmconfigs, count, path, err,
+	rc = rootfs_infer_from_vmconfigs(vmconfigs, count, &vars, path, err,
 					 sizeof(err));
 	if (rc)
 		return bp_fail(self, rc, "%s", err);

@@ -75,8 +75,8 @@ static void seed_patch(struct strv *args, const char *const *vmconfigs,
 	char *path = NULL;
 	char err[512];
 
-	assert_int_equal(rootfs_infer_from_vmconfigs(vmconfigs, count, &path,
-						     err, sizeof(err)),
+	assert_int_equal(rootfs_infer_from_vmconfigs(vmconfigs, count, NULL,
+						     &path, err, sizeof(err)),
 			 0);
 	if (!path)
 		path = rootfs_default_path(store, "aarch64");

@@ -105,7 +105,8 @@ static void infer_rootfs_path_uses_vmconfig_kernel_sibling(void **state)
 	char err[256] = "";
 
 	assert_int_equal(
-	    rootfs_infer_from_vmconfigs(list, 1, &out, err, sizeof(err)), 0);
+	    rootfs_infer_from_vmconfigs(list, 1, NULL, &out, err, sizeof(err)),
+	    0);
 	assert_non_null(out);
 	assert_string_equal(out, want);
 	free(out);
@@ -131,7 +132,7 @@ managed_rootfs_path_uses_default_unified_rootfs_when_vmconfig_has_no_rootfs(
 
 	write_file(vm, body);
 	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL, list, 1,
-					     &out, err, sizeof(err)),
+					     NULL, &out, err, sizeof(err)),
 			 0);
 	assert_non_null(out);
 	assert_string_equal(out, want);
@@ -152,7 +153,7 @@ managed_rootfs_path_skips_when_vmconfig_provides_kernel_sibling_rootfs(
 	char err[256] = "";
 
 	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL, list, 1,
-					     &out, err, sizeof(err)),
+					     NULL, &out, err, sizeof(err)),
 			 0);
 	assert_null(out);
 	free(vm);
@@ -167,7 +168,8 @@ static void managed_rootfs_path_keeps_explicit_managed_rootfs(void **state)
 	char err[256] = "";
 
 	assert_int_equal(rootfs_managed_path(f->store, "aarch64", explicit_path,
-					     NULL, 0, &out, err, sizeof(err)),
+					     NULL, 0, NULL, &out, err,
+					     sizeof(err)),
 			 0);
 	assert_non_null(out);
 	assert_string_equal(out, explicit_path);
@@ -186,7 +188,7 @@ static void managed_rootfs_path_never_manages_explicit_elsewhere(void **state)
 	/* The vmconfig is not even read: an explicit rootfs decides. */
 	assert_int_equal(rootfs_managed_path(f->store, "aarch64",
 					     "/srv/images/mine.img", list, 1,
-					     &out, err, sizeof(err)),
+					     NULL, &out, err, sizeof(err)),
 			 0);
 	assert_null(out);
 	free(vm);
@@ -265,7 +267,8 @@ static void infer_relative_kernel_path_uses_vmconfig_dir(void **state)
 	write_file(img, "x");
 	write_file(vm, "[kernel]\nkernel_path = \"guest/Image\"\n");
 	assert_int_equal(
-	    rootfs_infer_from_vmconfigs(list, 1, &out, err, sizeof(err)), 0);
+	    rootfs_infer_from_vmconfigs(list, 1, NULL, &out, err, sizeof(err)),
+	    0);
 	assert_non_null(out);
 	assert_string_equal(out, img);
 	free(out);
@@ -294,7 +297,8 @@ static void infer_skips_directories_and_non_strings(void **state)
 	write_file(vm2, "[kernel]\nkernel_path = 7\n");
 	write_file(vm3, "[base]\nid = 1 # no kernel table\n");
 	assert_int_equal(
-	    rootfs_infer_from_vmconfigs(list, 3, &out, err, sizeof(err)), 0);
+	    rootfs_infer_from_vmconfigs(list, 3, NULL, &out, err, sizeof(err)),
+	    0);
 	assert_null(out);
 	free(body);
 	free(vm3);
@@ -318,13 +322,13 @@ static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
 	char err[512] = "";
 
 	assert_int_equal(
-	    rootfs_infer_from_vmconfigs(list1, 1, &out, err, sizeof(err)),
+	    rootfs_infer_from_vmconfigs(list1, 1, NULL, &out, err, sizeof(err)),
 	    BP_ECONFIG);
 	assert_string_equal(err, want);
 	write_file(broken,
 		   "[kernel]\nentry_point = 0x8020_0000\nkernel_path = \n");
 	assert_int_equal(
-	    rootfs_infer_from_vmconfigs(list2, 1, &out, err, sizeof(err)),
+	    rootfs_infer_from_vmconfigs(list2, 1, NULL, &out, err, sizeof(err)),
 	    BP_ECONFIG);
 	assert_null(out);
 	assert_memory_equal(err, prefix, strlen(prefix));
@@ -332,6 +336,80 @@ static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
 	free(want);
 	free(broken);
 	free(missing);
+}
+
+/* SPEC deviation: kernel_path's placeholders are expanded, ${workspace}
+ * and ${package} included; without them the path stays literal. */
+static void infer_expands_workspace_and_package(void **state)
+{
+	struct fixture *f = *state;
+	char *ws = fmt("%s/ws", f->root);
+	char *ws_img_dir = fmt("%s/ws/images", f->root);
+	char *ws_img = fmt("%s/ws/images/rootfs.img", f->root);
+	char *pkg = fmt("%s/pkg", f->root);
+	char *pkg_img_dir = fmt("%s/pkg/kernels", f->root);
+	char *pkg_img = fmt("%s/pkg/kernels/rootfs.img", f->root);
+	char *vm_ws = fmt("%s/ws.toml", f->root);
+	char *vm_pkg = fmt("%s/pkg.toml", f->root);
+	const struct ostool_vars vars = {.workspace = ws, .package = pkg};
+	const char *list_ws[] = {vm_ws};
+	const char *list_pkg[] = {vm_pkg};
+	char *out = NULL;
+	char err[256] = "";
+
+	assert_int_equal(mkdir(ws, 0755), 0);
+	assert_int_equal(mkdir(ws_img_dir, 0755), 0);
+	assert_int_equal(mkdir(pkg, 0755), 0);
+	assert_int_equal(mkdir(pkg_img_dir, 0755), 0);
+	write_file(ws_img, "ws");
+	write_file(pkg_img, "pkg");
+	write_file(vm_ws,
+		   "[kernel]\nkernel_path = \"${workspace}/images/Image\"\n");
+	write_file(vm_pkg,
+		   "[kernel]\nkernel_path = \"${package}/kernels/Image\"\n");
+
+	assert_int_equal(rootfs_infer_from_vmconfigs(list_ws, 1, &vars, &out,
+						     err, sizeof(err)),
+			 0);
+	assert_non_null(out);
+	assert_string_equal(out, ws_img);
+	free(out);
+	out = NULL;
+	assert_int_equal(rootfs_infer_from_vmconfigs(list_pkg, 1, &vars, &out,
+						     err, sizeof(err)),
+			 0);
+	assert_non_null(out);
+	assert_string_equal(out, pkg_img);
+	free(out);
+	out = NULL;
+
+	/* fetch-rootfs sees the same sibling: nothing for the store */
+	out = (char *)"sentinel";
+	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL,
+					     list_pkg, 1, &vars, &out, err,
+					     sizeof(err)),
+			 0);
+	assert_null(out);
+
+	/* no workspace known: ${workspace} stays, so no sibling */
+	assert_int_equal(rootfs_infer_from_vmconfigs(list_ws, 1, NULL, &out,
+						     err, sizeof(err)),
+			 0);
+	assert_null(out);
+	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL, list_ws,
+					     1, NULL, &out, err, sizeof(err)),
+			 0);
+	assert_non_null(out);
+	free(out);
+
+	free(vm_pkg);
+	free(vm_ws);
+	free(pkg_img);
+	free(pkg_img_dir);
+	free(pkg);
+	free(ws_img);
+	free(ws_img_dir);
+	free(ws);
 }
 
 int main(void)
@@ -360,6 +438,8 @@ int main(void)
 		infer_skips_directories_and_non_strings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		infer_reports_unreadable_and_broken_vmconfigs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(infer_expands_workspace_and_package,
+					    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
