@@ -35,8 +35,13 @@ struct sink {
 	int local_errno;  /* write to the file failed */
 	bool too_big;	  /* memory sink overflow */
 	long range_start; /* from Content-Range, -1 when absent */
+	long retry_after; /* seconds from Retry-After, -1 when absent */
 	const struct dl_request *req;
 };
+
+/* A server asking for a longer pause than this is waited for this long;
+ * the attempt limit still bounds the whole download. */
+#define RETRY_AFTER_MAX_S 60L
 
 bool url_is_file(const char *url)
 {
@@ -112,26 +117,64 @@ static bool is_http_ok(long code)
 	return code == 0 || code == 200 || code == 206;
 }
 
+/*
+ * Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date, as seconds
+ * from now (a date in the past is 0); -1 when it is neither.
+ */
+static long parse_retry_after(const char *value)
+{
+	char *end;
+	long long secs;
+	time_t when;
+
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (*value >= '0' && *value <= '9') {
+		errno = 0;
+		secs = strtoll(value, &end, 10);
+		while (*end == ' ' || *end == '\t' || *end == '\r' ||
+		       *end == '\n')
+			end++;
+		if (*end)
+			return -1;
+		if (errno == ERANGE || secs > INT32_MAX)
+			return INT32_MAX; /* capped by retry_wait() */
+		return (long)secs;
+	}
+	when = curl_getdate(value, NULL);
+	if (when == -1)
+		return -1;
+	if (when <= time(NULL))
+		return 0;
+	if (when - time(NULL) > INT32_MAX)
+		return INT32_MAX;
+	return (long)(when - time(NULL));
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 {
 	struct sink *s = user;
 	size_t n = size * nmemb;
-	static const char name[] = "content-range:";
+	static const char range[] = "content-range:";
+	static const char retry[] = "retry-after:";
 	char line[256];
 	unsigned long long start;
 
-	if (n < sizeof(name) || n >= sizeof(line))
+	if (n >= sizeof(line))
 		return n;
-	if (strncasecmp(data, "HTTP/", 5) == 0) {
-		s->range_start = -1; /* a new response (after a redirect) */
+	if (n >= 5 && strncasecmp(data, "HTTP/", 5) == 0) {
+		/* a new response (after a redirect) */
+		s->range_start = -1;
+		s->retry_after = -1;
 		return n;
 	}
-	if (strncasecmp(data, name, sizeof(name) - 1) != 0)
-		return n;
 	memcpy(line, data, n);
 	line[n] = '\0';
-	if (sscanf(line + sizeof(name) - 1, " bytes %llu-", &start) == 1)
+	if (strncasecmp(line, range, sizeof(range) - 1) == 0 &&
+	    sscanf(line + sizeof(range) - 1, " bytes %llu-", &start) == 1)
 		s->range_start = (long)start;
+	else if (strncasecmp(line, retry, sizeof(retry) - 1) == 0)
+		s->retry_after = parse_retry_after(line + sizeof(retry) - 1);
 	return n;
 }
 
@@ -372,6 +415,9 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 
 		snprintf(err, errlen, "GET %s: HTTP %ld", r->url, st);
 		*rc = BP_ENET;
+		/* Retry-After only means "come back later" with these. */
+		if (st != 429 && st != 503)
+			s->retry_after = -1;
 		return retryable_status(st) ? RETRY : FAIL;
 	}
 	if (cc == CURLE_BAD_DOWNLOAD_RESUME && s->fd >= 0 && s->have > 0) {
@@ -395,6 +441,19 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 	return DONE;
 }
 
+/* The pause before the next attempt: our backoff, or the server's
+ * Retry-After (capped) when that is longer. */
+static long retry_wait(const struct sink *s, long backoff_ms)
+{
+	long asked;
+
+	if (s->retry_after < 0)
+		return backoff_ms;
+	asked = s->retry_after > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S
+						   : s->retry_after;
+	return asked * 1000 > backoff_ms ? asked * 1000 : backoff_ms;
+}
+
 static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 			size_t errlen)
 {
@@ -405,12 +464,14 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 	for (int i = 1; i <= attempts; i++) {
 		struct stat st;
 		enum attempt_result res;
+		long wait;
 
 		s->got = 0;
 		s->checked = false;
 		s->restart = false;
 		s->bad_status = 0;
 		s->range_start = -1;
+		s->retry_after = -1;
 		s->len = 0;
 		if (s->fd >= 0) {
 			/* Resume from whatever is on disk now. */
@@ -437,9 +498,17 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 			return rc;
 		if (i == attempts)
 			break;
-		note(r, "%s; retrying in %ld ms (attempt %d of %d)", err, delay,
-		     i + 1, attempts);
-		if (!backoff(delay)) {
+		wait = retry_wait(s, delay);
+		if (s->retry_after < 0)
+			note(r, "%s; retrying in %ld ms (attempt %d of %d)",
+			     err, wait, i + 1, attempts);
+		else
+			note(r,
+			     "%s; retrying in %ld ms (Retry-After: %ld s, "
+			     "honoured up to %ld s; attempt %d of %d)",
+			     err, wait, s->retry_after, RETRY_AFTER_MAX_S,
+			     i + 1, attempts);
+		if (!backoff(wait)) {
 			snprintf(err, errlen, "GET %s: interrupted", r->url);
 			return BP_EINTR;
 		}

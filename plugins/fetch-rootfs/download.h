@@ -1,7 +1,8 @@
 /*
  * Downloads with libcurl: resumable transfers into a `.part` file with the
  * SHA-256 computed while bytes arrive, retries with exponential backoff on
- * 429, 5xx and network errors, and small in-memory fetches for registries.
+ * 429, 5xx and network errors (at least a 429/503's Retry-After, up to
+ * 60 s), and small in-memory fetches for registries.
  * http, https and file URLs; proxies come from the usual environment.
  */
 #ifndef FETCH_ROOTFS_DOWNLOAD_H

@@ -12,6 +12,9 @@ The query string of a request picks a behaviour (several may combine):
     status=CODE     answer CODE with a short body (e.g. 404)
     fail=N          answer 503 to the first N requests of this URL
     fail_status=C   with fail=N: answer C instead of 503 (e.g. 429)
+    retry_after=S   with fail=N: send "Retry-After: S" (default 0)
+    retry_after_date=S  with fail=N: send Retry-After as the HTTP-date S
+                    seconds from now
     norange=1       ignore Range headers (always 200 and the whole file)
     drop=BYTES      on the first request of this URL, send the headers of
                     the whole answer, BYTES bytes of body, then close
@@ -23,6 +26,7 @@ Counters are per PATH?QUERY and live as long as the server.
 """
 
 import argparse
+import email.utils
 import os
 import sys
 import threading
@@ -83,7 +87,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(code, b"status %d\n" % code)
         if n <= int(q.get("fail", "0")):
             code = int(q.get("fail_status", "503"))
-            return self.answer(code, b"try again\n", {"Retry-After": "0"})
+            after = q.get("retry_after", "0")
+            if "retry_after_date" in q:
+                after = email.utils.formatdate(
+                    time.time() + int(q["retry_after_date"]), usegmt=True)
+            return self.answer(code, b"try again\n", {"Retry-After": after})
         rel = urllib.parse.unquote(url.path).lstrip("/")
         path = os.path.realpath(os.path.join(ARGS.root, rel))
         if not path.startswith(os.path.realpath(ARGS.root) + os.sep) or \

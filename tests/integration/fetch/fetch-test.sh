@@ -145,6 +145,53 @@ retry429)
 	expect_out "HTTP 429 (gave up after 3 attempts)"
 	expect_not_ready
 	;;
+retry_after)
+	# Retry-After in seconds on a 503: the pause is at least that long
+	# (a lower bound; the retry_delay_ms backoff alone is 20 ms).
+	pipeline "$P" "url = $BASE/{name}.tar.xz?fail=1&retry_after=2" "sha256 = $SHA"
+	start=$(date +%s%N)
+	run "$P"
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	expect_rc 0
+	expect_requests 2
+	expect_out "HTTP 503; retrying in 2000 ms (Retry-After: 2 s"
+	[ "$elapsed" -ge 2000 ] || fail "retried after ${elapsed} ms, Retry-After asked 2 s"
+	expect_ready
+	;;
+retry_after_date)
+	# The HTTP-date form on a 429, 3 s ahead: whole seconds, so at least
+	# 2 s remain when the answer arrives.
+	pipeline "$P" "url = $BASE/{name}.tar.xz?fail=1&fail_status=429&retry_after_date=3" "sha256 = $SHA"
+	start=$(date +%s%N)
+	run "$P"
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	expect_rc 0
+	expect_requests 2
+	grep -Eq "HTTP 429; retrying in [23]000 ms \(Retry-After: [23] s" "$W/out" ||
+		{ cat "$W/out" >&2; fail "no Retry-After date honoured"; }
+	[ "$elapsed" -ge 2000 ] || fail "retried after ${elapsed} ms, Retry-After asked 2-3 s"
+	expect_ready
+	;;
+retry_after_interrupt)
+	# An hour asked is capped at 60 s, and Ctrl-C ends the wait.
+	pipeline "$P" "url = $BASE/{name}.tar.xz?fail=1&retry_after=3600" "sha256 = $SHA"
+	"$BOOTPIPE" run "$P" >"$W/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		grep -qF "retrying in 60000 ms (Retry-After: 3600 s, honoured up to 60 s" "$W/out" && break
+		sleep 0.05
+	done
+	expect_out "retrying in 60000 ms (Retry-After: 3600 s, honoured up to 60 s"
+	start=$(date +%s)
+	kill -INT $pid
+	wait $pid
+	RC=$?
+	# the 60 s pause was cut short, not waited out
+	[ $(($(date +%s) - start)) -lt 30 ] || fail "the interrupt did not end the Retry-After wait"
+	expect_rc 130
+	expect_out "interrupted"
+	expect_requests 1
+	;;
 norange)
 	# A server that ignores Range: the download starts over and the
 	# checksum still matches.
