@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,118 @@ static int field(struct loader *l, const char *source,
 	return 0;
 }
 
+static bool take_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static bool leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30,
+				   31, 31, 30, 31, 30, 31};
+
+	return m == 2 && leap_year(y) ? 29 : days[m - 1];
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t yy = m <= 2 ? y - 1 : y;
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * RFC 3339 / TOML: "YYYY-MM-DD", optionally followed by 'T' (or 't' or a
+ * space) "HH:MM:SS[.fraction]" and optionally 'Z' or "+HH:MM"/"-HH:MM".
+ * A date or date-time without an offset is taken as UTC. False when @text
+ * is anything else or names a day or time that does not exist.
+ */
+static bool parse_instant(const char *text, int64_t *secs, int32_t *nanos)
+{
+	const char *p = text;
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
+	int32_t ns = 0;
+
+	if (!take_digits(&p, 4, &y) || *p++ != '-' ||
+	    !take_digits(&p, 2, &mo) || *p++ != '-' || !take_digits(&p, 2, &d))
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo))
+		return false;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (!take_digits(&p, 2, &h) || *p++ != ':' ||
+		    !take_digits(&p, 2, &mi) || *p++ != ':' ||
+		    !take_digits(&p, 2, &sec))
+			return false;
+		if (h > 23 || mi > 59 || sec > 60) /* 60: a leap second */
+			return false;
+		if (*p == '.') {
+			int scale = 100000000;
+
+			if (*++p < '0' || *p > '9')
+				return false;
+			/* nanoseconds; finer digits do not change the order
+			 * of real release times */
+			for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+				ns += (*p - '0') * scale;
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p++ == '+' ? 1 : -1;
+			if (!take_digits(&p, 2, &oh) || *p++ != ':' ||
+			    !take_digits(&p, 2, &om) || oh > 23 || om > 59)
+				return false;
+		}
+	}
+	if (*p)
+		return false;
+	*secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+		sign * (oh * 3600 + om * 60);
+	*nanos = ns;
+	return true;
+}
+
+/* released_at as an instant; absent is fine, malformed is an error. */
+static int parse_released(struct loader *l, const char *source,
+			  const struct bp_toml_node *t, const char *text,
+			  struct reg_image *img)
+{
+	char msg[256];
+
+	if (!text)
+		return 0;
+	if (!parse_instant(text, &img->released_s, &img->released_ns)) {
+		snprintf(msg, sizeof(msg),
+			 "released_at \"%.64s\" is not an RFC 3339 date-time "
+			 "(YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM]) or date",
+			 text);
+		return entry_error(l, source, bp_toml_get(t, "released_at"),
+				   msg);
+	}
+	img->released_known = true;
+	return 0;
+}
+
 static int parse_image(struct loader *l, const char *source,
 		       const struct bp_toml_node *t)
 {
@@ -176,6 +289,9 @@ static int parse_image(struct loader *l, const char *source,
 	if (!sha256_hex_parse(sha, hex))
 		return entry_error(l, source, bp_toml_get(t, "sha256"),
 				   "sha256 must be 64 hex digits");
+	rc = parse_released(l, source, t, released, &img);
+	if (rc)
+		return rc;
 	snprintf(origin, sizeof(origin), "%s:%d", source, bp_toml_line(t));
 	img.name = dup_str(name);
 	img.version = dup_str(version);
@@ -401,6 +517,18 @@ static void list_known(const struct registry *reg, const char *name, char *err,
 		snprintf(err + n, errlen - n, "none");
 }
 
+/* True when @a was released strictly after @b; no date is oldest. */
+static bool released_after(const struct reg_image *a, const struct reg_image *b)
+{
+	if (!a->released_known)
+		return false;
+	if (!b->released_known)
+		return true;
+	if (a->released_s != b->released_s)
+		return a->released_s > b->released_s;
+	return a->released_ns > b->released_ns;
+}
+
 const struct reg_image *registry_find(const struct registry *reg,
 				      const char *name, const char *arch,
 				      const char *version, char *err,
@@ -420,8 +548,7 @@ const struct reg_image *registry_find(const struct registry *reg,
 			continue;
 		if (version && strcmp(img->version, version) != 0)
 			continue;
-		/* RFC 3339 text in one format sorts by time. */
-		if (!best || strcmp(img->released_at, best->released_at) > 0)
+		if (!best || released_after(img, best))
 			best = img;
 	}
 	if (best)

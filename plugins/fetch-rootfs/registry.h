@@ -19,7 +19,9 @@
 #ifndef FETCH_ROOTFS_REGISTRY_H
 #define FETCH_ROOTFS_REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct reg_image {
 	char *name;
@@ -28,6 +30,11 @@ struct reg_image {
 	char *arch;
 	char *url;
 	char *released_at; /* RFC 3339 text, "" when absent */
+	/* released_at as an instant (local times taken as UTC), for
+	 * ordering; released_known is false when it is absent */
+	bool released_known;
+	int64_t released_s; /* seconds since 1970-01-01T00:00:00Z */
+	int32_t released_ns;
 	char *description;
 	char *origin; /* "FILE:LINE" of the entry, for messages */
 };
@@ -47,7 +54,8 @@ typedef int (*reg_fetch_fn)(void *user, const char *url, char **buf,
 /*
  * Loads @source (a local path, file:// or http(s) URL) and its includes.
  * @fetch serves http(s) URLs (NULL: remote sources are an error). 0, or
- * BP_ECONFIG (bad TOML or entry, with FILE:LINE:COL), BP_EIO, BP_ENET...
+ * BP_ECONFIG (bad TOML or entry, with FILE:LINE:COL; a released_at that is
+ * not an RFC 3339 / TOML date-time or date is one), BP_EIO, BP_ENET...
  * with a message in @err. @reg is the caller's; free with
  * registry_free even on failure.
  */
@@ -58,7 +66,9 @@ void registry_free(struct registry *reg);
 
 /*
  * Finds image @name for @arch (NULL: any arch): the newest released_at
- * first, or exactly @version when given. NULL when none; @err then says
+ * first (compared as instants, offsets applied; entries without one are
+ * oldest; on a tie the first listed wins), or exactly @version when
+ * given. NULL when none; @err then says
  * which names and versions there are.
  */
 const struct reg_image *registry_find(const struct registry *reg,

@@ -312,12 +312,125 @@ static void test_remote(void **state)
 	registry_free(&reg);
 }
 
+/* One [[images]] entry of image @name at @version with @released (a TOML
+ * value, NULL for none). */
+static void entry(char *buf, size_t cap, const char *name, const char *version,
+		  const char *released)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, cap - n,
+		 "[[images]]\nname = \"%s\"\nversion = \"%s\"\n"
+		 "sha256 = \"" SHA_A "\"\narch = \"aarch64\"\n"
+		 "url = \"https://example.org/%s.tar.xz\"\n%s%s%s\n",
+		 name, version, version, released ? "released_at = " : "",
+		 released ? released : "", released ? "\n" : "");
+}
+
+static const char *newest(const struct registry *reg, const char *name)
+{
+	char err[1024];
+	const struct reg_image *img =
+	    registry_find(reg, name, "aarch64", NULL, err, sizeof(err));
+
+	assert_non_null(img);
+	return img->version;
+}
+
+/* Newest first compares instants: offsets, fractions, local times as UTC,
+ * where the text would order them otherwise. */
+static void test_released_at_order(void **state)
+{
+	char text[8192] = "";
+	struct registry reg;
+	char err[1024];
+
+	(void)state;
+	/* text order: v1 > v3 > v2; time order: v3 > v2 > v1 (08:00Z) */
+	entry(text, sizeof(text), "a", "v1", "2026-01-01T10:00:00+02:00");
+	entry(text, sizeof(text), "a", "v2", "2026-01-01T09:30:00Z");
+	entry(text, sizeof(text), "a", "v3", "\"2026-01-01T09:30:00.25Z\"");
+	/* a date is midnight UTC: before 2026-01-01T23:00-02:00 */
+	entry(text, sizeof(text), "b", "none", NULL);
+	entry(text, sizeof(text), "b", "date", "2026-01-02");
+	entry(text, sizeof(text), "b", "offset", "2026-01-01T23:00:00-02:00");
+	entry(text, sizeof(text), "b", "local", "2026-01-01 23:59:59");
+	entry(text, sizeof(text), "b", "string", "\"2026-01-01t22:00:00z\"");
+	/* the same instant twice: the first listed wins */
+	entry(text, sizeof(text), "c", "first", "2026-03-01T01:00:00+01:00");
+	entry(text, sizeof(text), "c", "second", "2026-03-01T00:00:00.000Z");
+	/* undated entries are older than any dated one */
+	entry(text, sizeof(text), "d", "undated", NULL);
+	entry(text, sizeof(text), "d", "old", "1970-01-01");
+	/* across a leap day and before the epoch */
+	entry(text, sizeof(text), "e", "leap", "2024-02-29T23:59:59-00:30");
+	entry(text, sizeof(text), "e", "march", "2024-03-01T00:15:00+00:00");
+	entry(text, sizeof(text), "f", "1969",
+	      "1969-12-31T23:59:59.999999999Z");
+	entry(text, sizeof(text), "f", "1900", "1900-06-01T00:00:00Z");
+
+	assert_int_equal(registry_load(&reg, put("order.toml", text), NULL,
+				       NULL, err, sizeof(err)),
+			 0);
+	assert_string_equal(newest(&reg, "a"), "v3");
+	assert_string_equal(newest(&reg, "b"), "offset");
+	assert_string_equal(newest(&reg, "c"), "first");
+	assert_string_equal(newest(&reg, "d"), "old");
+	assert_string_equal(newest(&reg, "e"), "leap");
+	assert_string_equal(newest(&reg, "f"), "1969");
+	registry_free(&reg);
+}
+
+/* A released_at that is no instant is a config error at its file:line. */
+static void test_released_at_malformed(void **state)
+{
+	static const char *const bad[] = {
+	    "\"yesterday\"",
+	    "\"2026-02-30T00:00:00Z\"",
+	    "\"2025-02-29\"",
+	    "\"2026-01-01T24:00:00Z\"",
+	    "\"2026-01-01T10:00:00+02\"",
+	    "\"2026-01-01T10:00:00+24:00\"",
+	    "\"2026-01-01T10:00:00.Z\"",
+	    "\"2026-01-01T10:00Z\"",
+	    "\"2026-01-01T10:00:00Z junk\"",
+	    "\"\"",
+	    "07:32:00",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[1024] = "# header\n";
+		char want[PATH_MAX + 32];
+		struct registry reg;
+		char err[1024] = "";
+		const char *path;
+
+		entry(text, sizeof(text), "a", "v1", bad[i]);
+		path = put("bad.toml", text);
+		snprintf(want, sizeof(want), "%s:8:", path);
+		if (registry_load(&reg, path, NULL, NULL, err, sizeof(err)) !=
+		    BP_ECONFIG)
+			fail_msg("released_at = %s was accepted", bad[i]);
+		if (strncmp(err, want, strlen(want)) != 0 ||
+		    !strstr(err, "released_at"))
+			fail_msg("released_at = %s: %s", bad[i], err);
+		registry_free(&reg);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_newest_and_version), T(test_includes),	 T(test_cycle),
-	    T(test_bad_entries),	T(test_missing_include), T(test_remote),
+	    T(test_newest_and_version),
+	    T(test_includes),
+	    T(test_cycle),
+	    T(test_bad_entries),
+	    T(test_missing_include),
+	    T(test_remote),
+	    T(test_released_at_order),
+	    T(test_released_at_malformed),
 	};
 #undef T
 
