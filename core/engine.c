@@ -512,6 +512,27 @@ static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 	return rc;
 }
 
+/* A relative `plugin = dir/x.so` is relative to the file that says it,
+ * like `include`, never to wherever the command runs. */
+static int find_stage_plugin(struct bp_engine *e, struct bp_stage *s,
+			     const struct pipeline_entry *p)
+{
+	char *dir, *path;
+	int rc;
+
+	if (!p || !strchr(p->value, '/') || p->value[0] == '/' ||
+	    strcmp(p->file, "--set") == 0)
+		return loader_find(e, p ? p->value : s->name, &s->plugin);
+	dir = path_dirname(p->file);
+	path = dir ? path_join(dir, p->value) : NULL;
+	free(dir);
+	if (!path)
+		return BP_ENOMEM;
+	rc = loader_find(e, path, &s->plugin);
+	free(path);
+	return rc;
+}
+
 static int bind_plugins(struct bp_engine *e, const struct expand_vars *vars)
 {
 	int rc = 0;
@@ -522,7 +543,7 @@ static int bind_plugins(struct bp_engine *e, const struct expand_vars *vars)
 		    pipeline_value(&e->file, s->name, "plugin");
 		char msg[sizeof(e->error)];
 
-		rc = loader_find(e, p ? p->value : s->name, &s->plugin);
+		rc = find_stage_plugin(e, s, p);
 		if (rc && p) {
 			snprintf(msg, sizeof(msg), "%s", e->error);
 			rc = engine_fail(e, rc, "%s:%d: stage [%s]: %s",
@@ -709,7 +730,13 @@ int bp_engine_load(struct bp_engine *e, const char *path)
 	if (rc == BP_ENOMEM && !e->error[0])
 		engine_fail(e, rc, "out of memory while loading %s", path);
 	if (rc) {
+		/* a failed load leaves the engine as new, so it can load again
+		 */
 		unload_stages(e);
+		pipeline_file_release(&e->file);
+		free(e->name);
+		free(e->description);
+		e->name = e->description = NULL;
 		e->outcome = bp_outcome_from_status(rc);
 		return rc;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "utf8.h"
 
 /* Seconds between progress lines when no bar can be drawn. */
 #define PROGRESS_LINE_INTERVAL 5.0
@@ -70,9 +71,9 @@ void bp_log_sink_text(void *user, enum bp_log_level level, const char *source,
 void bp_log_sink_json(void *user, enum bp_log_level level, const char *source,
 		      const char *message)
 {
-	json_t *o = json_pack("{s:f, s:s, s:s, s:s}", "time", now_epoch(),
+	json_t *o = json_pack("{s:f, s:s, s:o, s:o}", "time", now_epoch(),
 			      "level", bp_log_level_name(level), "source",
-			      source, "message", message);
+			      json_text(source), "message", json_text(message));
 	char *line;
 
 	(void)user;
@@ -140,11 +141,11 @@ static void human_bytes(char *buf, size_t len, double bytes)
 static void progress_json(struct bp_stage *self, const char *what,
 			  uint64_t done, uint64_t total, double rate)
 {
-	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:s, s:I, s:I, s:f}",
+	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:o, s:I, s:I, s:f}",
 			      "time", now_epoch(), "level", "info", "source",
-			      self->name, "event", "progress", "what", what,
-			      "done", (json_int_t)done, "total",
-			      (json_int_t)total, "rate", rate);
+			      self->name, "event", "progress", "what",
+			      json_text(what), "done", (json_int_t)done,
+			      "total", (json_int_t)total, "rate", rate);
 	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	if (line)

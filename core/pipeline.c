@@ -219,8 +219,14 @@ static char *read_line(char *str, int num, void *stream)
 	if (r->status)
 		return NULL;
 	n = read_bounded(r);
-	if (n < 0)
+	if (n < 0) {
+		if (ferror(r->fp) && !r->status)
+			r->status =
+			    engine_fail(r->engine, BP_ECONFIG,
+					"cannot read %s (after line %d): %s",
+					r->path, r->lineno, strerror(errno));
 		return NULL;
+	}
 	r->lineno++;
 	if (n > LINE_READ_MAX) {
 		r->status = engine_fail(
@@ -233,6 +239,15 @@ static char *read_line(char *str, int num, void *stream)
 		n--;
 	if (n > 0 && r->line[n - 1] == '\r')
 		n--;
+	/* inih would stop at the NUL and take the rest of the line as gone */
+	if (memchr(r->line, '\0', (size_t)n)) {
+		r->status =
+		    engine_fail(r->engine, BP_ECONFIG,
+				"%s:%d: line contains a NUL byte: not a "
+				"text file",
+				r->path, r->lineno);
+		return NULL;
+	}
 	/* room for the newline and the NUL inih expects */
 	max = (num < INIH_MAX_LINE ? num : INIH_MAX_LINE) - 2;
 	if (n > max) {
@@ -250,6 +265,14 @@ static char *read_line(char *str, int num, void *stream)
 	str[n + 1] = '\0';
 	for (p = str; *p == ' ' || *p == '\t'; p++)
 		;
+	if (*p == '[' && (!strchr(p, ']') || p[1] == ']')) {
+		r->status = engine_fail(r->engine, BP_ECONFIG,
+					"%s:%d: section header without a name "
+					"or without its closing ]: write "
+					"[NAME]",
+					r->path, r->lineno);
+		return NULL;
+	}
 	if (*p == '[')
 		note_section(r, p);
 	return str;

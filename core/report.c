@@ -10,6 +10,7 @@
 #include <bootpipe/keys.h>
 
 #include "engine_internal.h"
+#include "utf8.h"
 
 static const char *status_word(enum bp_stage_status s)
 {
@@ -34,7 +35,7 @@ static json_t *ctx_list_json(const struct bp_ctx *ctx, const char *key)
 		return NULL;
 	a = json_array();
 	for (size_t i = 0; a && i < count; i++)
-		json_array_append_new(a, json_string(items[i]));
+		json_array_append_new(a, json_text(items[i]));
 	return a;
 }
 
@@ -44,7 +45,7 @@ static void set_str_if(json_t *o, const char *name, const struct bp_ctx *ctx,
 	const char *v = bp_ctx_str_or(ctx, key, NULL);
 
 	if (v)
-		json_object_set_new(o, name, json_string(v));
+		json_object_set_new(o, name, json_text(v));
 }
 
 static json_t *report_json(struct bp_engine *e)
@@ -61,27 +62,28 @@ static json_t *report_json(struct bp_engine *e)
 		return NULL;
 	}
 	json_object_set_new(root, "pipeline",
-			    json_string(bp_engine_pipeline_name(e)));
+			    json_text(bp_engine_pipeline_name(e)));
 	json_object_set_new(root, "file",
-			    json_string(bp_engine_pipeline_path(e)));
+			    json_text(bp_engine_pipeline_path(e)));
 	json_object_set_new(root, "description",
-			    json_string(bp_engine_pipeline_description(e)));
+			    json_text(bp_engine_pipeline_description(e)));
 	json_object_set_new(root, "outcome",
-			    json_string(bp_outcome_name(e->outcome)));
+			    json_text(bp_outcome_name(e->outcome)));
 	json_object_set_new(root, "exit_code", json_integer(e->outcome));
 	json_object_set_new(root, "duration", json_real(e->run_duration));
 	json_object_set_new(root, "dry_run", json_boolean(e->dry_run));
 	if (e->error[0])
-		json_object_set_new(root, "error", json_string(e->error));
+		json_object_set_new(root, "error", json_text(e->error));
 	for (size_t i = 0; i < e->stage_count; i++) {
 		const struct bp_stage *s = &e->stages[i];
-		json_t *o = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:f}", "name", s->name, "plugin",
-		    s->plugin->desc.name, "version", s->plugin->desc.version,
-		    "status", status_word(s->status), "duration", s->duration);
+		json_t *o =
+		    json_pack("{s:s, s:s, s:o, s:s, s:f}", "name", s->name,
+			      "plugin", s->plugin->desc.name, "version",
+			      json_text(s->plugin->desc.version), "status",
+			      status_word(s->status), "duration", s->duration);
 
 		if (o && s->error[0])
-			json_object_set_new(o, "error", json_string(s->error));
+			json_object_set_new(o, "error", json_text(s->error));
 		json_array_append_new(stages, o);
 	}
 	json_object_set_new(root, "stages", stages);

@@ -117,6 +117,9 @@ int fx_not_a_plugin(void)
 #ifndef FX_DESC_NAME
 #define FX_DESC_NAME FX_NAME
 #endif
+#ifndef FX_VERSION
+#define FX_VERSION "1.0"
+#endif
 BP_EXPORT extern const struct bp_plugin bootpipe_plugin;
 const struct bp_plugin bootpipe_plugin = {
     .magic = FX_MAGIC,
@@ -124,7 +127,7 @@ const struct bp_plugin bootpipe_plugin = {
     .abi_minor = FX_MINOR,
     .size = FX_SIZE,
     .name = FX_DESC_NAME,
-    .version = "1.0",
+    .version = FX_VERSION,
     .options = fx_options,
     .init = fx_init,
     .run = FX_RUN,

@@ -218,9 +218,9 @@ static void test_foreach_plugin(void **state)
 
 	(void)state;
 	assert_int_equal(bp_engine_foreach_plugin(e, count_plugins, counts), 0);
-	/* fx-ok, fx-second, fx-consumer, fx-required load; 8 are rejected */
+	/* fx-ok, fx-second, fx-consumer, fx-required load; 11 are rejected */
 	assert_true(counts[0] >= 4);
-	assert_int_equal(counts[1], 8);
+	assert_int_equal(counts[1], 11);
 	bp_engine_free(e);
 }
 
@@ -263,6 +263,55 @@ static void test_workspace_discovery(void **state)
 	rmdir(root);
 }
 
+/* `plugin = sub/x.so` is relative to the pipeline file, not the cwd */
+static void test_relative_plugin_path(void **state)
+{
+	char dir[] = "/tmp/bp-relplugin-XXXXXX";
+	char path[PATH_MAX + 64], so[PATH_MAX + 64], cmd[3 * PATH_MAX];
+	struct bp_engine *e;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(so, sizeof(so), "%s/sub/fx-ok.so", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/fx-ok.so %s", fixtures, so);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/p.ini", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("[pipeline]\nstages = local\n[local]\nplugin = sub/fx-ok.so\n",
+	      fp);
+	fclose(fp);
+
+	e = engine_for_tests(); /* the cwd is not dir */
+	assert_int_equal(bp_engine_load(e, path), 0);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	bp_engine_free(e);
+
+	unlink(so);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+/* a failed load leaves nothing behind and the engine can load again */
+static void test_load_again_after_failure(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+
+	(void)state;
+	assert_int_equal(bp_engine_load(e, case_path("unknown-key.ini")),
+			 BP_ECONFIG);
+	assert_int_equal(bp_engine_stage_count(e), 0);
+	assert_string_equal(bp_engine_pipeline_name(e), "");
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	bp_engine_free(e);
+}
+
 int main(void)
 {
 	const char *data = getenv("BOOTPIPE_TEST_DATA");
@@ -275,6 +324,8 @@ int main(void)
 	    cmocka_unit_test(test_find_plugin_rejections),
 	    cmocka_unit_test(test_foreach_plugin),
 	    cmocka_unit_test(test_workspace_discovery),
+	    cmocka_unit_test(test_relative_plugin_path),
+	    cmocka_unit_test(test_load_again_after_failure),
 	};
 
 	if (!data || !build) {
