@@ -275,38 +275,74 @@ static char *default_log_path(struct bp_ctx *ctx)
 	return path;
 }
 
-/* Attempt 1 writes @base; retry N writes base-attemptN.log, so that each
- * log replays to the line numbers its verdict names. */
-static char *attempt_log_path(const char *base, int attempt)
+/* @base with @tag inserted before its extension: "a/b.log", "-2" gives
+ * "a/b-2.log". */
+static char *path_with_tag(const char *base, const char *tag)
 {
 	const char *dot = strrchr(base, '.');
 	const char *slash = strrchr(base, '/');
 	char *path = NULL;
 	int n;
 
-	if (attempt == 1)
-		return strdup(base);
 	if (dot && (!slash || dot > slash))
-		n = asprintf(&path, "%.*s-attempt%d%s", (int)(dot - base), base,
-			     attempt, dot);
+		n = asprintf(&path, "%.*s%s%s", (int)(dot - base), base, tag,
+			     dot);
 	else
-		n = asprintf(&path, "%s-attempt%d", base, attempt);
+		n = asprintf(&path, "%s%s", base, tag);
 	return n < 0 ? NULL : path;
 }
 
-static int open_log(struct bp_stage *self, const char *path, int *fd)
+/* Attempt 1 writes @base; retry N writes base-attemptN.log, so that each
+ * log replays to the line numbers its verdict names. */
+static char *attempt_log_path(const char *base, int attempt)
 {
-	int rc = mkdir_parents(path);
+	char tag[32];
+
+	if (attempt == 1)
+		return strdup(base);
+	snprintf(tag, sizeof(tag), "-attempt%d", attempt);
+	return path_with_tag(base, tag);
+}
+
+/* Opens @want for writing into *fd; *path gets the name used (the caller
+ * frees it). An explicit console_log (@unique false) is replaced. A default
+ * name is only ever created: two runs started in the same second would
+ * otherwise truncate and share one log, so a taken name gets -2, -3, ... */
+static int open_log(struct bp_stage *self, const char *want, bool unique,
+		    int *fd, char **path)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	int rc = mkdir_parents(want);
+	char tag[32];
 
 	if (rc < 0)
 		return bp_fail(self, BP_EIO,
-			       "cannot create the directory of %s: %s", path,
+			       "cannot create the directory of %s: %s", want,
 			       strerror(-rc));
-	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (*fd < 0)
-		return bp_fail(self, BP_EIO, "cannot open console log %s: %s",
-			       path, strerror(errno));
-	return 0;
+	flags |= unique ? O_EXCL : O_TRUNC;
+	for (int n = 1; n <= 1000; n++) {
+		snprintf(tag, sizeof(tag), "-%d", n);
+		*path = n == 1 ? strdup(want) : path_with_tag(want, tag);
+		if (!*path)
+			return bp_fail(self, BP_ENOMEM, "out of memory");
+		*fd = open(*path, flags, 0644);
+		if (*fd >= 0)
+			return 0;
+		if (!unique || errno != EEXIST)
+			break;
+		free(*path);
+		*path = NULL;
+	}
+	if (!*path)
+		return bp_fail(self, BP_EIO,
+			       "cannot create console log %s: 1000 names "
+			       "after it are taken",
+			       want);
+	rc = bp_fail(self, BP_EIO, "cannot open console log %s: %s", *path,
+		     strerror(errno));
+	free(*path);
+	*path = NULL;
+	return rc;
 }
 
 static int publish(struct bp_stage *self, struct bp_ctx *ctx,
@@ -388,7 +424,8 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		    const char *log_base)
 {
 	struct supervise_result res;
-	char *log = NULL, *cmdline;
+	char *log = NULL, *first = NULL, *want, *cmdline;
+	bool unique = !st->console_log;
 	size_t argc = 0;
 	int attempt, rc = 0;
 
@@ -404,13 +441,21 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		bp_log(self, BP_LOG_INFO, "command: %s", cmdline);
 	free(cmdline);
 	for (attempt = 1;; attempt++) {
-		free(log);
-		log = attempt_log_path(log_base, attempt);
-		if (!log)
-			return bp_fail(self, BP_ENOMEM, "out of memory");
-		rc = open_log(self, log, &o->log_fd);
+		if (log != first)
+			free(log);
+		log = NULL;
+		/* retries are named after the name attempt 1 got */
+		want = attempt_log_path(first ? first : log_base, attempt);
+		if (!want) {
+			rc = bp_fail(self, BP_ENOMEM, "out of memory");
+			goto free_log;
+		}
+		rc = open_log(self, want, unique, &o->log_fd, &log);
+		free(want);
 		if (rc < 0)
 			goto free_log;
+		if (!first)
+			first = log;
 		matcher_reset(o->matcher);
 		bp_log(self, BP_LOG_INFO,
 		       "attempt %d of %lld: starting %s, console log %s",
@@ -449,7 +494,9 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		       bp_outcome_name(res.outcome), res.reason);
 	}
 free_log:
-	free(log);
+	if (log != first)
+		free(log);
+	free(first);
 	return rc;
 }
 

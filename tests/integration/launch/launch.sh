@@ -176,6 +176,32 @@ qemu_args=(--set "set-ctx.argv=$WORK/no-such-qemu")
 expect infra-retried 3 --set launch.retries=1 &&
 	json infra-retried 'r["attempt_outcomes"] == ["infra", "infra"]'
 
+# --- concurrent runs -------------------------------------------------------------
+
+# two runs of one pipeline started in the same second get a console log each
+# (the default name has a one-second stamp); each log holds its own output
+while [ $((10#$(date +%N))) -gt 200000000 ]; do sleep 0.02; done
+pids=()
+for run in one two; do
+	qemu "print:run $run" sleep:500 'print:guest test pass!' hang
+	"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+		--report "json=$WORK/concurrent-$run.json" "${qemu_args[@]}" \
+		>"$WORK/concurrent-$run.out" 2>"$WORK/concurrent-$run.err" </dev/null &
+	pids+=($!)
+done
+for run in one two; do
+	name=concurrent-$run
+	cases=$((cases + 1))
+	wait "${pids[0]}"
+	rc=$?
+	pids=("${pids[@]:1}")
+	[ "$rc" = 0 ] || fail "exit code $rc, expected 0"
+	json "$name" "open(r['console_log']).read() == 'run $run\\nguest test pass!\\n'"
+done
+python3 -c 'import json,sys; a, b = (json.load(open(f))["console_log"] for f in sys.argv[1:]); sys.exit(a == b)' \
+	"$WORK/concurrent-one.json" "$WORK/concurrent-two.json" ||
+	fail "both runs report one console log"
+
 # --- stopping -----------------------------------------------------------------------
 
 # QEMU that ignores SIGTERM is killed after the grace period, with the
