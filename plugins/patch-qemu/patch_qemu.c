@@ -198,6 +198,30 @@ static int load_config(struct job *job)
 	return 0;
 }
 
+/* diskless = true: no rootfs drive, whatever the template attaches. */
+static int drop_rootfs(struct job *job, const struct rootfs_patch *p)
+{
+	struct bp_stage *self = job->self;
+	struct strv removed;
+	char err[1024] = "";
+	int rc;
+
+	if (strv_init(&removed, NULL, 0) ||
+	    qemu_args_drop_rootfs(&job->args, &removed)) {
+		strv_free(&removed);
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < removed.n; i++)
+		bp_log(self, BP_LOG_INFO, "diskless: removed %s (from %s)",
+		       removed.v[i], job->args_from);
+	strv_free(&removed);
+	if (p->path)
+		bp_log(self, BP_LOG_INFO, "diskless: rootfs %s is not attached",
+		       p->path);
+	rc = qemu_args_patch_rootfs(&job->args, p, err, sizeof(err));
+	return rc ? bp_fail(self, rc, "out of memory") : 0;
+}
+
 static int patch_rootfs(struct job *job)
 {
 	struct bp_stage *self = job->self;
@@ -213,7 +237,9 @@ static int patch_rootfs(struct job *job)
 		     : ROOTFS_REPLACE_DRIVE_ONLY;
 	p.discard = !write || strcmp(write, "persist");
 	bp_stage_opt_bool(self, "diskless", &p.diskless);
-	if (!p.path && !p.diskless)
+	if (p.diskless)
+		return drop_rootfs(job, &p);
+	if (!p.path)
 		return bp_fail(self, BP_ECONFIG,
 			       "no rootfs: %s is not set (put infer-rootfs "
 			       "before %s, or set diskless = true)",

@@ -148,6 +148,51 @@ static int ensure_net(struct strv *args)
 	return rc;
 }
 
+/* "-opt value" (or the value alone) as one item of @removed. */
+static int record_removal(struct strv *removed, const struct strv *args,
+			  size_t first, size_t count)
+{
+	char *text;
+	int rc;
+
+	if (asprintf(&text, "%s%s%s", args->v[first], count > 1 ? " " : "",
+		     count > 1 ? args->v[first + 1] : "") < 0)
+		return BP_ENOMEM;
+	rc = strv_push(removed, text);
+	free(text);
+	return rc;
+}
+
+int qemu_args_drop_rootfs(struct strv *args, struct strv *removed)
+{
+	size_t i = 0;
+
+	while (i < args->n) {
+		size_t first = i;
+		size_t count = 1;
+
+		if (value_has(args, i, "device", "drive", "disk0")) {
+			first = i - 1;
+			count = 2;
+		} else if (qemu_args_is_rootfs_drive(args, i)) {
+			/* with its -drive, unless it stands alone */
+			if (i > 0 && qemu_opt_is(args->v[i - 1], "drive")) {
+				first = i - 1;
+				count = 2;
+			}
+		} else {
+			i++;
+			continue;
+		}
+		if (removed && record_removal(removed, args, first, count))
+			return BP_ENOMEM;
+		for (size_t k = 0; k < count; k++)
+			strv_remove(args, first);
+		i = first;
+	}
+	return 0;
+}
+
 int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 			   char *err, size_t errlen)
 {
@@ -156,9 +201,15 @@ int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 	char *drive;
 	int rc;
 
+	/* Diskless means no rootfs drive at all: a template's disk0 drive
+	 * left in place would let the guest write the image it names. */
+	if (p->diskless) {
+		rc = qemu_args_drop_rootfs(args, NULL);
+		if (!rc && p->mode == ROOTFS_ENSURE_DISK_BOOT_NET)
+			rc = ensure_net(args);
+		return rc;
+	}
 	if (!p->path) {
-		if (p->diskless)
-			return 0;
 		snprintf(err, errlen, "no rootfs path to put in the QEMU args");
 		return BP_ECONFIG;
 	}
@@ -185,8 +236,6 @@ int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 		return 0;
 	at = after_disk_device(args);
 	if (!at) {
-		if (p->diskless)
-			return 0;
 		snprintf(err, errlen,
 			 "no rootfs drive in the QEMU args: expected a -drive "
 			 "with id=disk0 or a -device with drive=disk0 "

@@ -17,10 +17,10 @@ enum rootfs_mode {
 };
 
 struct rootfs_patch {
-	const char *path; /* the image; NULL with diskless */
+	const char *path; /* the image; ignored with diskless */
 	enum rootfs_mode mode;
 	bool discard;  /* snapshot=on on the rootfs drive */
-	bool diskless; /* no rootfs drive is fine */
+	bool diskless; /* no rootfs drive: the template's disk0 is removed */
 };
 
 /* True when @arg is option @name, written -name or --name. */
@@ -34,9 +34,17 @@ bool qemu_args_has(const struct strv *args, const char *name,
 bool qemu_args_is_rootfs_drive(const struct strv *args, size_t i);
 
 /*
- * Points the rootfs drive at p->path (see SPEC patch-qemu). BP_ECONFIG
- * with a message in @err when no rootfs drive can be identified and not
- * p->diskless; BP_ENOMEM.
+ * Removes every disk0 drive (the -drive value with id=disk0 and its
+ * -drive) and every -device that attaches drive=disk0. Each removal is
+ * appended to @removed (when not NULL) as one "-opt value" item. 0 or
+ * BP_ENOMEM.
+ */
+int qemu_args_drop_rootfs(struct strv *args, struct strv *removed);
+
+/*
+ * Points the rootfs drive at p->path (see SPEC patch-qemu); with
+ * p->diskless removes it instead (qemu_args_drop_rootfs). BP_ECONFIG with
+ * a message in @err when no rootfs drive can be identified; BP_ENOMEM.
  */
 int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 			   char *err, size_t errlen);

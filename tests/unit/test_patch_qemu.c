@@ -201,6 +201,63 @@ static void drive_value_of_another_option_is_not_the_rootfs(void **state)
 	strv_free(&args);
 }
 
+/* diskless = true must not leave the template's disk0 drive pointing at
+ * the cached image without snapshot=on. */
+static void diskless_removes_the_template_rootfs_drive(void **state)
+{
+	const char *const init[] = {
+	    "-nographic",
+	    "-device",
+	    "virtio-blk-device,drive=disk0",
+	    "-drive",
+	    "id=disk0,if=none,format=raw,file=/ws/tmp/axbuild/rootfs/a.img",
+	    "-drive",
+	    "id=data,if=none,file=/data.img",
+	    "-device",
+	    "virtio-blk-pci,drive=data",
+	    "-m",
+	    "1g"};
+	const char *const want[] = {"-nographic",
+				    "-drive",
+				    "id=data,if=none,file=/data.img",
+				    "-device",
+				    "virtio-blk-pci,drive=data",
+				    "-m",
+				    "1g"};
+	struct rootfs_patch p = {.diskless = true};
+	struct strv args;
+	struct strv removed;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(strv_init(&args, init, 11), 0);
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(args.n, 7);
+	for (size_t i = 0; i < args.n; i++)
+		assert_string_equal(args.v[i], want[i]);
+	strv_free(&args);
+
+	/* with a rootfs path too, and reported item by item */
+	p.path = "/r.img";
+	assert_int_equal(strv_init(&args, init, 11), 0);
+	assert_int_equal(strv_init(&removed, NULL, 0), 0);
+	assert_int_equal(qemu_args_drop_rootfs(&args, &removed), 0);
+	assert_int_equal(removed.n, 2);
+	assert_string_equal(removed.v[0],
+			    "-device virtio-blk-device,drive=disk0");
+	assert_string_equal(removed.v[1], "-drive id=disk0,if=none,format=raw,"
+					  "file=/ws/tmp/axbuild/rootfs/a.img");
+	strv_free(&args);
+	assert_int_equal(strv_init(&args, init, 11), 0);
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(args.n, 7);
+	assert_int_equal(strv_find(&args, "/r.img", 0), -1);
+	strv_free(&removed);
+	strv_free(&args);
+}
+
 static void ensure_disk_boot_net_adds_what_is_missing(void **state)
 {
 	const char *const init[] = {"-nographic"};
@@ -354,6 +411,7 @@ int main(void)
 		patch_qemu_rootfs_inserts_drive_arg_when_template_omits_it),
 	    cmocka_unit_test(discard_sets_snapshot_on_the_rootfs_drive_only),
 	    cmocka_unit_test(drive_value_of_another_option_is_not_the_rootfs),
+	    cmocka_unit_test(diskless_removes_the_template_rootfs_drive),
 	    cmocka_unit_test(ensure_disk_boot_net_adds_what_is_missing),
 	    cmocka_unit_test(machine_smp_and_gdb),
 	    cmocka_unit_test(ostool_config_expands_and_warns),
