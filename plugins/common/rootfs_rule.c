@@ -84,38 +84,54 @@ int rootfs_resolve_explicit(const char *store, const char *arch,
 	return *out ? 0 : BP_ENOMEM;
 }
 
+/* A VM config is a few KiB; a bigger file is a wrong path, and reading it
+ * whole (a disk image, /dev/zero) would eat memory for nothing. */
+#define VMCONFIG_MAX (1u << 20)
+
+static int too_large(const char *path, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "cannot read vm config %s: larger than %u KiB, not a VM "
+		 "config",
+		 path, VMCONFIG_MAX >> 10);
+	return BP_ECONFIG;
+}
+
 static int read_file(const char *path, char **data, size_t *len, char *err,
 		     size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st = {0};
 	char *buf = NULL;
-	size_t cap = 0;
 	size_t n = 0;
 
 	if (!f)
 		goto fail_errno;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > (off_t)VMCONFIG_MAX) {
+		fclose(f);
+		return too_large(path, err, errlen);
+	}
+	/* one byte more than the cap tells a FIFO or device that goes on */
+	buf = malloc(VMCONFIG_MAX + 2);
+	if (!buf) {
+		fclose(f);
+		return BP_ENOMEM;
+	}
 	for (;;) {
-		size_t got;
+		size_t got = fread(buf + n, 1, VMCONFIG_MAX + 1 - n, f);
 
-		if (n + 4096 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *p = realloc(buf, ncap);
-
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return BP_ENOMEM;
-			}
-			buf = p;
-			cap = ncap;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
 		n += got;
-		if (got == 0)
+		if (got == 0 || n > VMCONFIG_MAX)
 			break;
 	}
+	if (n > VMCONFIG_MAX) {
+		free(buf);
+		fclose(f);
+		return too_large(path, err, errlen);
+	}
 	if (ferror(f)) {
-		errno = EIO;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EIO;
 		free(buf);
 		fclose(f);
 		goto fail_errno;

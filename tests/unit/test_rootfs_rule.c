@@ -8,11 +8,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bootpipe/error.h>
@@ -308,6 +310,58 @@ static void infer_skips_directories_and_non_strings(void **state)
 	free(dir);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A wrong vmconfig path naming a disk image or a device must be refused
+ * by its size, without reading it into memory. */
+static void infer_refuses_huge_vmconfigs_without_reading_them(void **state)
+{
+	struct fixture *f = *state;
+	char *huge = fmt("%s/huge.toml", f->root);
+	char *want = fmt("cannot read vm config %s: larger than 1024 KiB, "
+			 "not a VM config",
+			 huge);
+	const char *list1[] = {huge};
+	const char *list2[] = {"/dev/zero"};
+	char *out = NULL;
+	char err[512] = "";
+	double start;
+	int fd;
+
+	fd = open(huge, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)2 << 30), 0); /* sparse 2 GiB */
+	close(fd);
+	start = now_s();
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list1, 1, NULL, &out, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_true(now_s() - start < 1.0);
+	assert_null(out);
+	assert_string_equal(err, want);
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list2, 1, NULL, &out, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_string_equal(err, "cannot read vm config /dev/zero: larger "
+				 "than 1024 KiB, not a VM config");
+	/* a directory is unreadable, with the reason */
+	list1[0] = f->root;
+	assert_int_equal(
+	    rootfs_infer_from_vmconfigs(list1, 1, NULL, &out, err, sizeof(err)),
+	    BP_ECONFIG);
+	free(want);
+	want = fmt("cannot read vm config %s: %s", f->root, strerror(EISDIR));
+	assert_string_equal(err, want);
+	free(want);
+	free(huge);
+}
+
 static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
 {
 	struct fixture *f = *state;
@@ -438,6 +492,9 @@ int main(void)
 		infer_skips_directories_and_non_strings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		infer_reports_unreadable_and_broken_vmconfigs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		infer_refuses_huge_vmconfigs_without_reading_them, setup,
+		teardown),
 	    cmocka_unit_test_setup_teardown(infer_expands_workspace_and_package,
 					    setup, teardown),
 	};
