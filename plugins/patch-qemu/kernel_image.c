@@ -31,7 +31,7 @@ bool kernel_is_elf(const char *path)
 	return elf;
 }
 
-char *kernel_bin_path(const char *workspace, const char *kernel)
+char *kernel_bin_pattern(const char *workspace, const char *kernel)
 {
 	const char *base = strrchr(kernel, '/');
 	size_t len;
@@ -41,8 +41,8 @@ char *kernel_bin_path(const char *workspace, const char *kernel)
 	len = strlen(base);
 	if (len > 4 && !strcmp(base + len - 4, ".elf"))
 		len -= 4;
-	if (asprintf(&out, "%s/tmp/bootpipe/%.*s.bin", workspace, (int)len,
-		     base) < 0)
+	if (asprintf(&out, "%s/tmp/bootpipe/%.*s-XXXXXX.bin", workspace,
+		     (int)len, base) < 0)
 		return NULL;
 	return out;
 }
@@ -398,13 +398,14 @@ int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 	rc = plan_layout(elf, in, &layout, elf_path, err, errlen);
 	if (rc)
 		goto out_elf;
-	if (asprintf(&tmp, "%s.tmp", bin_path) < 0) {
+	/* a name of its own: two conversions to one path never share it */
+	if (asprintf(&tmp, "%s.XXXXXX.tmp", bin_path) < 0) {
+		tmp = NULL;
 		rc = BP_ENOMEM;
 		goto out_elf;
 	}
 	if (mkdir_parents(bin_path) ||
-	    (out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
-		0 ||
+	    (out = mkostemps(tmp, 4, O_CLOEXEC)) < 0 || fchmod(out, 0644) ||
 	    ftruncate(out, (off_t)(layout.hi - layout.lo))) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp,
 			 strerror(errno));
@@ -434,4 +435,32 @@ out_elf:
 	elf_end(elf);
 	close(in);
 	return rc;
+}
+
+int kernel_bin_create(const char *workspace, const char *elf_path, char **out,
+		      char *err, size_t errlen)
+{
+	char *path = kernel_bin_pattern(workspace, elf_path);
+	int fd;
+	int rc;
+
+	*out = NULL;
+	if (!path)
+		return BP_ENOMEM;
+	/* reserve the name; the conversion renames the image over it */
+	if (mkdir_parents(path) || (fd = mkostemps(path, 4, O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path,
+			 strerror(errno));
+		free(path);
+		return BP_EIO;
+	}
+	close(fd);
+	rc = kernel_elf_to_bin(elf_path, path, err, errlen);
+	if (rc) {
+		unlink(path);
+		free(path);
+		return rc;
+	}
+	*out = path;
+	return 0;
 }

@@ -8,9 +8,20 @@
 /* True when @path is readable and starts with the ELF magic. */
 bool kernel_is_elf(const char *path);
 
-/* <workspace>/tmp/bootpipe/<name>.bin, <name> being the kernel's file
- * name without a trailing ".elf"; malloc'ed, NULL on ENOMEM. */
-char *kernel_bin_path(const char *workspace, const char *kernel);
+/* <workspace>/tmp/bootpipe/<name>-XXXXXX.bin, <name> being the kernel's
+ * file name without a trailing ".elf": the pattern kernel_bin_create
+ * fills in (plan mode shows it as is). malloc'ed, NULL on ENOMEM. */
+char *kernel_bin_pattern(const char *workspace, const char *kernel);
+
+/*
+ * Converts ELF @elf_path (kernel_elf_to_bin) to a raw binary of a name
+ * made unique from kernel_bin_pattern, so concurrent runs whose kernels
+ * share a file name never swap images. *out takes the path; the caller
+ * removes the file when QEMU is done with it. Errors as kernel_elf_to_bin,
+ * and no file is left behind.
+ */
+int kernel_bin_create(const char *workspace, const char *elf_path, char **out,
+		      char *err, size_t errlen);
 
 /*
  * Writes ELF @elf_path as a flat binary to @bin_path, byte for byte what
@@ -18,8 +29,9 @@ char *kernel_bin_path(const char *workspace, const char *kernel);
  * their load addresses (the segment's p_paddr mapping), from the lowest to
  * the end of the highest, gaps zero-filled; the PT_LOAD segments when the
  * file has no section headers. An image over 1 GiB is refused, naming the
- * sections around the widest gap. Written to "<bin>.tmp" and renamed when
- * complete. BP_EIO or BP_ECONFIG with the reason in @err.
+ * sections around the widest gap. Written to a temporary file of its own
+ * beside @bin_path and renamed when complete. BP_EIO or BP_ECONFIG with the
+ * reason in @err.
  */
 int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 		      size_t errlen);

@@ -72,7 +72,8 @@ static const char *const provides[] = {
 };
 
 struct patch_state {
-	char *uefi_dir; /* temporary ESP and vars, removed at cleanup */
+	char *uefi_dir;	  /* temporary ESP and vars, removed at cleanup */
+	struct strv bins; /* raw binaries made by to_bin, removed at cleanup */
 };
 
 /* Everything one run works on. */
@@ -313,7 +314,8 @@ static int apply_accel(struct job *job)
 }
 
 /* The image QEMU gets: the kernel, or the raw binary made from it. */
-static int kernel_image(struct job *job, const char *kernel, char **image)
+static int kernel_image(struct job *job, struct patch_state *ps,
+			const char *kernel, char **image)
 {
 	struct bp_stage *self = job->self;
 	struct stat st;
@@ -331,21 +333,26 @@ static int kernel_image(struct job *job, const char *kernel, char **image)
 		*image = strdup(kernel);
 		return *image ? 0 : bp_fail(self, BP_ENOMEM, "out of memory");
 	}
-	bin = kernel_bin_path(job->workspace, kernel);
-	if (!bin)
-		return bp_fail(self, BP_ENOMEM, "out of memory");
 	if (job->dry_run) {
+		bin = kernel_bin_pattern(job->workspace, kernel);
+		if (!bin)
+			return bp_fail(self, BP_ENOMEM, "out of memory");
 		bp_log(self, BP_LOG_INFO,
-		       "would convert ELF %s to raw binary %s (to_bin)", kernel,
-		       bin);
-	} else {
-		rc = kernel_elf_to_bin(kernel, bin, err, sizeof(err));
-		if (rc) {
-			free(bin);
-			return bp_fail(self, rc, "to_bin: %s", err);
-		}
-		bp_log(self, BP_LOG_INFO, "converted %s to %s", kernel, bin);
+		       "would convert ELF %s to raw binary %s (to_bin; "
+		       "XXXXXX is made unique per run)",
+		       kernel, bin);
+		*image = bin;
+		return 0;
 	}
+	rc = kernel_bin_create(job->workspace, kernel, &bin, err, sizeof(err));
+	if (rc)
+		return bp_fail(self, rc, "to_bin: %s", err);
+	if (strv_push(&ps->bins, bin)) {
+		unlink(bin);
+		free(bin);
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	}
+	bp_log(self, BP_LOG_INFO, "converted %s to %s", kernel, bin);
 	*image = bin;
 	return 0;
 }
@@ -406,7 +413,7 @@ static int add_kernel(struct job *job, struct patch_state *ps)
 				       "binary): set [resolve-request] kernel");
 		return 0;
 	}
-	rc = kernel_image(job, kernel, &image);
+	rc = kernel_image(job, ps, kernel, &image);
 	if (rc)
 		return rc;
 	if (job->cfg.uefi) {
@@ -551,8 +558,10 @@ static int patch_init(struct bp_stage *self, void **state)
 {
 	struct patch_state *ps = calloc(1, sizeof(*ps));
 
-	if (!ps)
+	if (!ps || strv_init(&ps->bins, NULL, 0)) {
+		free(ps);
 		return bp_fail(self, BP_ENOMEM, "out of memory");
+	}
 	*state = ps;
 	return 0;
 }
@@ -605,6 +614,9 @@ static void patch_cleanup(struct bp_stage *self, void *state)
 		return;
 	if (ps->uefi_dir)
 		nftw(ps->uefi_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (size_t i = 0; i < ps->bins.n; i++)
+		unlink(ps->bins.v[i]);
+	strv_free(&ps->bins);
 	free(ps->uefi_dir);
 	free(ps);
 }

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,6 +280,125 @@ static void not_elf_refused(void **state)
 	free(path);
 }
 
+/* Builds @elf from guest_asm with linker script @script (NULL: the
+ * default) and writes objcopy's raw binary of it to @bin. */
+static void build_elf(const char *elf, const char *script, const char *bin)
+{
+	char *src = fmt("%s.S", elf);
+	char *lds = fmt("%s.ld", elf);
+	char *cmd;
+
+	write_file(src, guest_asm);
+	if (script)
+		write_file(lds, script);
+	cmd = fmt("aarch64-linux-gnu-gcc -nostdlib -static -no-pie "
+		  "-Wl,--no-warn-rwx-segments %s%s -o %s %s",
+		  script ? "-Wl,-T," : "", script ? lds : "", elf, src);
+	run(cmd);
+	free(cmd);
+	cmd = fmt("aarch64-linux-gnu-objcopy -O binary %s %s", elf, bin);
+	run(cmd);
+	free(cmd);
+	free(lds);
+	free(src);
+}
+
+static void assert_same_file(const char *got, const char *want)
+{
+	unsigned char *a, *b;
+	size_t alen, blen;
+
+	a = read_all(want, &alen);
+	b = read_all(got, &blen);
+	assert_int_equal(blen, alen);
+	assert_memory_equal(b, a, alen);
+	free(a);
+	free(b);
+}
+
+static size_t count_entries(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/* Two runs on one workspace whose kernels share a file name (every
+ * AxVisor build is .../release/axvisor) must each boot their own image. */
+static void same_basename_conversions_stay_intact(void **state)
+{
+	char *dir_a = fmt("%s/a", root);
+	char *dir_b = fmt("%s/b", root);
+	char *elf_a = fmt("%s/axvisor", dir_a);
+	char *elf_b = fmt("%s/axvisor", dir_b);
+	char *want_a = fmt("%s/a.objcopy.bin", root);
+	char *want_b = fmt("%s/b.objcopy.bin", root);
+	char *prefix = fmt("%s/tmp/bootpipe/axvisor-", root);
+	char *outdir = fmt("%s/tmp/bootpipe", root);
+	char *bin_a = NULL, *bin_b = NULL, *bad = NULL;
+	char *not_elf = fmt("%s/c/axvisor", root);
+	char *dir_c = fmt("%s/c", root);
+	char err[1024] = "";
+
+	(void)state;
+	if (!have_cross_tools())
+		skip();
+	assert_int_equal(mkdir(dir_a, 0755), 0);
+	assert_int_equal(mkdir(dir_b, 0755), 0);
+	assert_int_equal(mkdir(dir_c, 0755), 0);
+	build_elf(elf_a, NULL, want_a);
+	build_elf(elf_b,
+		  "ENTRY(_start)\n"
+		  "SECTIONS {\n"
+		  "  . = 0x40080000;\n"
+		  "  .text : { *(.text*) }\n"
+		  "  . = 0x40090000;\n"
+		  "  .rodata : { *(.rodata*) }\n"
+		  "  .data : { *(.data*) }\n"
+		  "}\n",
+		  want_b);
+
+	if (kernel_bin_create(root, elf_a, &bin_a, err, sizeof(err)))
+		fail_msg("kernel_bin_create %s: %s", elf_a, err);
+	if (kernel_bin_create(root, elf_b, &bin_b, err, sizeof(err)))
+		fail_msg("kernel_bin_create %s: %s", elf_b, err);
+	assert_string_not_equal(bin_a, bin_b);
+	assert_memory_equal(bin_a, prefix, strlen(prefix));
+	assert_memory_equal(bin_b, prefix, strlen(prefix));
+	assert_string_equal(bin_a + strlen(bin_a) - 4, ".bin");
+	/* the first run's image is intact after the second conversion */
+	assert_same_file(bin_a, want_a);
+	assert_same_file(bin_b, want_b);
+
+	/* a failed conversion leaves neither its name nor a temporary */
+	write_file(not_elf, "not an ELF");
+	assert_int_equal(
+	    kernel_bin_create(root, not_elf, &bad, err, sizeof(err)),
+	    BP_ECONFIG);
+	assert_null(bad);
+	assert_int_equal(count_entries(outdir), 2);
+
+	free(bin_a);
+	free(bin_b);
+	free(dir_c);
+	free(not_elf);
+	free(outdir);
+	free(prefix);
+	free(want_b);
+	free(want_a);
+	free(elf_b);
+	free(elf_a);
+	free(dir_b);
+	free(dir_a);
+}
+
 /* The demo guest's .bin is made by objcopy at build time. */
 static void demo_guest_matches_its_bin(void **state)
 {
@@ -330,6 +450,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(not_elf_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(demo_guest_matches_its_bin, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(
+		same_basename_conversions_stay_intact, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
