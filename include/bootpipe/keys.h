@@ -25,6 +25,9 @@
 /* str: where request.arch came from: default, option, state or kernel
  * (the ELF header of request.kernel) */
 #define BP_KEY_REQUEST_ARCH_SOURCE "request.arch_source"
+/* bool, set by a stage that builds request.kernel during the run: in plan
+ * mode nothing is built, so patch-qemu accepts that kernel missing */
+#define BP_KEY_REQUEST_KERNEL_PENDING "request.kernel_pending"
 
 /* fetch-rootfs */
 #define BP_KEY_ROOTFS_MANAGED_PATH "rootfs.managed_path" /* str */

@@ -320,16 +320,34 @@ static int kernel_image(struct job *job, struct patch_state *ps,
 	struct bp_stage *self = job->self;
 	struct stat st;
 	char err[1024] = "";
+	bool missing;
 	char *bin;
 	int rc;
 
 	*image = NULL;
-	if (stat(kernel, &st) != 0 && !job->dry_run)
-		return bp_fail(self, BP_ECONFIG, "kernel image %s: %s", kernel,
-			       strerror(errno));
-	if (!job->cfg.to_bin || (!job->dry_run && !kernel_is_elf(kernel)) ||
-	    (job->dry_run && access(kernel, F_OK) == 0 &&
-	     !kernel_is_elf(kernel))) {
+	missing = stat(kernel, &st) != 0;
+	if (missing || !S_ISREG(st.st_mode)) {
+		const char *why =
+		    missing ? strerror(errno) : "not a regular file";
+		bool pending = false;
+
+		/* plan mode builds nothing: a kernel an earlier stage builds
+		 * may be missing; any other is the error run would give */
+		bp_ctx_get_bool(job->ctx, BP_KEY_REQUEST_KERNEL_PENDING,
+				&pending);
+		if (!job->dry_run || !pending)
+			return bp_fail(self, BP_ECONFIG,
+				       "kernel image %s (%s, set by "
+				       "[resolve-request] kernel or --kernel): "
+				       "%s",
+				       kernel, BP_KEY_REQUEST_KERNEL, why);
+		bp_log(self, BP_LOG_INFO,
+		       "kernel %s does not exist yet: an earlier stage builds "
+		       "it",
+		       kernel);
+	}
+	if (!job->cfg.to_bin ||
+	    (access(kernel, F_OK) == 0 && !kernel_is_elf(kernel))) {
 		*image = strdup(kernel);
 		return *image ? 0 : bp_fail(self, BP_ENOMEM, "out of memory");
 	}

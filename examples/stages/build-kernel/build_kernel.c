@@ -54,7 +54,8 @@ static const struct bp_option options[] = {
 };
 
 static const char *const requires_keys[] = {BP_KEY_WORKSPACE, NULL};
-static const char *const provides_keys[] = {BP_KEY_REQUEST_KERNEL, NULL};
+static const char *const provides_keys[] = {
+    BP_KEY_REQUEST_KERNEL, BP_KEY_REQUEST_KERNEL_PENDING, NULL};
 
 /* The last lines of the command's output, oldest first from `next`. */
 struct tail {
@@ -327,6 +328,11 @@ static int build_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		bp_log(self, BP_LOG_INFO, "built %s", kernel);
 	}
 	rc = bp_ctx_set_str(ctx, BP_KEY_REQUEST_KERNEL, kernel);
+	/* plan mode built nothing: tell patch-qemu the kernel is still to
+	 * come, so it does not report it missing */
+	if (!rc)
+		rc = bp_ctx_set_bool(ctx, BP_KEY_REQUEST_KERNEL_PENDING,
+				     bp_stage_dry_run(self));
 	if (rc)
 		rc = bp_fail(self, rc, "cannot store %s: %s",
 			     BP_KEY_REQUEST_KERNEL, bp_ctx_error(ctx));
