@@ -24,6 +24,11 @@
 
 #define ESC 0x1b
 
+/* An unterminated line up to this long is matched on every feed; a longer
+ * one when the bytes since its last match make up half of it, so that a
+ * line arriving a byte at a time costs O(n), not O(n^2). */
+#define PART_EAGER 256u
+
 struct pattern {
 	char *text;
 	enum matcher_kind kind;
@@ -47,11 +52,13 @@ struct matcher {
 	/* the current unterminated line, bounded */
 	char *part;
 	size_t part_len;
-	bool part_cut; /* lost its beginning: `^` must not match */
-	char *scratch; /* a line without its ANSI escapes */
+	bool part_cut;	 /* lost its beginning: `^` must not match */
+	size_t part_new; /* bytes appended since it was last matched */
+	char *scratch;	 /* a line without its ANSI escapes */
 
 	uint64_t lines;
 	uint64_t errors;
+	uint64_t scanned;
 	bool have_verdict;
 	struct matcher_hit hit;
 };
@@ -201,8 +208,10 @@ void matcher_reset(struct matcher *m)
 {
 	m->part_len = 0;
 	m->part_cut = false;
+	m->part_new = 0;
 	m->lines = 0;
 	m->errors = 0;
+	m->scanned = 0;
 	m->have_verdict = false;
 	memset(&m->hit, 0, sizeof(m->hit));
 }
@@ -222,12 +231,23 @@ uint64_t matcher_errors(const struct matcher *m)
 	return m->errors;
 }
 
+uint64_t matcher_scanned(const struct matcher *m)
+{
+	return m->scanned;
+}
+
+bool matcher_pending(const struct matcher *m)
+{
+	return !m->have_verdict && m->part_new;
+}
+
 static bool run_match(struct matcher *m, const pcre2_code *code, bool jit,
 		      const char *s, size_t len, size_t start, uint32_t opts,
 		      size_t *at)
 {
 	int rc;
 
+	m->scanned += len - start;
 	if (jit)
 		rc = pcre2_jit_match(code, (PCRE2_SPTR)s, len, start, opts,
 				     m->md, m->mctx);
@@ -501,6 +521,7 @@ static void part_append(struct matcher *m, const char *s, size_t n)
 {
 	const size_t keep = MATCHER_LINE_CAP / 2;
 
+	m->part_new += n;
 	if (m->part_len + n <= MATCHER_LINE_CAP) {
 		memcpy(m->part + m->part_len, s, n);
 		m->part_len += n;
@@ -518,6 +539,34 @@ static void part_append(struct matcher *m, const char *s, size_t n)
 	m->part_len = keep;
 }
 
+/* Matches the carried unterminated line, now when @force or when it is
+ * short or mostly new (see PART_EAGER), otherwise later. */
+static void check_part(struct matcher *m, bool force)
+{
+	if (!m->part_new || m->have_verdict)
+		return;
+	if (!force && m->part_len > PART_EAGER && m->part_new < m->part_len / 2)
+		return;
+	check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1, true);
+	m->part_new = 0;
+}
+
+/* Ends the carried line with its '\n': matched whole, once more. */
+static void end_part(struct matcher *m)
+{
+	check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1, false);
+	m->lines++;
+	m->part_len = 0;
+	m->part_cut = false;
+	m->part_new = 0;
+}
+
+bool matcher_flush(struct matcher *m)
+{
+	check_part(m, true);
+	return m->have_verdict;
+}
+
 bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 {
 	const char *nl, *last;
@@ -528,17 +577,12 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 	nl = memchr(buf, '\n', len);
 	if (!nl) {
 		part_append(m, buf, len);
-		check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1,
-			   true);
+		check_part(m, false);
 		return m->have_verdict;
 	}
 	if (m->part_len || m->part_cut) {
 		part_append(m, buf, (size_t)(nl - buf));
-		check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1,
-			   false);
-		m->lines++;
-		m->part_len = 0;
-		m->part_cut = false;
+		end_part(m);
 		if (m->have_verdict)
 			return true;
 		start = (size_t)(nl - buf) + 1;
@@ -550,17 +594,19 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 	if (m->have_verdict || end == len)
 		return m->have_verdict;
 	part_append(m, buf + end, len - end);
-	check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1, true);
+	check_part(m, false);
 	return m->have_verdict;
 }
 
 bool matcher_finish(struct matcher *m)
 {
-	/* the unterminated last line was matched when its bytes arrived */
+	/* the unterminated last line: its bytes not matched yet, if any */
+	check_part(m, true);
 	if (m->part_len || m->part_cut)
 		m->lines++;
 	m->part_len = 0;
 	m->part_cut = false;
+	m->part_new = 0;
 	return m->have_verdict;
 }
 

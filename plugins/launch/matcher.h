@@ -6,8 +6,11 @@
  *
  * Semantics a user can rely on:
  * - a line is the bytes between two '\n' (a '\r' stays part of the line, so
- *   `\s*$` eats it); the final unterminated line is matched too, each time
- *   new bytes extend it (prompts have no newline);
+ *   `\s*$` eats it); the final unterminated line is matched too (prompts
+ *   have no newline): on every feed while it is short, and when a long one
+ *   has grown by half since its last match, so a line that arrives a byte
+ *   at a time is not rescanned per byte; matcher_flush() matches the rest
+ *   when the stream pauses;
  * - every pattern sees each line twice when the line holds ANSI escapes:
  *   raw, and with the escapes removed, so colouring does not break
  *   `^...$` patterns; nothing else is ever stripped;
@@ -70,6 +73,13 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len);
 /* Ends the stream. True once a verdict is known. */
 bool matcher_finish(struct matcher *m);
 
+/* True when the unterminated line has bytes not matched yet; a caller that
+ * waits for more input calls matcher_flush() within a short while. */
+bool matcher_pending(const struct matcher *m);
+
+/* Matches the unterminated line now. True once a verdict is known. */
+bool matcher_flush(struct matcher *m);
+
 /* The verdict (borrowed), NULL while there is none. */
 const struct matcher_hit *matcher_verdict(const struct matcher *m);
 
@@ -79,6 +89,10 @@ uint64_t matcher_lines(const struct matcher *m);
 /* Matches that PCRE2 could not finish (match or JIT stack limits); such a
  * line counts as not matching. */
 uint64_t matcher_errors(const struct matcher *m);
+
+/* Bytes handed to PCRE2 since the reset (subject past the start offset,
+ * summed over calls): the matcher's work, counted for tests. */
+uint64_t matcher_scanned(const struct matcher *m);
 
 /*
  * A literal watcher: reports the first appearance of a fixed string in a

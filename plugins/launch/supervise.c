@@ -23,6 +23,7 @@
 #define CHUNK (64 * 1024)
 #define STDERR_TAIL 4096
 #define INPUT_MAX 4096
+#define PART_FLUSH_MS 10
 
 enum state { RUNNING, DRAINING, STOPPING };
 
@@ -46,6 +47,7 @@ struct run {
 	bool killed;	 /* SIGKILL sent */
 	bool log_failed;
 	int64_t start, last_output, drain_end, kill_at, shell_at, done_at;
+	int64_t flush_at; /* when to match the unterminated line, -1: never */
 	bool shell_sent;
 	char tail[STDERR_TAIL];
 	size_t tail_len;
@@ -268,6 +270,33 @@ static void keep_tail(struct run *r, const char *buf, size_t n)
 	r->tail_len += n;
 }
 
+/* The matcher has a verdict: it decides the run, which drains a while. */
+static void take_verdict(struct run *r, int64_t now)
+{
+	const struct matcher_hit *hit = matcher_verdict(r->o->matcher);
+
+	supervise_describe_hit(hit, r->res->reason, sizeof(r->res->reason));
+	decide(r,
+	       hit->kind == MATCHER_FAIL ? BP_OUTCOME_FAIL : BP_OUTCOME_PASS);
+	if (!r->child_done) {
+		r->state = DRAINING;
+		r->drain_end = now + r->o->drain_ms;
+	}
+}
+
+/* A long unterminated line that grows in small pieces is matched by the
+ * matcher only now and then (never per byte); its newest bytes are matched
+ * here at most PART_FLUSH_MS after they arrived, so a prompt after a long
+ * progress line still gives its verdict promptly. */
+static void flush_part(struct run *r, int64_t now)
+{
+	if (r->flush_at < 0 || now < r->flush_at)
+		return;
+	r->flush_at = -1;
+	if (r->state == RUNNING && !r->decided && matcher_flush(r->o->matcher))
+		take_verdict(r, now);
+}
+
 static void console(struct run *r, const char *buf, size_t n, bool is_err,
 		    int64_t now)
 {
@@ -283,18 +312,11 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 	}
 	if (is_err)
 		keep_tail(r, buf, n);
-	if (r->state == RUNNING && !r->decided &&
-	    matcher_feed(o->matcher, buf, n)) {
-		const struct matcher_hit *hit = matcher_verdict(o->matcher);
-
-		supervise_describe_hit(hit, r->res->reason,
-				       sizeof(r->res->reason));
-		decide(r, hit->kind == MATCHER_FAIL ? BP_OUTCOME_FAIL
-						    : BP_OUTCOME_PASS);
-		if (!r->child_done) {
-			r->state = DRAINING;
-			r->drain_end = now + o->drain_ms;
-		}
+	if (r->state == RUNNING && !r->decided) {
+		if (matcher_feed(o->matcher, buf, n))
+			take_verdict(r, now);
+		else if (r->flush_at < 0 && matcher_pending(o->matcher))
+			r->flush_at = now + PART_FLUSH_MS;
 	}
 	if (r->prompt && r->shell_at < 0 &&
 	    literal_watch_feed(r->prompt, buf, n))
@@ -412,6 +434,8 @@ static int timeout_ms(const struct run *r, int64_t now)
 		t = r->kill_at - now < t ? r->kill_at - now : t;
 	if (r->shell_at >= 0 && !r->shell_sent)
 		t = r->shell_at - now < t ? r->shell_at - now : t;
+	if (r->flush_at >= 0)
+		t = r->flush_at - now < t ? r->flush_at - now : t;
 	if (r->c.pidfd < 0 && !r->child_done)
 		t = t < 50 ? t : 50;
 	if (r->child_done)
@@ -531,6 +555,7 @@ static void loop(struct run *r)
 		    i_tty = -1, i_in = -1;
 		int64_t now = now_ms();
 
+		flush_part(r, now);
 		check_timers(r, now);
 		flush_input(r);
 		if (r->child_done && c->out < 0 && c->err < 0)
@@ -611,6 +636,7 @@ int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
 	    .res = res,
 	    .c = {.pid = -1, .out = -1, .err = -1, .in = -1, .pidfd = -1},
 	    .shell_at = -1,
+	    .flush_at = -1,
 	    .stdin_open = true,
 	};
 	int rc;

@@ -272,6 +272,78 @@ static void test_long_line_in_one_read(void **unused)
 	matcher_free(m);
 }
 
+/* Feeds @s one byte per call, as a console that writes a byte at a time. */
+static void feed_bytes(struct matcher *m, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		matcher_feed(m, s + i, 1);
+}
+
+/* A long line that arrives one byte per read costs work in proportion to
+ * its length: it is never rescanned whole per byte. */
+static void test_byte_at_a_time_is_linear(void **unused)
+{
+	static const size_t sizes[] = {64u * 1024u, 200u * 1024u};
+
+	(void)unused;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct matcher *m = axvisor();
+		size_t n = sizes[k];
+		size_t npats = matcher_count(m, MATCHER_FAIL) +
+			       matcher_count(m, MATCHER_SUCCESS);
+		char *line = malloc(n);
+
+		assert_non_null(line);
+		memset(line, 'x', n);
+		feed_bytes(m, line, n);
+		assert_false(matcher_feed(m, "\n", 1));
+		/* rescanning per byte would be n * n / 2 per pattern */
+		assert_true(matcher_scanned(m) < 4 * n * npats);
+		assert_int_equal(matcher_lines(m), 1);
+		free(line);
+		matcher_free(m);
+	}
+}
+
+/* The newest bytes of a long unterminated line are matched by
+ * matcher_flush() (the supervisor calls it when output pauses), with fail
+ * patterns still first; matcher_finish() matches them too. */
+static void test_prompt_after_long_line(void **unused)
+{
+	static const char *const fail[] = {"(?i)kernel panic", NULL};
+	static const char *const succ[] = {"~ #", NULL};
+	char line[8192];
+	struct matcher *m = make(fail, succ);
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	memset(line, '=', sizeof(line));
+	feed_bytes(m, line, sizeof(line));
+	assert_false(matcher_pending(m) && matcher_flush(m));
+	feed_bytes(m, "~ # ", 4);
+	assert_true(matcher_pending(m));
+	assert_true(matcher_flush(m));
+	hit = matcher_verdict(m);
+	assert_int_equal(hit->kind, MATCHER_SUCCESS);
+	assert_true(hit->partial);
+	assert_int_equal(hit->line, 1);
+	assert_false(matcher_pending(m));
+
+	matcher_reset(m);
+	feed_bytes(m, line, sizeof(line));
+	feed_bytes(m, "~ # Kernel panic", 16);
+	assert_true(matcher_flush(m));
+	assert_int_equal(matcher_verdict(m)->kind, MATCHER_FAIL);
+
+	matcher_reset(m);
+	feed_bytes(m, line, sizeof(line));
+	feed_bytes(m, "~ # ", 4);
+	assert_true(matcher_finish(m));
+	assert_int_equal(matcher_verdict(m)->kind, MATCHER_SUCCESS);
+	assert_int_equal(matcher_lines(m), 1);
+	matcher_free(m);
+}
+
 static void test_reset(void **unused)
 {
 	struct matcher *m = axvisor();
@@ -330,6 +402,8 @@ int main(void)
 	    cmocka_unit_test(test_chunking_invariance),
 	    cmocka_unit_test(test_bounded_memory_on_long_line),
 	    cmocka_unit_test(test_long_line_in_one_read),
+	    cmocka_unit_test(test_byte_at_a_time_is_linear),
+	    cmocka_unit_test(test_prompt_after_long_line),
 	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_bad_pattern),
 	    cmocka_unit_test(test_literal_watch),
