@@ -99,6 +99,12 @@ expect both-on-one-line 1 --set 'set-ctx.success_regex=guest ok' &&
 qemu print:boot 'write:~ # ' hang
 expect success-without-newline 0 --set 'set-ctx.success_regex=~ #'
 
+# a prompt after a long unterminated line arrives in a small write: the
+# supervisor matches the line's newest bytes once output pauses
+qemu longline:20000 sleep:100 'write:~ # ' hang
+expect prompt-after-long-line 0 --set 'set-ctx.success_regex=~ #' \
+	--set set-ctx.timeout=5
+
 # the success line arrives in three writes
 qemu 'write:guest te' sleep:200 'write:st pass' sleep:200 'print:!' hang
 expect success-split 0 && json success-split '"matched line 1" in r["verdict"]'
