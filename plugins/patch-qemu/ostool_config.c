@@ -14,7 +14,9 @@ int qemu_config_init(struct qemu_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	if (strv_init(&cfg->args, NULL, 0) ||
 	    strv_init(&cfg->success_regex, NULL, 0) ||
-	    strv_init(&cfg->fail_regex, NULL, 0)) {
+	    strv_init(&cfg->fail_regex, NULL, 0) ||
+	    strv_init(&cfg->success_where, NULL, 0) ||
+	    strv_init(&cfg->fail_where, NULL, 0)) {
 		qemu_config_free(cfg);
 		return BP_ENOMEM;
 	}
@@ -26,6 +28,8 @@ void qemu_config_free(struct qemu_config *cfg)
 	strv_free(&cfg->args);
 	strv_free(&cfg->success_regex);
 	strv_free(&cfg->fail_regex);
+	strv_free(&cfg->success_where);
+	strv_free(&cfg->fail_where);
 	free(cfg->shell_prefix);
 	free(cfg->shell_init_cmd);
 	cfg->shell_prefix = NULL;
@@ -42,10 +46,27 @@ static int type_error(const char *path, const char *key,
 	return BP_ECONFIG;
 }
 
+/* "PATH:LINE:COL" of @item appended to @where. */
+static int push_where(struct strv *where, const char *path,
+		      const struct bp_toml_node *item)
+{
+	char *text;
+	int rc;
+
+	if (asprintf(&text, "%s:%d:%d", path, bp_toml_line(item),
+		     bp_toml_column(item)) < 0)
+		return BP_ENOMEM;
+	rc = strv_push(where, text);
+	free(text);
+	return rc;
+}
+
+/* Reads an array of strings into @out and, when @where is not NULL, the
+ * place of each item into @where. */
 static int read_list(const char *path, const char *key,
 		     const struct bp_toml_node *node,
 		     const struct ostool_vars *vars, struct strv *out,
-		     char *err, size_t errlen)
+		     struct strv *where, char *err, size_t errlen)
 {
 	if (bp_toml_type(node) != BP_TOML_ARRAY)
 		return type_error(path, key, node, "an array of strings", err,
@@ -53,6 +74,11 @@ static int read_list(const char *path, const char *key,
 	strv_free(out);
 	if (strv_init(out, NULL, 0))
 		return BP_ENOMEM;
+	if (where) {
+		strv_free(where);
+		if (strv_init(where, NULL, 0))
+			return BP_ENOMEM;
+	}
 	for (size_t i = 0; i < bp_toml_len(node); i++) {
 		const struct bp_toml_node *item = bp_toml_at(node, i);
 		const char *s;
@@ -66,6 +92,8 @@ static int read_list(const char *path, const char *key,
 		if (!rc)
 			rc = strv_push(out, expanded);
 		free(expanded);
+		if (!rc && where)
+			rc = push_where(where, path, item);
 		if (rc)
 			return rc;
 	}
@@ -94,14 +122,14 @@ static int read_key(struct qemu_config *cfg, const char *path, const char *key,
 	int rc;
 
 	if (!strcmp(key, "args"))
-		return read_list(path, key, node, vars, &cfg->args, err,
+		return read_list(path, key, node, vars, &cfg->args, NULL, err,
 				 errlen);
 	if (!strcmp(key, "success_regex"))
 		return read_list(path, key, node, vars, &cfg->success_regex,
-				 err, errlen);
+				 &cfg->success_where, err, errlen);
 	if (!strcmp(key, "fail_regex"))
-		return read_list(path, key, node, vars, &cfg->fail_regex, err,
-				 errlen);
+		return read_list(path, key, node, vars, &cfg->fail_regex,
+				 &cfg->fail_where, err, errlen);
 	if (!strcmp(key, "shell_prefix"))
 		return read_str(path, key, node, vars, &cfg->shell_prefix, err,
 				errlen);

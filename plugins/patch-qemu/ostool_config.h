@@ -12,6 +12,9 @@ struct qemu_config {
 	struct strv args;
 	struct strv success_regex;
 	struct strv fail_regex;
+	/* where each pattern was written, "PATH:LINE:COL", one per item */
+	struct strv success_where;
+	struct strv fail_where;
 	char *shell_prefix;   /* NULL when absent */
 	char *shell_init_cmd; /* NULL when absent */
 	int64_t timeout;      /* seconds, 0: none */

@@ -21,6 +21,7 @@
 #include "arch.h"
 #include "kernel_image.h"
 #include "ostool_config.h"
+#include "pattern.h"
 #include "qemu_args.h"
 #include "uefi.h"
 
@@ -110,6 +111,49 @@ static int replace_list(struct bp_stage *self, const char *key,
 	return strv_init(list, items, count);
 }
 
+/* Pattern options replace the TOML's patterns and where they were. */
+static int replace_patterns(struct bp_stage *self, const char *key,
+			    struct strv *list, struct strv *where)
+{
+	const char *origin = bp_stage_opt_origin(self, key);
+	int rc;
+
+	if (!bp_stage_opt_is_set(self, key))
+		return 0;
+	rc = replace_list(self, key, list);
+	strv_free(where);
+	if (!rc)
+		rc = strv_init(where, NULL, 0);
+	for (size_t i = 0; i < list->n && !rc; i++) {
+		char *text;
+
+		if (asprintf(&text, "%s: [%s] %s, item %zu", origin,
+			     bp_stage_name(self), key, i + 1) < 0)
+			return BP_ENOMEM;
+		rc = strv_push(where, text);
+		free(text);
+	}
+	return rc;
+}
+
+/* Every pattern compiles, or the error names where it was written: found
+ * by `bootpipe plan`, not by launch after the rootfs was downloaded. */
+static int check_patterns(struct bp_stage *self, const char *key,
+			  const struct strv *list, const struct strv *where)
+{
+	char err[1024] = "";
+
+	for (size_t i = 0; i < list->n; i++) {
+		int rc = pattern_check(list->v[i], err, sizeof(err));
+
+		if (rc)
+			return bp_fail(self, rc, "%s: bad %s pattern %s",
+				       i < where->n ? where->v[i] : key, key,
+				       err);
+	}
+	return 0;
+}
+
 static int replace_str(struct bp_stage *self, const char *key, char **out)
 {
 	const char *v;
@@ -166,10 +210,12 @@ static int load_config(struct job *job)
 
 	rc = replace_list(self, "args", &job->cfg.args);
 	if (!rc)
-		rc = replace_list(self, "success_regex",
-				  &job->cfg.success_regex);
+		rc = replace_patterns(self, "success_regex",
+				      &job->cfg.success_regex,
+				      &job->cfg.success_where);
 	if (!rc)
-		rc = replace_list(self, "fail_regex", &job->cfg.fail_regex);
+		rc = replace_patterns(self, "fail_regex", &job->cfg.fail_regex,
+				      &job->cfg.fail_where);
 	if (!rc)
 		rc = replace_str(self, "shell_prefix", &job->cfg.shell_prefix);
 	if (!rc)
@@ -177,6 +223,14 @@ static int load_config(struct job *job)
 				 &job->cfg.shell_init_cmd);
 	if (rc)
 		return bp_fail(self, rc, "out of memory");
+	rc = check_patterns(self, "fail_regex", &job->cfg.fail_regex,
+			    &job->cfg.fail_where);
+	if (!rc)
+		rc = check_patterns(self, "success_regex",
+				    &job->cfg.success_regex,
+				    &job->cfg.success_where);
+	if (rc)
+		return rc;
 	opt_bool_override(self, "to_bin", &job->cfg.to_bin);
 	opt_bool_override(self, "uefi", &job->cfg.uefi);
 	if (bp_stage_opt_is_set(self, "timeout")) {
@@ -572,9 +626,41 @@ static int add_machine_smp_extra(struct job *job)
 	return rc ? bp_fail(self, rc, "out of memory") : 0;
 }
 
+/* The options' patterns are known at load time: `bootpipe check` sees a
+ * bad one too. */
+static int check_option_patterns(struct bp_stage *self)
+{
+	static const char *const keys[] = {"fail_regex", "success_regex"};
+	int rc = 0;
+
+	for (size_t k = 0; k < 2 && !rc; k++) {
+		struct strv list, where;
+
+		if (strv_init(&list, NULL, 0))
+			return bp_fail(self, BP_ENOMEM, "out of memory");
+		if (strv_init(&where, NULL, 0)) {
+			strv_free(&list);
+			return bp_fail(self, BP_ENOMEM, "out of memory");
+		}
+		rc = replace_patterns(self, keys[k], &list, &where);
+		if (rc)
+			rc = bp_fail(self, rc, "out of memory");
+		else
+			rc = check_patterns(self, keys[k], &list, &where);
+		strv_free(&where);
+		strv_free(&list);
+	}
+	return rc;
+}
+
 static int patch_init(struct bp_stage *self, void **state)
 {
-	struct patch_state *ps = calloc(1, sizeof(*ps));
+	struct patch_state *ps;
+	int rc = check_option_patterns(self);
+
+	if (rc)
+		return rc;
+	ps = calloc(1, sizeof(*ps));
 
 	if (!ps || strv_init(&ps->bins, NULL, 0)) {
 		free(ps);

@@ -16,6 +16,7 @@
 #include <bootpipe/error.h>
 
 #include "ostool_config.h"
+#include "pattern.h"
 #include "qemu_args.h"
 #include "rootfs_rule.h"
 
@@ -401,6 +402,50 @@ static void ostool_config_errors_name_the_place(void **state)
 	free(path);
 }
 
+/* Each pattern keeps the file:line:col of its array element, so a bad one
+ * is reported where it was written. */
+static void ostool_config_patterns_know_their_place(void **state)
+{
+	char *path = fmt("%s/where.toml", root);
+	struct qemu_config cfg;
+	struct strv warnings;
+	char *want;
+	char err[512] = "";
+
+	(void)state;
+	write_file(path, "success_regex = ['ok']\n"
+			 "fail_regex = [\n"
+			 "    'panic',\n"
+			 "      '(?i)kernel (panic',\n"
+			 "]\n");
+	assert_int_equal(qemu_config_init(&cfg), 0);
+	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
+	assert_int_equal(
+	    qemu_config_load(&cfg, path, NULL, &warnings, err, sizeof(err)), 0);
+	assert_int_equal(cfg.fail_where.n, 2);
+	want = fmt("%s:1:18", path);
+	assert_string_equal(cfg.success_where.v[0], want);
+	free(want);
+	want = fmt("%s:4:7", path);
+	assert_string_equal(cfg.fail_where.v[1], want);
+	free(want);
+
+	assert_int_equal(pattern_check(cfg.fail_regex.v[0], err, sizeof(err)),
+			 0);
+	assert_int_equal(pattern_check(cfg.fail_regex.v[1], err, sizeof(err)),
+			 BP_ECONFIG);
+	assert_string_equal(err, "\"(?i)kernel (panic\": missing closing "
+				 "parenthesis at offset 17");
+	/* the syntax AxVisor CI uses compiles */
+	assert_int_equal(
+	    pattern_check("(?m)^guest test pass!\\s*$", err, sizeof(err)), 0);
+	assert_int_equal(
+	    pattern_check("(?i)\\bpanic(?:ked)?\\b", err, sizeof(err)), 0);
+	strv_free(&warnings);
+	qemu_config_free(&cfg);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +461,7 @@ int main(void)
 	    cmocka_unit_test(machine_smp_and_gdb),
 	    cmocka_unit_test(ostool_config_expands_and_warns),
 	    cmocka_unit_test(ostool_config_errors_name_the_place),
+	    cmocka_unit_test(ostool_config_patterns_know_their_place),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
