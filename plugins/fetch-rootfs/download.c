@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,14 @@
 #include <bootpipe/engine.h>
 #include <bootpipe/error.h>
 #include <bootpipe/plugin.h>
+
+/* Where a `.part` came from, kept beside it in `<part>.src`, so that a
+ * resume never completes it from another file. */
+struct part_src {
+	char url[4096];
+	char etag[256];	    /* "" when the server sent none */
+	char modified[128]; /* Last-Modified, "" when none */
+};
 
 /* Where the bytes of one attempt go: a file (hashed) or a buffer. */
 struct sink {
@@ -37,6 +46,10 @@ struct sink {
 	long range_start; /* from Content-Range, -1 when absent */
 	long retry_after; /* seconds from Retry-After, -1 when absent */
 	const struct dl_request *req;
+	const char *dest;    /* file sinks: the part's path */
+	struct part_src src; /* file sinks: the validators of the part */
+	char etag[256];	     /* of the current response */
+	char modified[128];  /* of the current response */
 };
 
 /* A server asking for a longer pause than this is waited for this long;
@@ -46,6 +59,96 @@ struct sink {
 bool url_is_file(const char *url)
 {
 	return strncasecmp(url, "file://", 7) == 0;
+}
+
+static int src_path(const char *dest, char *out, size_t len)
+{
+	int n = snprintf(out, len, "%s.src", dest);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+void dl_part_forget(const char *dest)
+{
+	char path[PATH_MAX + 64];
+
+	if (src_path(dest, path, sizeof(path)) == 0)
+		unlink(path);
+}
+
+/* Copies the rest of a "key value" line without its line end. */
+static void src_value(char *out, size_t len, const char *v)
+{
+	size_t n = strcspn(v, "\r\n");
+
+	snprintf(out, len, "%.*s", (int)n, v);
+}
+
+/* Reads `<dest>.src`; false when there is none (or it is unreadable). */
+static bool src_read(const char *dest, struct part_src *ps)
+{
+	char path[PATH_MAX + 64], line[4200];
+	FILE *f;
+
+	memset(ps, 0, sizeof(*ps));
+	if (src_path(dest, path, sizeof(path)) != 0 || !(f = fopen(path, "re")))
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "url ", 4))
+			src_value(ps->url, sizeof(ps->url), line + 4);
+		else if (!strncmp(line, "etag ", 5))
+			src_value(ps->etag, sizeof(ps->etag), line + 5);
+		else if (!strncmp(line, "modified ", 9))
+			src_value(ps->modified, sizeof(ps->modified), line + 9);
+	}
+	fclose(f);
+	return ps->url[0] != '\0';
+}
+
+/* Writes `<dest>.src` whole (a temporary file renamed over it). */
+static int src_write(const char *dest, const struct part_src *ps)
+{
+	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	FILE *f;
+	int ok;
+
+	if (src_path(dest, path, sizeof(path)) != 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	f = fopen(tmp, "we");
+	if (!f)
+		return -1;
+	fprintf(f, "url %s\n", ps->url);
+	if (ps->etag[0])
+		fprintf(f, "etag %s\n", ps->etag);
+	if (ps->modified[0])
+		fprintf(f, "modified %s\n", ps->modified);
+	ok = fflush(f) == 0 && !ferror(f);
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		int e = errno;
+
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Keeps a header's value, trimmed, in @out. */
+static void header_value(char *out, size_t len, const char *v)
+{
+	size_t n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	n = strcspn(v, "\r\n");
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	snprintf(out, len, "%.*s", (int)n, v);
 }
 
 static void hex_digest(EVP_MD_CTX *md, char out[SHA256_HEX_SIZE])
@@ -157,7 +260,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 	size_t n = size * nmemb;
 	static const char range[] = "content-range:";
 	static const char retry[] = "retry-after:";
-	char line[256];
+	static const char etag[] = "etag:";
+	static const char modified[] = "last-modified:";
+	char line[512];
 	unsigned long long start;
 
 	if (n >= sizeof(line))
@@ -166,6 +271,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 		/* a new response (after a redirect) */
 		s->range_start = -1;
 		s->retry_after = -1;
+		s->etag[0] = '\0';
+		s->modified[0] = '\0';
 		return n;
 	}
 	memcpy(line, data, n);
@@ -175,7 +282,31 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 		s->range_start = (long)start;
 	else if (strncasecmp(line, retry, sizeof(retry) - 1) == 0)
 		s->retry_after = parse_retry_after(line + sizeof(retry) - 1);
+	else if (strncasecmp(line, etag, sizeof(etag) - 1) == 0)
+		header_value(s->etag, sizeof(s->etag), line + sizeof(etag) - 1);
+	else if (strncasecmp(line, modified, sizeof(modified) - 1) == 0)
+		header_value(s->modified, sizeof(s->modified),
+			     line + sizeof(modified) - 1);
 	return n;
+}
+
+/* Records where the part's bytes come from before the first is kept: the
+ * URL and this response's validators (a 206 without any keeps the old). */
+static bool record_source(struct sink *s, long code)
+{
+	bool fresh = code != 206;
+
+	snprintf(s->src.url, sizeof(s->src.url), "%s", s->req->url);
+	if (fresh || s->etag[0] || s->modified[0]) {
+		snprintf(s->src.etag, sizeof(s->src.etag), "%s", s->etag);
+		snprintf(s->src.modified, sizeof(s->src.modified), "%s",
+			 s->modified);
+	}
+	if (src_write(s->dest, &s->src) != 0) {
+		s->local_errno = errno;
+		return false;
+	}
+	return true;
 }
 
 /* Looks at the response once, before the first body byte is kept. */
@@ -189,7 +320,11 @@ static bool check_status(struct sink *s)
 		s->bad_status = code;
 		return false;
 	}
-	if (s->fd < 0 || s->have == 0)
+	if (s->fd < 0)
+		return true;
+	if (!record_source(s, code))
+		return false;
+	if (s->have == 0)
 		return true;
 	if (code == 200 || (code == 206 && s->range_start != (long)s->have)) {
 		/* Range ignored (or answered from elsewhere): start over. */
@@ -355,13 +490,41 @@ static void setup(CURL *c, const struct dl_request *r, struct sink *s,
 	}
 }
 
-enum attempt_result { DONE, RETRY, FAIL };
+enum attempt_result { DONE, RETRY, FAIL, RESTART };
+
+/* If-Range for a resume: the part's strong ETag, else its Last-Modified;
+ * a server whose file changed then sends it whole (200) instead of the
+ * rest of another file. NULL when the part has no validator. */
+static struct curl_slist *if_range(const struct sink *s)
+{
+	char h[400];
+	const char *v = s->src.etag[0] && strncmp(s->src.etag, "W/", 2)
+			    ? s->src.etag
+			    : s->src.modified;
+
+	if (!v[0])
+		return NULL;
+	snprintf(h, sizeof(h), "If-Range: %s", v);
+	return curl_slist_append(NULL, h);
+}
+
+/* Starts the part over from byte 0. */
+static int part_restart(struct sink *s)
+{
+	if (ftruncate(s->fd, 0) != 0)
+		return -1;
+	memset(&s->src, 0, sizeof(s->src));
+	s->have = 0;
+	EVP_DigestInit_ex(s->md, EVP_sha256(), NULL);
+	return 0;
+}
 
 /* One transfer; classifies the result and fills @err on failure. */
 static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 				   int *rc, char *err, size_t errlen)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL;
 	char range[32];
 	long code = 0;
 	CURLcode cc;
@@ -376,10 +539,14 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 	if (s->fd >= 0 && s->have > 0) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", s->have);
 		curl_easy_setopt(s->curl, CURLOPT_RANGE, range);
+		headers = if_range(s);
+		if (headers)
+			curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
 	}
 	cc = curl_easy_perform(s->curl);
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(s->curl);
+	curl_slist_free_all(headers);
 	s->curl = NULL;
 
 	if (s->restart)
@@ -405,10 +572,24 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 		return FAIL;
 	}
 	if (code == 416 && s->fd >= 0 && s->have > 0) {
-		/* Nothing left to send: the part is whole (the checksum
-		 * decides whether it is right). */
-		*rc = 0;
-		return DONE;
+		/* Nothing left to send: the part is whole if it is the right
+		 * file, which only a known checksum can tell. */
+		if (r->sha256_known) {
+			*rc = 0;
+			return DONE;
+		}
+		note(r,
+		     "%s answered 416 to a resume at byte %" PRIu64
+		     " and no sha256 can check the part; downloading from "
+		     "the start",
+		     r->url, s->have);
+		if (part_restart(s) != 0) {
+			snprintf(err, errlen, "GET %s: cannot truncate: %s",
+				 r->url, strerror(errno));
+			*rc = BP_EIO;
+			return FAIL;
+		}
+		return RESTART;
 	}
 	if (s->bad_status || (cc == CURLE_OK && !is_http_ok(code))) {
 		long st = s->bad_status ? s->bad_status : code;
@@ -459,6 +640,7 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 {
 	int attempts = r->attempts > 0 ? r->attempts : 1;
 	long delay = r->retry_base_ms > 0 ? r->retry_base_ms : 0;
+	bool restarted = false;
 	int rc = BP_ENET;
 
 	for (int i = 1; i <= attempts; i++) {
@@ -496,6 +678,12 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 		res = attempt(r, s, &rc, err, errlen);
 		if (res == DONE || res == FAIL)
 			return rc;
+		if (res == RESTART && !restarted) {
+			/* not a failure: this attempt starts over at once */
+			restarted = true;
+			i--;
+			continue;
+		}
 		if (i == attempts)
 			break;
 		wait = retry_wait(s, delay);
@@ -523,6 +711,35 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 	return rc;
 }
 
+/*
+ * Whether the bytes already in the part may be resumed: they must come from
+ * this URL (its `.src` says so). A part without a `.src` (left by an older
+ * version) is resumed only when a sha256 will check the result.
+ */
+static bool part_trusted(const struct dl_request *r, struct sink *s)
+{
+	struct stat st;
+
+	if (fstat(s->fd, &st) != 0 || st.st_size == 0)
+		return true;
+	if (src_read(s->dest, &s->src)) {
+		if (!strcmp(s->src.url, r->url))
+			return true;
+		note(r,
+		     "%s holds a partial download of %s, not %s; downloading "
+		     "from the start",
+		     s->dest, s->src.url, r->url);
+		return false;
+	}
+	if (r->sha256_known)
+		return true;
+	note(r,
+	     "%s has no record of its source and no sha256 can check it; "
+	     "downloading from the start",
+	     s->dest);
+	return false;
+}
+
 int dl_file(const struct dl_request *r, const char *dest,
 	    char sha256_out[SHA256_HEX_SIZE], char *err, size_t errlen)
 {
@@ -543,6 +760,13 @@ int dl_file(const struct dl_request *r, const char *dest,
 		rc = BP_ENOMEM;
 		goto out_close;
 	}
+	s.dest = dest;
+	if (!part_trusted(r, &s) && part_restart(&s) != 0) {
+		snprintf(err, errlen, "cannot truncate %s: %s", dest,
+			 strerror(errno));
+		rc = BP_EIO;
+		goto out_free;
+	}
 	rc = run_attempts(r, &s, err, errlen);
 	if (rc == 0 && fsync(s.fd) != 0) {
 		snprintf(err, errlen, "cannot sync %s: %s", dest,
@@ -554,8 +778,11 @@ int dl_file(const struct dl_request *r, const char *dest,
 	if (r->progress && rc == 0)
 		r->progress(r->user, r->what, s.have + s.got, s.have + s.got);
 	/* Keep a partial download for the next run, not an empty file. */
-	if (rc && s.have + s.got == 0)
+	if (rc && s.have + s.got == 0) {
 		unlink(dest);
+		dl_part_forget(dest);
+	}
+out_free:
 	EVP_MD_CTX_free(s.md);
 out_close:
 	close(s.fd);

@@ -22,6 +22,7 @@ struct dl_request {
 	long low_speed_time;  /* ...seconds is a stall (0: no detection) */
 	int attempts;	      /* tries for retryable errors, >= 1 */
 	long retry_base_ms;   /* first backoff; doubles per retry */
+	bool sha256_known;    /* the caller verifies the file's sha256 */
 	/* Optional callbacks; @user is passed through. */
 	void (*progress)(void *user, const char *what, uint64_t done,
 			 uint64_t total);
@@ -30,12 +31,16 @@ struct dl_request {
 };
 
 /*
- * Fetches @r->url into @dest. A @dest left by an earlier run is resumed
- * with a Range request: 206 appends, 200 restarts from byte 0, 416 means
- * the file is already whole. @sha256_out gets the digest of the whole
- * file (the old bytes are hashed first). 0, BP_ENET (HTTP or network
- * error; the message names the URL and status), BP_EIO (local file),
- * BP_EINTR (interrupted). @dest is kept on failure so a rerun resumes.
+ * Fetches @r->url into @dest. `<dest>.src` records the URL and the
+ * server's ETag / Last-Modified. A @dest left by an earlier run is resumed
+ * only when its `.src` names this URL (or, without a `.src`, when
+ * @r->sha256_known), with a Range request and If-Range: 206 appends, 200
+ * restarts from byte 0, 416 means the file is already whole when
+ * @r->sha256_known and restarts otherwise. @sha256_out gets the digest of
+ * the whole file (the old bytes are hashed first). 0, BP_ENET (HTTP or
+ * network error; the message names the URL and status), BP_EIO (local
+ * file), BP_EINTR (interrupted). @dest is kept on failure so a rerun
+ * resumes.
  */
 int dl_file(const struct dl_request *r, const char *dest,
 	    char sha256_out[SHA256_HEX_SIZE], char *err, size_t errlen);
@@ -44,6 +49,9 @@ int dl_file(const struct dl_request *r, const char *dest,
  * @max bytes (*buf is the caller's). Same errors as dl_file. */
 int dl_buffer(const struct dl_request *r, size_t max, char **buf, size_t *len,
 	      char *err, size_t errlen);
+
+/* Removes `<dest>.src`; call it when @dest is renamed or removed. */
+void dl_part_forget(const char *dest);
 
 /* SHA-256 of a whole file, as hex. 0 or BP_EIO. */
 int sha256_file(const char *path, char out[SHA256_HEX_SIZE], char *err,

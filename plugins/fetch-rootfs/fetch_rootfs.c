@@ -430,6 +430,7 @@ static int get_archive(struct bp_stage *self, const struct fetch_cfg *cfg,
 	}
 	snprintf(what, sizeof(what), "download %s", p->name);
 	dl_defaults(cfg, self, &r, src->url, what);
+	r.sha256_known = src->sha256[0] != '\0';
 	bp_log(self, BP_LOG_INFO, "downloading %s to %s", src->url, p->part);
 	rc = dl_file(&r, p->part, digest, err, sizeof(err));
 	bp_progress_end(self);
@@ -437,6 +438,7 @@ static int get_archive(struct bp_stage *self, const struct fetch_cfg *cfg,
 		return bp_fail(self, rc, "%s", err);
 	if (src->sha256[0] && strcmp(digest, src->sha256) != 0) {
 		remove_quietly(p->part);
+		dl_part_forget(p->part);
 		if (last_round)
 			return bp_fail(self, BP_ECHECKSUM,
 				       "sha256 mismatch for %s: expected %s, "
@@ -452,6 +454,7 @@ static int get_archive(struct bp_stage *self, const struct fetch_cfg *cfg,
 	if (rename(p->part, p->archive) != 0)
 		return bp_fail(self, BP_EIO, "cannot rename %s to %s: %s",
 			       p->part, p->archive, strerror(errno));
+	dl_part_forget(p->part);
 	return 0;
 }
 

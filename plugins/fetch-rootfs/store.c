@@ -237,9 +237,12 @@ int store_remove(const struct store_paths *p, char *err, size_t errlen)
 {
 	/* Marker first: an image without its marker is never taken as
 	 * verified while the rest goes. */
-	const char *files[] = {p->marker, p->image, p->tmp, p->part,
-			       p->archive};
+	char part_src[sizeof(p->part) + 8];
+	const char *files[] = {p->marker, p->image, p->tmp,
+			       p->part,	  part_src, p->archive};
 
+	/* download.c's record of where the part came from */
+	snprintf(part_src, sizeof(part_src), "%s.src", p->part);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (unlink(files[i]) != 0 && errno != ENOENT) {
 			snprintf(err, errlen, "cannot remove %s: %s", files[i],

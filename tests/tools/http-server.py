@@ -4,7 +4,7 @@
 Serves files from --root on 127.0.0.1, on a free port written to
 --port-file, and logs one line per request to --log, when the answer starts:
 
-    METHOD PATH?QUERY range=<Range header or -> status=<code>
+    METHOD PATH?QUERY range=<Range header or -> status=<code> if-range=<If-Range or ->
 
 plus "dropped PATH?QUERY after N bytes" for cut connections.
 The query string of a request picks a behaviour (several may combine):
@@ -21,6 +21,10 @@ The query string of a request picks a behaviour (several may combine):
     corrupt=1       serve the file with its bytes flipped (wrong checksum)
     rate=BPS        send at about BPS bytes per second
     key=K           only makes URLs distinct (separate counters)
+    etag=E          the file's ETag is "E" (default: from its size and mtime)
+
+Files are served with ETag and Last-Modified; a Range with an If-Range
+that names neither is ignored (200 and the whole file), as RFC 9110 says.
 
 Counters are per PATH?QUERY and live as long as the server.
 """
@@ -59,8 +63,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def logged(self, code):
         # Logged when the answer starts, so a slow body is already counted.
-        log_line("%s %s range=%s status=%s" % (
-            self.command, self.path, self.headers.get("Range", "-"), code))
+        log_line("%s %s range=%s status=%s if-range=%s" % (
+            self.command, self.path, self.headers.get("Range", "-"), code,
+            self.headers.get("If-Range", "-")))
 
     def answer(self, code, body=b"", headers=None):
         self.send_response(code)
@@ -99,10 +104,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(404, b"not found\n")
         with open(path, "rb") as f:
             data = f.read()
+        st = os.stat(path)
+        etag = '"%s"' % q.get("etag", "%x-%x" % (st.st_size, st.st_mtime_ns))
+        modified = email.utils.formatdate(st.st_mtime, usegmt=True)
         if q.get("corrupt"):
             data = bytes(b ^ 0xFF for b in data)
-        start, code, headers = 0, 200, {}
+        start, code = 0, 200
+        headers = {"ETag": etag, "Last-Modified": modified}
         rng = self.headers.get("Range")
+        if self.headers.get("If-Range", etag) not in (etag, modified):
+            rng = None  # the file changed since the part was fetched
         if rng and not q.get("norange") and rng.startswith("bytes="):
             first, _, last = rng[6:].partition("-")
             start = int(first or 0)

@@ -349,10 +349,10 @@ sigkill)
 	wait $pid 2>/dev/null
 	[ -s "$STORE/$NAME.img.tar.xz.part" ] || fail "no partial download to resume"
 	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] || fail "a killed run left an image"
-	pipeline "$P" "url = $BASE/{name}.tar.xz" "sha256 = $SHA"
+	# the same URL: a part is only resumed from the URL it came from
 	run "$P"
 	expect_rc 0
-	grep -Eq "range=bytes=[1-9][0-9]*- status=206" "$LOG" || fail "the rerun did not resume: $(cat "$LOG")"
+	grep -Eq 'range=bytes=[1-9][0-9]*- status=206 if-range="' "$LOG" || fail "the rerun did not resume with If-Range: $(cat "$LOG")"
 	expect_ready
 	"$BOOTPIPE" image verify --pipeline "$P" >"$W/out" 2>&1
 	RC=$?
@@ -526,6 +526,51 @@ policy)
 	pipeline "$P" "registry = $BASE/reg.toml"
 	run "$P"
 	expect_rc 0
+	expect_ready
+	;;
+part_other_url)
+	# A .part recorded as coming from another URL (an older image) is not
+	# completed from this one: the download starts from byte 0.
+	mkdir -p "$STORE"
+	head -c 100000 /dev/urandom >"$STORE/$NAME.img.tar.xz.part"
+	printf 'url %s\n' "$BASE/old-$NAME.tar.xz" >"$STORE/$NAME.img.tar.xz.part.src"
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	grep -q "range=- status=200" "$LOG" || fail "a Range was sent: $(cat "$LOG")"
+	expect_out "holds a partial download of $BASE/old-$NAME.tar.xz"
+	expect_ready
+	;;
+part_416_unverified)
+	# A .part longer than the file gets a 416; with no sha256 to check
+	# it, that is no proof it is whole (here it is another image, a valid
+	# archive): the download starts over.
+	mkdir -p "$W/other" "$STORE"
+	head -c 1500000 /dev/urandom >"$W/other/$NAME.img"
+	truncate -s 8M "$W/other/$NAME.img"
+	tar -C "$W/other" -cJf "$STORE/$NAME.img.tar.xz.part" "$NAME.img"
+	printf 'url %s\n' "$BASE/$NAME.tar.xz" >"$STORE/$NAME.img.tar.xz.part.src"
+	pipeline "$P" "url = $BASE/{name}.tar.xz" "allow_unverified = true"
+	run "$P"
+	expect_rc 0
+	expect_requests 2
+	grep -q "status=416" "$LOG" || fail "no 416 answer: $(cat "$LOG")"
+	grep -q "range=- status=200" "$LOG" || fail "no download from the start: $(cat "$LOG")"
+	expect_out "answered 416 to a resume"
+	expect_ready
+	;;
+if_range)
+	# A .part whose recorded ETag the server no longer has: the resume
+	# carries If-Range, so the server sends the new file whole.
+	mkdir -p "$STORE"
+	head -c 100000 /dev/urandom >"$STORE/$NAME.img.tar.xz.part"
+	printf 'url %s\netag "old"\n' "$BASE/$NAME.tar.xz" >"$STORE/$NAME.img.tar.xz.part.src"
+	pipeline "$P" "url = $BASE/{name}.tar.xz" "allow_unverified = true"
+	run "$P"
+	expect_rc 0
+	expect_requests 1
+	grep -q 'range=bytes=100000- status=200 if-range="old"' "$LOG" || fail "no If-Range: $(cat "$LOG")"
+	expect_out "ignored the range request"
 	expect_ready
 	;;
 *)
