@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,10 @@ static int opt_patterns(struct bp_stage *self, struct matcher *m,
 			    bp_stage_opt_origin(self, key));
 }
 
+/* The longest timeout, in seconds (about 115 days, as patch-qemu allows):
+ * far beyond any boot, and its milliseconds never overflow. */
+#define TIMEOUT_MAX_S INT64_C(10000000)
+
 static int opt_nonneg(struct bp_stage *self, const char *key, int64_t *out)
 {
 	int rc = bp_stage_opt_int(self, key, out);
@@ -121,6 +126,29 @@ static int opt_nonneg(struct bp_stage *self, const char *key, int64_t *out)
 		    self, BP_ECONFIG, "%s: %s = %lld: must be 0 or more",
 		    bp_stage_opt_origin(self, key), key, (long long)*out);
 	return 0;
+}
+
+/* A duration option within 0 .. @max (in @unit); the supervisor adds it
+ * to clock readings, so it must not overflow there. */
+static int opt_duration(struct bp_stage *self, const char *key, int64_t max,
+			const char *unit, int64_t *out)
+{
+	int rc = bp_stage_opt_int(self, key, out);
+
+	if (rc < 0)
+		return bp_fail(self, rc, "cannot read option %s", key);
+	if (*out < 0 || *out > max)
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: %s = %lld: must be 0 to %lld %s",
+			       bp_stage_opt_origin(self, key), key,
+			       (long long)*out, (long long)max, unit);
+	return 0;
+}
+
+/* Seconds to milliseconds, saturating (callers bound @s already). */
+static int64_t to_ms(int64_t s)
+{
+	return s > INT64_MAX / 1000 ? INT64_MAX : s * 1000;
 }
 
 static void launch_cleanup(struct bp_stage *self, void *state)
@@ -151,13 +179,18 @@ static int configure(struct bp_stage *self, struct launch *st)
 	    (rc = opt_patterns(self, st->opt_matcher, MATCHER_SUCCESS)) < 0)
 		return rc;
 	if (st->timeout_set &&
-	    (rc = opt_nonneg(self, "timeout", &st->timeout_s)) < 0)
+	    (rc = opt_duration(self, "timeout", TIMEOUT_MAX_S, "seconds",
+			       &st->timeout_s)) < 0)
 		return rc;
-	if ((rc = opt_nonneg(self, "idle_timeout", &st->idle_timeout_s)) < 0 ||
+	if ((rc = opt_duration(self, "idle_timeout", TIMEOUT_MAX_S, "seconds",
+			       &st->idle_timeout_s)) < 0 ||
 	    (rc = opt_nonneg(self, "retries", &st->retries)) < 0 ||
-	    (rc = opt_nonneg(self, "drain_ms", &st->drain_ms)) < 0 ||
-	    (rc = opt_nonneg(self, "stop_grace_ms", &st->stop_grace_ms)) < 0 ||
-	    (rc = opt_nonneg(self, "shell_delay_ms", &st->shell_delay_ms)) < 0)
+	    (rc = opt_duration(self, "drain_ms", to_ms(TIMEOUT_MAX_S),
+			       "milliseconds", &st->drain_ms)) < 0 ||
+	    (rc = opt_duration(self, "stop_grace_ms", to_ms(TIMEOUT_MAX_S),
+			       "milliseconds", &st->stop_grace_ms)) < 0 ||
+	    (rc = opt_duration(self, "shell_delay_ms", to_ms(TIMEOUT_MAX_S),
+			       "milliseconds", &st->shell_delay_ms)) < 0)
 		return rc;
 	/* unset means "true when success patterns exist", which is the
 	 * same as true: without success patterns it changes nothing */
@@ -531,14 +564,24 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 
 	o.argv = argv;
 	o.matcher = m;
-	o.timeout_ms = st->timeout_s * 1000;
+	o.timeout_ms = to_ms(st->timeout_s);
 	if (!st->timeout_set) {
 		int64_t t = 0;
 
-		if (bp_ctx_get_int(ctx, BP_KEY_QEMU_TIMEOUT, &t) == 0 && t > 0)
-			o.timeout_ms = t * 1000;
+		/* another stage may have set it: held to the option's range */
+		if (bp_ctx_get_int(ctx, BP_KEY_QEMU_TIMEOUT, &t) == 0 &&
+		    (t < 0 || t > TIMEOUT_MAX_S)) {
+			rc = bp_fail(self, BP_ECONFIG,
+				     "context key %s = %lld: must be 0 to "
+				     "%lld seconds",
+				     BP_KEY_QEMU_TIMEOUT, (long long)t,
+				     (long long)TIMEOUT_MAX_S);
+			goto free_matcher;
+		}
+		if (t > 0)
+			o.timeout_ms = to_ms(t);
 	}
-	o.idle_timeout_ms = st->idle_timeout_s * 1000;
+	o.idle_timeout_ms = to_ms(st->idle_timeout_s);
 	o.drain_ms = st->drain_ms;
 	o.stop_grace_ms = st->stop_grace_ms;
 	o.shell_delay_ms = st->shell_delay_ms;

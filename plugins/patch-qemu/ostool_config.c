@@ -148,12 +148,12 @@ static int read_key(struct qemu_config *cfg, const char *path, const char *key,
 		if (!bp_toml_as_int(node, &cfg->timeout))
 			return type_error(path, key, node, "an integer", err,
 					  errlen);
-		if (cfg->timeout < 0) {
+		if (cfg->timeout < 0 || cfg->timeout > TIMEOUT_MAX_S) {
 			snprintf(err, errlen,
-				 "%s:%d:%d: `timeout` must be 0 or more "
-				 "seconds, not %lld",
+				 "%s:%d:%d: `timeout` must be 0 to %d "
+				 "seconds (0: none), not %lld",
 				 path, bp_toml_line(node), bp_toml_column(node),
-				 (long long)cfg->timeout);
+				 TIMEOUT_MAX_S, (long long)cfg->timeout);
 			return BP_ECONFIG;
 		}
 		return 0;

@@ -8,6 +8,10 @@
 #include "ostool_expand.h"
 #include "strv.h"
 
+/* The longest timeout accepted, in seconds (about 115 days): far beyond
+ * any boot, and small enough that milliseconds never overflow. */
+#define TIMEOUT_MAX_S 10000000
+
 struct qemu_config {
 	struct strv args;
 	struct strv success_regex;

@@ -154,6 +154,38 @@ static int check_patterns(struct bp_stage *self, const char *key,
 	return 0;
 }
 
+/* Option `timeout` into *out when set, within 0 .. TIMEOUT_MAX_S. */
+static int opt_timeout(struct bp_stage *self, int64_t *out)
+{
+	int64_t v;
+
+	if (!bp_stage_opt_is_set(self, "timeout") ||
+	    bp_stage_opt_int(self, "timeout", &v))
+		return 0;
+	if (v < 0 || v > TIMEOUT_MAX_S)
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: timeout must be 0 to %d seconds (0: none), "
+			       "not %lld",
+			       bp_stage_opt_origin(self, "timeout"),
+			       TIMEOUT_MAX_S, (long long)v);
+	*out = v;
+	return 0;
+}
+
+/* Option `tcg_timeout_scale`, at least 1 (the product saturates). */
+static int opt_tcg_scale(struct bp_stage *self, int64_t *out)
+{
+	if (bp_stage_opt_int(self, "tcg_timeout_scale", out))
+		*out = 5;
+	if (*out < 1)
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: tcg_timeout_scale must be at least 1, got "
+			       "%lld",
+			       bp_stage_opt_origin(self, "tcg_timeout_scale"),
+			       (long long)*out);
+	return 0;
+}
+
 static int replace_str(struct bp_stage *self, const char *key, char **out)
 {
 	const char *v;
@@ -233,13 +265,9 @@ static int load_config(struct job *job)
 		return rc;
 	opt_bool_override(self, "to_bin", &job->cfg.to_bin);
 	opt_bool_override(self, "uefi", &job->cfg.uefi);
-	if (bp_stage_opt_is_set(self, "timeout")) {
-		bp_stage_opt_int(self, "timeout", &job->cfg.timeout);
-		if (job->cfg.timeout < 0)
-			return bp_fail(self, BP_ECONFIG,
-				       "%s: timeout must be 0 or more seconds",
-				       bp_stage_opt_origin(self, "timeout"));
-	}
+	rc = opt_timeout(self, &job->cfg.timeout);
+	if (rc)
+		return rc;
 	if (job->cfg.shell_init_cmd && !job->cfg.shell_prefix)
 		return bp_fail(self, BP_ECONFIG,
 			       "%s: shell_init_cmd is set but shell_prefix is "
@@ -346,15 +374,13 @@ static int apply_accel(struct job *job)
 	if (res.rewritten) {
 		int64_t before = job->cfg.timeout;
 
-		bp_stage_opt_int(self, "tcg_timeout_scale", &scale);
-		if (scale < 1)
-			return bp_fail(
-			    self, BP_ECONFIG,
-			    "%s: tcg_timeout_scale must be at least "
-			    "1, got %lld",
-			    bp_stage_opt_origin(self, "tcg_timeout_scale"),
-			    (long long)scale);
-		job->cfg.timeout *= scale;
+		rc = opt_tcg_scale(self, &scale);
+		if (rc)
+			return rc;
+		/* saturates at the limit instead of overflowing int64 */
+		job->cfg.timeout = job->cfg.timeout > TIMEOUT_MAX_S / scale
+				       ? TIMEOUT_MAX_S
+				       : job->cfg.timeout * scale;
 		if (mode == ACCEL_AUTO)
 			bp_log(self, BP_LOG_WARN,
 			       "KVM is not usable (%s): running under TCG with "
@@ -626,12 +652,16 @@ static int add_machine_smp_extra(struct job *job)
 	return rc ? bp_fail(self, rc, "out of memory") : 0;
 }
 
-/* The options' patterns are known at load time: `bootpipe check` sees a
- * bad one too. */
-static int check_option_patterns(struct bp_stage *self)
+/* The options are known at load time: `bootpipe check` sees a bad
+ * pattern or timeout too. */
+static int check_options(struct bp_stage *self)
 {
 	static const char *const keys[] = {"fail_regex", "success_regex"};
-	int rc = 0;
+	int64_t value = 0;
+	int rc = opt_timeout(self, &value);
+
+	if (!rc)
+		rc = opt_tcg_scale(self, &value);
 
 	for (size_t k = 0; k < 2 && !rc; k++) {
 		struct strv list, where;
@@ -656,7 +686,7 @@ static int check_option_patterns(struct bp_stage *self)
 static int patch_init(struct bp_stage *self, void **state)
 {
 	struct patch_state *ps;
-	int rc = check_option_patterns(self);
+	int rc = check_options(self);
 
 	if (rc)
 		return rc;
