@@ -50,6 +50,7 @@ struct sink {
 	struct part_src src; /* file sinks: the validators of the part */
 	char etag[256];	     /* of the current response */
 	char modified[128];  /* of the current response */
+	char location[512];  /* of the current response, "" when none */
 };
 
 /* A server asking for a longer pause than this is waited for this long;
@@ -59,6 +60,12 @@ struct sink {
 bool url_is_file(const char *url)
 {
 	return strncasecmp(url, "file://", 7) == 0;
+}
+
+const char *dl_redirect_protocols(bool allow_insecure)
+{
+	/* never file://: a server must not point us at local files */
+	return allow_insecure ? "http,https" : "https";
 }
 
 static int src_path(const char *dest, char *out, size_t len)
@@ -262,6 +269,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 	static const char retry[] = "retry-after:";
 	static const char etag[] = "etag:";
 	static const char modified[] = "last-modified:";
+	static const char location[] = "location:";
 	char line[512];
 	unsigned long long start;
 
@@ -273,6 +281,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 		s->retry_after = -1;
 		s->etag[0] = '\0';
 		s->modified[0] = '\0';
+		s->location[0] = '\0';
 		return n;
 	}
 	memcpy(line, data, n);
@@ -287,6 +296,9 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 	else if (strncasecmp(line, modified, sizeof(modified) - 1) == 0)
 		header_value(s->modified, sizeof(s->modified),
 			     line + sizeof(modified) - 1);
+	else if (strncasecmp(line, location, sizeof(location) - 1) == 0)
+		header_value(s->location, sizeof(s->location),
+			     line + sizeof(location) - 1);
 	return n;
 }
 
@@ -470,7 +482,8 @@ static void setup(CURL *c, const struct dl_request *r, struct sink *s,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			 dl_redirect_protocols(r->allow_insecure));
 	curl_easy_setopt(c, CURLOPT_USERAGENT, agent);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -545,6 +558,13 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 	}
 	cc = curl_easy_perform(s->curl);
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (cc == CURLE_UNSUPPORTED_PROTOCOL && s->location[0])
+		snprintf(
+		    errbuf, sizeof(errbuf),
+		    "redirected to %.*s, which is not %s", 160, s->location,
+		    r->allow_insecure ? "http or https"
+				      : "https (allow_insecure_url = true also "
+					"follows plain http)");
 	curl_easy_cleanup(s->curl);
 	curl_slist_free_all(headers);
 	s->curl = NULL;

@@ -23,6 +23,7 @@ struct dl_request {
 	int attempts;	      /* tries for retryable errors, >= 1 */
 	long retry_base_ms;   /* first backoff; doubles per retry */
 	bool sha256_known;    /* the caller verifies the file's sha256 */
+	bool allow_insecure;  /* redirects may lead to http, not just https */
 	/* Optional callbacks; @user is passed through. */
 	void (*progress)(void *user, const char *what, uint64_t done,
 			 uint64_t total);
@@ -52,6 +53,10 @@ int dl_buffer(const struct dl_request *r, size_t max, char **buf, size_t *len,
 
 /* Removes `<dest>.src`; call it when @dest is renamed or removed. */
 void dl_part_forget(const char *dest);
+
+/* The protocols a redirect may lead to: https, plus http when
+ * @allow_insecure; never file. */
+const char *dl_redirect_protocols(bool allow_insecure);
 
 /* SHA-256 of a whole file, as hex. 0 or BP_EIO. */
 int sha256_file(const char *path, char out[SHA256_HEX_SIZE], char *err,

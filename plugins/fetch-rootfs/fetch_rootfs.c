@@ -187,6 +187,7 @@ static void dl_defaults(const struct fetch_cfg *cfg, struct bp_stage *self,
 	r->low_speed_time = (long)cfg->stall_timeout;
 	r->attempts = (int)cfg->attempts;
 	r->retry_base_ms = (long)cfg->retry_delay_ms;
+	r->allow_insecure = cfg->allow_insecure_url;
 	r->progress = on_progress;
 	r->note = on_note;
 	r->user = self;

@@ -22,6 +22,7 @@ The query string of a request picks a behaviour (several may combine):
     rate=BPS        send at about BPS bytes per second
     key=K           only makes URLs distinct (separate counters)
     etag=E          the file's ETag is "E" (default: from its size and mtime)
+    redirect=URL    answer 302 with Location: URL
 
 Files are served with ETag and Last-Modified; a Range with an If-Range
 that names neither is ignored (200 and the whole file), as RFC 9110 says.
@@ -87,6 +88,8 @@ class Handler(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = {k: v[-1] for k, v in urllib.parse.parse_qs(url.query).items()}
         n = bump(self.path)
+        if "redirect" in q:
+            return self.answer(302, b"moved\n", {"Location": q["redirect"]})
         if "status" in q:
             code = int(q["status"])
             return self.answer(code, b"status %d\n" % code)

@@ -573,6 +573,16 @@ if_range)
 	expect_out "ignored the range request"
 	expect_ready
 	;;
+redirect)
+	# Redirects are followed; to plain http only with allow_insecure_url
+	# (set by pipeline()), and the part's source is the URL asked for.
+	pipeline "$P" "url = $BASE/moved.tar.xz?redirect=$BASE/$NAME.tar.xz" "sha256 = $SHA"
+	run "$P"
+	expect_rc 0
+	expect_requests 2
+	grep -q "status=302" "$LOG" || fail "no redirect: $(cat "$LOG")"
+	expect_ready
+	;;
 *)
 	fail "unknown case"
 	;;
