@@ -29,8 +29,6 @@
 #define REGISTRY_MAX_BYTES (16u << 20)
 
 static const struct bp_option options[] = {
-    {"store", BP_OPT_STR, NULL,
-     "image store directory (default: request.store)", 0, NULL},
     {"url", BP_OPT_STR, NULL,
      "archive URL template: {image} (rootfs-ARCH-DISTRO.img), {name} (without "
      ".img), {arch}, {distro}",
@@ -120,13 +118,14 @@ int fetch_cfg_load(struct bp_stage *self, struct bp_ctx *ctx,
 	bool b = false;
 
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->store = opt_str(self, "store");
-	if (!cfg->store)
-		cfg->store = bp_ctx_str_or(ctx, BP_KEY_REQUEST_STORE, NULL);
+	/* resolve-request decides the store once (its `store` option), so
+	 * infer-rootfs and this stage always see the same one */
+	cfg->store = bp_ctx_str_or(ctx, BP_KEY_REQUEST_STORE, NULL);
 	if (!cfg->store || !*cfg->store)
 		return bp_fail(self, BP_ECONFIG,
-			       "no image store: request.store is unset and "
-			       "option `store` is not given");
+			       "no image store: %s is unset (set "
+			       "[resolve-request] store = DIR)",
+			       BP_KEY_REQUEST_STORE);
 	cfg->arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, NULL);
 	cfg->url_template = opt_str(self, "url");
 	cfg->sha256 = opt_str(self, "sha256");

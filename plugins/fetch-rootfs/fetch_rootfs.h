@@ -12,7 +12,7 @@
 #include "store.h"
 
 struct fetch_cfg {
-	const char *store; /* borrowed from options or the context */
+	const char *store; /* request.store, borrowed from the context */
 	const char *arch;
 	const char *url_template; /* NULL when unset */
 	const char *sha256;	  /* pinned, for url_template; NULL: none */

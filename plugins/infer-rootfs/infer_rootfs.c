@@ -44,6 +44,7 @@ static int choose(struct bp_stage *self, struct bp_ctx *ctx, char **path,
 	const char *explicit_path =
 	    bp_ctx_str_or(ctx, BP_KEY_REQUEST_ROOTFS, NULL);
 	const char *workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
+	const char *managed;
 	/* the package dir falls back to the workspace, as in patch-qemu */
 	const struct ostool_vars vars = {
 	    .workspace = workspace,
@@ -75,7 +76,10 @@ static int choose(struct bp_stage *self, struct bp_ctx *ctx, char **path,
 		return 0;
 	}
 	*source = "managed";
-	*path = rootfs_default_path(store, arch);
+	/* the image fetch-rootfs ensured, when it ran; the same rule on the
+	 * same request.store gives the same path without it */
+	managed = bp_ctx_str_or(ctx, BP_KEY_ROOTFS_MANAGED_PATH, NULL);
+	*path = managed ? strdup(managed) : rootfs_default_path(store, arch);
 	return *path ? 0 : bp_fail(self, BP_ENOMEM, "out of memory");
 }
 

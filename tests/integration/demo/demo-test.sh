@@ -82,6 +82,20 @@ sibling)
 	refuse_err "downloading"
 	[ ! -e "$store/rootfs-aarch64-alpine.img" ] || fail "fetched an image it did not need"
 	;;
+store)
+	# one store, decided by resolve-request: fetch-rootfs fills the one
+	# QEMU boots from, and the default store stays untouched
+	run demo-aarch64.ini 0 --set resolve-request.store=images
+	expect_err "downloading file://"
+	expect_err "to $ws/images/rootfs-aarch64-alpine.img.tar.xz.part"
+	expect_err "file=$ws/images/rootfs-aarch64-alpine.img,snapshot=on"
+	expect_out "rootfs label: bootpipe-demo-rootfs aarch64"
+	[ -f "$ws/images/rootfs-aarch64-alpine.img" ] || fail "image not in the store"
+	[ ! -e "$store" ] || fail "the default store was filled"
+	run demo-aarch64.ini 2 --set "fetch-rootfs.store=$ws/elsewhere"
+	expect_err "[fetch-rootfs] has no option `store`"
+	[ ! -e "$ws/elsewhere" ] || fail "fetch-rootfs filled a store of its own"
+	;;
 plan)
 	"$bootpipe" plan "$src/pipelines/demo-aarch64.ini" --workspace "$ws" >"$ws/out" 2>"$ws/err" || fail "plan failed"
 	expect_out "qemu-system-aarch64 "

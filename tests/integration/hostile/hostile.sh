@@ -131,7 +131,7 @@ else
 		shift 2
 		cases=$((cases + 1))
 		"$@" "$BOOTPIPE" run "$DEMO" --until fetch-rootfs -q \
-			--set "fetch-rootfs.store=$dir" >"$WORK/$name.out" \
+			--set "resolve-request.store=$dir" >"$WORK/$name.out" \
 			2>"$WORK/$name.err" </dev/null
 		rc=$?
 	}
