@@ -93,7 +93,7 @@ store)
 	[ -f "$ws/images/rootfs-aarch64-alpine.img" ] || fail "image not in the store"
 	[ ! -e "$store" ] || fail "the default store was filled"
 	run demo-aarch64.ini 2 --set "fetch-rootfs.store=$ws/elsewhere"
-	expect_err "[fetch-rootfs] has no option `store`"
+	expect_err '[fetch-rootfs] has no option `store`'
 	[ ! -e "$ws/elsewhere" ] || fail "fetch-rootfs filled a store of its own"
 	;;
 plan)
