@@ -23,6 +23,7 @@
 #include <bootpipe/error.h>
 
 #include "extract.h"
+#include "testutil.h"
 
 #define IMG "rootfs-aarch64-alpine.img"
 #define IMG_SIZE (8 << 20)
@@ -42,11 +43,8 @@ struct entry {
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(top, sizeof(top), "%s/bp-extract-XXXXXX", tmp ? tmp : "/tmp");
-	if (!mkdtemp(top))
+	if (tu_mkdtemp(top, sizeof(top), "extract") != 0)
 		return -1;
 	snprintf(store, sizeof(store), "%s/store", top);
 	snprintf(archive_path, sizeof(archive_path), "%s/a.tar.xz", store);
@@ -56,11 +54,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(top);
 }
 
 /* The byte at @off of the test image: data at 0..64K and 5M..5M+4K. */
@@ -334,12 +329,8 @@ static void test_not_an_archive(void **state)
 {
 	char err[1024] = "";
 	bool corrupt = false;
-	FILE *f = fopen(archive_path, "w");
-
 	(void)state;
-	assert_non_null(f);
-	fputs("<html>Not Found</html>\n", f);
-	fclose(f);
+	tu_write_file(archive_path, "<html>Not Found</html>\n");
 	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), BP_EINFRA);
 	assert_true(corrupt);
 }

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,53 +18,20 @@
 #include <bootpipe/error.h>
 
 #include "kernel_image.h"
+#include "testutil.h"
 
-static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+static char root[PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/bp-kimg-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return tu_mkdtemp(root, sizeof(root), "kimg");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *format, ...)
-{
-	va_list ap;
-	char *out;
-	int n;
-
-	va_start(ap, format);
-	n = vasprintf(&out, format, ap);
-	va_end(ap);
-	assert_true(n >= 0);
-	return out;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	return tu_rmtree(root);
 }
 
 static unsigned char *read_all(const char *path, size_t *len)
@@ -121,27 +88,28 @@ static const char guest_asm[] = "\t.section .text\n"
  * converts it both ways and compares. */
 static void check_against_objcopy(const char *name, const char *script)
 {
-	char *src = fmt("%s/%s.S", root, name);
-	char *elf = fmt("%s/%s.elf", root, name);
-	char *want = fmt("%s/%s.objcopy.bin", root, name);
-	char *got = fmt("%s/out/%s.bin", root, name);
+	char *src = tu_asprintf("%s/%s.S", root, name);
+	char *elf = tu_asprintf("%s/%s.elf", root, name);
+	char *want = tu_asprintf("%s/%s.objcopy.bin", root, name);
+	char *got = tu_asprintf("%s/out/%s.bin", root, name);
 	char *lds = NULL;
 	char *cmd;
 	char err[1024] = "";
 	unsigned char *a, *b;
 	size_t alen, blen;
 
-	write_file(src, guest_asm);
+	tu_write_file(src, guest_asm);
 	if (script) {
-		lds = fmt("%s/%s.ld", root, name);
-		write_file(lds, script);
+		lds = tu_asprintf("%s/%s.ld", root, name);
+		tu_write_file(lds, script);
 	}
-	cmd = fmt("aarch64-linux-gnu-gcc -g -nostdlib -static -no-pie "
-		  "-Wl,--no-warn-rwx-segments %s%s -o %s %s",
-		  lds ? "-Wl,-T," : "", lds ? lds : "", elf, src);
+	cmd = tu_asprintf("aarch64-linux-gnu-gcc -g -nostdlib -static -no-pie "
+			  "-Wl,--no-warn-rwx-segments %s%s -o %s %s",
+			  lds ? "-Wl,-T," : "", lds ? lds : "", elf, src);
 	run(cmd);
 	free(cmd);
-	cmd = fmt("aarch64-linux-gnu-objcopy -O binary %s %s", elf, want);
+	cmd =
+	    tu_asprintf("aarch64-linux-gnu-objcopy -O binary %s %s", elf, want);
 	run(cmd);
 	free(cmd);
 
@@ -225,10 +193,10 @@ static void load_address_differs_from_run_address(void **state)
 
 static void huge_gap_refused_naming_sections(void **state)
 {
-	char *src = fmt("%s/huge.S", root);
-	char *lds = fmt("%s/huge.ld", root);
-	char *elf = fmt("%s/huge.elf", root);
-	char *bin = fmt("%s/huge.bin", root);
+	char *src = tu_asprintf("%s/huge.S", root);
+	char *lds = tu_asprintf("%s/huge.ld", root);
+	char *elf = tu_asprintf("%s/huge.elf", root);
+	char *bin = tu_asprintf("%s/huge.bin", root);
 	char err[1024] = "";
 	struct stat st;
 	char *cmd;
@@ -236,19 +204,19 @@ static void huge_gap_refused_naming_sections(void **state)
 	(void)state;
 	if (!have_cross_tools())
 		skip();
-	write_file(src, guest_asm);
-	write_file(lds, "ENTRY(_start)\n"
-			"PHDRS { text PT_LOAD; data PT_LOAD; }\n"
-			"SECTIONS {\n"
-			"  . = 0x40080000;\n"
-			"  .text : { *(.text*) } :text\n"
-			"  .rodata : { *(.rodata*) } :text\n"
-			"  . = 0xc0080000;\n"
-			"  .data : { *(.data*) } :data\n"
-			"}\n");
-	cmd = fmt("aarch64-linux-gnu-gcc -nostdlib -static -no-pie "
-		  "-Wl,--no-warn-rwx-segments -Wl,-T,%s -o %s %s",
-		  lds, elf, src);
+	tu_write_file(src, guest_asm);
+	tu_write_file(lds, "ENTRY(_start)\n"
+			   "PHDRS { text PT_LOAD; data PT_LOAD; }\n"
+			   "SECTIONS {\n"
+			   "  . = 0x40080000;\n"
+			   "  .text : { *(.text*) } :text\n"
+			   "  .rodata : { *(.rodata*) } :text\n"
+			   "  . = 0xc0080000;\n"
+			   "  .data : { *(.data*) } :data\n"
+			   "}\n");
+	cmd = tu_asprintf("aarch64-linux-gnu-gcc -nostdlib -static -no-pie "
+			  "-Wl,--no-warn-rwx-segments -Wl,-T,%s -o %s %s",
+			  lds, elf, src);
 	run(cmd);
 	free(cmd);
 	assert_int_equal(kernel_elf_to_bin(elf, bin, err, sizeof(err)),
@@ -266,12 +234,12 @@ static void huge_gap_refused_naming_sections(void **state)
 
 static void not_elf_refused(void **state)
 {
-	char *path = fmt("%s/plain.bin", root);
-	char *bin = fmt("%s/plain.out", root);
+	char *path = tu_asprintf("%s/plain.bin", root);
+	char *bin = tu_asprintf("%s/plain.out", root);
 	char err[1024] = "";
 
 	(void)state;
-	write_file(path, "not an ELF file at all");
+	tu_write_file(path, "not an ELF file at all");
 	assert_false(kernel_is_elf(path));
 	assert_int_equal(kernel_elf_to_bin(path, bin, err, sizeof(err)),
 			 BP_ECONFIG);
@@ -284,19 +252,20 @@ static void not_elf_refused(void **state)
  * default) and writes objcopy's raw binary of it to @bin. */
 static void build_elf(const char *elf, const char *script, const char *bin)
 {
-	char *src = fmt("%s.S", elf);
-	char *lds = fmt("%s.ld", elf);
+	char *src = tu_asprintf("%s.S", elf);
+	char *lds = tu_asprintf("%s.ld", elf);
 	char *cmd;
 
-	write_file(src, guest_asm);
+	tu_write_file(src, guest_asm);
 	if (script)
-		write_file(lds, script);
-	cmd = fmt("aarch64-linux-gnu-gcc -nostdlib -static -no-pie "
-		  "-Wl,--no-warn-rwx-segments %s%s -o %s %s",
-		  script ? "-Wl,-T," : "", script ? lds : "", elf, src);
+		tu_write_file(lds, script);
+	cmd = tu_asprintf("aarch64-linux-gnu-gcc -nostdlib -static -no-pie "
+			  "-Wl,--no-warn-rwx-segments %s%s -o %s %s",
+			  script ? "-Wl,-T," : "", script ? lds : "", elf, src);
 	run(cmd);
 	free(cmd);
-	cmd = fmt("aarch64-linux-gnu-objcopy -O binary %s %s", elf, bin);
+	cmd =
+	    tu_asprintf("aarch64-linux-gnu-objcopy -O binary %s %s", elf, bin);
 	run(cmd);
 	free(cmd);
 	free(lds);
@@ -334,17 +303,17 @@ static size_t count_entries(const char *path)
  * AxVisor build is .../release/axvisor) must each boot their own image. */
 static void same_basename_conversions_stay_intact(void **state)
 {
-	char *dir_a = fmt("%s/a", root);
-	char *dir_b = fmt("%s/b", root);
-	char *elf_a = fmt("%s/axvisor", dir_a);
-	char *elf_b = fmt("%s/axvisor", dir_b);
-	char *want_a = fmt("%s/a.objcopy.bin", root);
-	char *want_b = fmt("%s/b.objcopy.bin", root);
-	char *prefix = fmt("%s/tmp/bootpipe/axvisor-", root);
-	char *outdir = fmt("%s/tmp/bootpipe", root);
+	char *dir_a = tu_asprintf("%s/a", root);
+	char *dir_b = tu_asprintf("%s/b", root);
+	char *elf_a = tu_asprintf("%s/axvisor", dir_a);
+	char *elf_b = tu_asprintf("%s/axvisor", dir_b);
+	char *want_a = tu_asprintf("%s/a.objcopy.bin", root);
+	char *want_b = tu_asprintf("%s/b.objcopy.bin", root);
+	char *prefix = tu_asprintf("%s/tmp/bootpipe/axvisor-", root);
+	char *outdir = tu_asprintf("%s/tmp/bootpipe", root);
 	char *bin_a = NULL, *bin_b = NULL, *bad = NULL;
-	char *not_elf = fmt("%s/c/axvisor", root);
-	char *dir_c = fmt("%s/c", root);
+	char *not_elf = tu_asprintf("%s/c/axvisor", root);
+	char *dir_c = tu_asprintf("%s/c", root);
 	char err[1024] = "";
 
 	(void)state;
@@ -378,7 +347,7 @@ static void same_basename_conversions_stay_intact(void **state)
 	assert_same_file(bin_b, want_b);
 
 	/* a failed conversion leaves neither its name nor a temporary */
-	write_file(not_elf, "not an ELF");
+	tu_write_file(not_elf, "not an ELF");
 	assert_int_equal(
 	    kernel_bin_create(root, not_elf, &bad, err, sizeof(err)),
 	    BP_ECONFIG);
@@ -412,9 +381,9 @@ static void demo_guest_matches_its_bin(void **state)
 	(void)state;
 	if (!build)
 		skip();
-	elf = fmt("%s/demo/guests/demo-aarch64.elf", build);
-	want = fmt("%s/demo/guests/demo-aarch64.bin", build);
-	got = fmt("%s/demo-aarch64.bin", root);
+	elf = tu_asprintf("%s/demo/guests/demo-aarch64.elf", build);
+	want = tu_asprintf("%s/demo/guests/demo-aarch64.bin", build);
+	got = tu_asprintf("%s/demo-aarch64.bin", root);
 	if (stat(elf, &st) || stat(want, &st)) {
 		free(got);
 		free(want);

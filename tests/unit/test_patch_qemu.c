@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,51 +19,20 @@
 #include "pattern.h"
 #include "qemu_args.h"
 #include "rootfs_rule.h"
+#include "testutil.h"
 
-static char root[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+static char root[PATH_MAX];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/bp-patch-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return tu_mkdtemp(root, sizeof(root), "patch");
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *format, ...)
-{
-	va_list ap;
-	char *out;
-
-	va_start(ap, format);
-	assert_true(vasprintf(&out, format, ap) >= 0);
-	va_end(ap);
-	return out;
+	return tu_rmtree(root);
 }
 
 /* What patch_qemu_rootfs does in axbuild: the rootfs rule, then the
@@ -72,7 +41,7 @@ static void seed_patch(struct strv *args, const char *const *vmconfigs,
 		       size_t count)
 {
 	struct rootfs_patch p = {.mode = ROOTFS_REPLACE_DRIVE_ONLY};
-	char *store = fmt("%s/tmp/axbuild/rootfs", root);
+	char *store = tu_asprintf("%s/tmp/axbuild/rootfs", root);
 	char *path = NULL;
 	char err[512];
 
@@ -92,19 +61,19 @@ patch_qemu_rootfs_overrides_rootfs_when_vmconfig_provides_one(void **state)
 {
 	const char *const init[] = {
 	    "id=disk0,if=none,format=raw,file=/old/tmp/rootfs.img"};
-	char *dir = fmt("%s/image", root);
-	char *img = fmt("%s/rootfs.img", dir);
-	char *vm = fmt("%s/vm.toml", root);
+	char *dir = tu_asprintf("%s/image", root);
+	char *img = tu_asprintf("%s/rootfs.img", dir);
+	char *vm = tu_asprintf("%s/vm.toml", root);
 	char *body =
-	    fmt("\n[kernel]\nkernel_path = \"%s/qemu-aarch64\"\n", dir);
-	char *want = fmt("id=disk0,if=none,format=raw,file=%s", img);
+	    tu_asprintf("\n[kernel]\nkernel_path = \"%s/qemu-aarch64\"\n", dir);
+	char *want = tu_asprintf("id=disk0,if=none,format=raw,file=%s", img);
 	const char *list[] = {vm};
 	struct strv args;
 
 	(void)state;
 	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(img, "rootfs");
-	write_file(vm, body);
+	tu_write_file(img, "rootfs");
+	tu_write_file(vm, body);
 	assert_int_equal(strv_init(&args, init, 1), 0);
 	seed_patch(&args, list, 1);
 	assert_int_equal(args.n, 1);
@@ -121,9 +90,10 @@ static void patch_qemu_rootfs_uses_unified_rootfs_by_default(void **state)
 {
 	const char *const init[] = {
 	    "id=disk0,if=none,format=raw,file=/old/tmp/rootfs.img"};
-	char *want = fmt("id=disk0,if=none,format=raw,file=%s/tmp/axbuild/"
-			 "rootfs/rootfs-aarch64-alpine.img",
-			 root);
+	char *want =
+	    tu_asprintf("id=disk0,if=none,format=raw,file=%s/tmp/axbuild/"
+			"rootfs/rootfs-aarch64-alpine.img",
+			root);
 	struct strv args;
 
 	(void)state;
@@ -140,9 +110,10 @@ patch_qemu_rootfs_inserts_drive_arg_when_template_omits_it(void **state)
 {
 	const char *const init[] = {"-device", "virtio-blk-device,drive=disk0",
 				    "-append", "root=/dev/vda rw init=/bin/sh"};
-	char *drive = fmt("id=disk0,if=none,format=raw,file=%s/tmp/axbuild/"
-			  "rootfs/rootfs-aarch64-alpine.img",
-			  root);
+	char *drive =
+	    tu_asprintf("id=disk0,if=none,format=raw,file=%s/tmp/axbuild/"
+			"rootfs/rootfs-aarch64-alpine.img",
+			root);
 	struct strv args;
 
 	(void)state;
@@ -323,7 +294,7 @@ static void machine_smp_and_gdb(void **state)
 
 static void ostool_config_expands_and_warns(void **state)
 {
-	char *path = fmt("%s/qemu.toml", root);
+	char *path = tu_asprintf("%s/qemu.toml", root);
 	struct ostool_vars vars = {.workspace = "/ws", .package = "/ws/pkg"};
 	struct qemu_config cfg;
 	struct strv warnings;
@@ -333,7 +304,7 @@ static void ostool_config_expands_and_warns(void **state)
 	setenv("BP_TEST_VAR", "val", 1);
 	unsetenv("BP_TEST_UNSET");
 	setenv("TMPDIR", "/scratch", 1);
-	write_file(
+	tu_write_file(
 	    path, "# comment\n"
 		  "args = [\"-drive\", \"file=${workspace}/a:${workspaceFolder}"
 		  ":${package}:${tmpDir}\",\n"
@@ -367,12 +338,14 @@ static void ostool_config_expands_and_warns(void **state)
 
 static void ostool_config_errors_name_the_place(void **state)
 {
-	char *path = fmt("%s/bad.toml", root);
-	char *missing = fmt("%s/none.toml", root);
-	char *want = fmt("%s:2:8: `uefi` must be a bool, not string", path);
-	char *want_missing = fmt("cannot read QEMU config %s: No such file or "
-				 "directory",
-				 missing);
+	char *path = tu_asprintf("%s/bad.toml", root);
+	char *missing = tu_asprintf("%s/none.toml", root);
+	char *want =
+	    tu_asprintf("%s:2:8: `uefi` must be a bool, not string", path);
+	char *want_missing =
+	    tu_asprintf("cannot read QEMU config %s: No such file or "
+			"directory",
+			missing);
 	struct qemu_config cfg;
 	struct strv warnings;
 	char err[512] = "";
@@ -380,12 +353,12 @@ static void ostool_config_errors_name_the_place(void **state)
 	(void)state;
 	assert_int_equal(qemu_config_init(&cfg), 0);
 	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
-	write_file(path, "args = []\nuefi = \"yes\"\n");
+	tu_write_file(path, "args = []\nuefi = \"yes\"\n");
 	assert_int_equal(
 	    qemu_config_load(&cfg, path, NULL, &warnings, err, sizeof(err)),
 	    BP_ECONFIG);
 	assert_string_equal(err, want);
-	write_file(path, "args = [\"-m\",\n  \"8g\"\n");
+	tu_write_file(path, "args = [\"-m\",\n  \"8g\"\n");
 	assert_int_equal(
 	    qemu_config_load(&cfg, path, NULL, &warnings, err, sizeof(err)),
 	    BP_ECONFIG);
@@ -406,27 +379,27 @@ static void ostool_config_errors_name_the_place(void **state)
  * is reported where it was written. */
 static void ostool_config_patterns_know_their_place(void **state)
 {
-	char *path = fmt("%s/where.toml", root);
+	char *path = tu_asprintf("%s/where.toml", root);
 	struct qemu_config cfg;
 	struct strv warnings;
 	char *want;
 	char err[512] = "";
 
 	(void)state;
-	write_file(path, "success_regex = ['ok']\n"
-			 "fail_regex = [\n"
-			 "    'panic',\n"
-			 "      '(?i)kernel (panic',\n"
-			 "]\n");
+	tu_write_file(path, "success_regex = ['ok']\n"
+			    "fail_regex = [\n"
+			    "    'panic',\n"
+			    "      '(?i)kernel (panic',\n"
+			    "]\n");
 	assert_int_equal(qemu_config_init(&cfg), 0);
 	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
 	assert_int_equal(
 	    qemu_config_load(&cfg, path, NULL, &warnings, err, sizeof(err)), 0);
 	assert_int_equal(cfg.fail_where.n, 2);
-	want = fmt("%s:1:18", path);
+	want = tu_asprintf("%s:1:18", path);
 	assert_string_equal(cfg.success_where.v[0], want);
 	free(want);
-	want = fmt("%s:4:7", path);
+	want = tu_asprintf("%s:4:7", path);
 	assert_string_equal(cfg.fail_where.v[1], want);
 	free(want);
 

@@ -6,7 +6,6 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +14,10 @@
 #include <bootpipe/error.h>
 
 #include "request.h"
+#include "testutil.h"
 
-static char ws[64];
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+/* Room for a TMPDIR prefix while the paths built on it fit in 512. */
+static char ws[128];
 
 static void mkdirs(const char *rel)
 {
@@ -45,20 +37,15 @@ static void mkdirs(const char *rel)
 static void put(const char *rel, const char *text)
 {
 	char path[512];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", ws, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	tu_write_file(path, text);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(ws, sizeof(ws), "/tmp/bp-request-XXXXXX");
-	if (!mkdtemp(ws))
+	if (tu_mkdtemp(ws, sizeof(ws), "request") != 0)
 		return -1;
 	mkdirs("os/axvisor/configs/qemu");
 	mkdirs("os/axvisor/configs/vms");
@@ -71,8 +58,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nftw(ws, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
+	return tu_rmtree(ws);
 }
 
 static struct request_input base(void)

@@ -9,7 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,20 +20,12 @@
 #include <bootpipe/error.h>
 
 #include "rootfs_rule.h"
+#include "testutil.h"
 
 struct fixture {
-	char root[64];
-	char store[128];
+	char root[PATH_MAX / 2];
+	char store[PATH_MAX];
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -41,9 +33,10 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->root, sizeof(f->root), "/tmp/bp-rootfs-XXXXXX");
-	if (!mkdtemp(f->root))
+	if (tu_mkdtemp(f->root, sizeof(f->root), "rootfs") != 0) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->store, sizeof(f->store), "%s/tmp/axbuild/rootfs", f->root);
 	*state = f;
 	return 0;
@@ -53,44 +46,24 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = tu_rmtree(f->root);
+
 	free(f);
-	return 0;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
-}
-
-static char *fmt(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *format, ...)
-{
-	va_list ap;
-	char *out;
-
-	va_start(ap, format);
-	assert_true(vasprintf(&out, format, ap) >= 0);
-	va_end(ap);
-	return out;
+	return rc;
 }
 
 /* root/image/rootfs.img and root/vm.toml naming root/image/qemu-aarch64. */
 static char *vmconfig_with_sibling(const struct fixture *f)
 {
-	char *dir = fmt("%s/image", f->root);
-	char *img = fmt("%s/rootfs.img", dir);
-	char *vm = fmt("%s/vm.toml", f->root);
+	char *dir = tu_asprintf("%s/image", f->root);
+	char *img = tu_asprintf("%s/rootfs.img", dir);
+	char *vm = tu_asprintf("%s/vm.toml", f->root);
 	char *body =
-	    fmt("\n[kernel]\nkernel_path = \"%s/qemu-aarch64\"\n", dir);
+	    tu_asprintf("\n[kernel]\nkernel_path = \"%s/qemu-aarch64\"\n", dir);
 
 	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(img, "rootfs");
-	write_file(vm, body);
+	tu_write_file(img, "rootfs");
+	tu_write_file(vm, body);
 	free(dir);
 	free(img);
 	free(body);
@@ -102,7 +75,7 @@ static void infer_rootfs_path_uses_vmconfig_kernel_sibling(void **state)
 	struct fixture *f = *state;
 	char *vm = vmconfig_with_sibling(f);
 	const char *list[] = {vm};
-	char *want = fmt("%s/image/rootfs.img", f->root);
+	char *want = tu_asprintf("%s/image/rootfs.img", f->root);
 	char *out = NULL;
 	char err[256] = "";
 
@@ -121,18 +94,18 @@ managed_rootfs_path_uses_default_unified_rootfs_when_vmconfig_has_no_rootfs(
     void **state)
 {
 	struct fixture *f = *state;
-	char *vm = fmt("%s/vm.toml", f->root);
+	char *vm = tu_asprintf("%s/vm.toml", f->root);
 	/* axbuild's test named /tmp/qemu-aarch64, which breaks on a host that
 	 * has /tmp/rootfs.img; a directory of our own has no sibling. */
-	char *body = fmt("\n[kernel]\nkernel_path = \"%s/none/qemu-aarch64\"\n",
-			 f->root);
+	char *body = tu_asprintf(
+	    "\n[kernel]\nkernel_path = \"%s/none/qemu-aarch64\"\n", f->root);
 	const char *list[] = {vm};
-	char *want =
-	    fmt("%s/tmp/axbuild/rootfs/rootfs-aarch64-alpine.img", f->root);
+	char *want = tu_asprintf(
+	    "%s/tmp/axbuild/rootfs/rootfs-aarch64-alpine.img", f->root);
 	char *out = NULL;
 	char err[256] = "";
 
-	write_file(vm, body);
+	tu_write_file(vm, body);
 	assert_int_equal(rootfs_managed_path(f->store, "aarch64", NULL, list, 1,
 					     NULL, &out, err, sizeof(err)),
 			 0);
@@ -164,8 +137,8 @@ managed_rootfs_path_skips_when_vmconfig_provides_kernel_sibling_rootfs(
 static void managed_rootfs_path_keeps_explicit_managed_rootfs(void **state)
 {
 	struct fixture *f = *state;
-	char *explicit_path =
-	    fmt("%s/tmp/axbuild/rootfs/rootfs-aarch64-debian.img", f->root);
+	char *explicit_path = tu_asprintf(
+	    "%s/tmp/axbuild/rootfs/rootfs-aarch64-debian.img", f->root);
 	char *out = NULL;
 	char err[256] = "";
 
@@ -182,7 +155,7 @@ static void managed_rootfs_path_keeps_explicit_managed_rootfs(void **state)
 static void managed_rootfs_path_never_manages_explicit_elsewhere(void **state)
 {
 	struct fixture *f = *state;
-	char *vm = fmt("%s/vm.toml", f->root);
+	char *vm = tu_asprintf("%s/vm.toml", f->root);
 	const char *list[] = {vm};
 	char *out = (char *)"sentinel";
 	char err[256] = "";
@@ -256,18 +229,18 @@ static void in_store_is_component_wise(void **state)
 static void infer_relative_kernel_path_uses_vmconfig_dir(void **state)
 {
 	struct fixture *f = *state;
-	char *dir = fmt("%s/vms", f->root);
-	char *guest = fmt("%s/vms/guest", f->root);
-	char *img = fmt("%s/vms/guest/rootfs.img", f->root);
-	char *vm = fmt("%s/vms/linux.toml", f->root);
+	char *dir = tu_asprintf("%s/vms", f->root);
+	char *guest = tu_asprintf("%s/vms/guest", f->root);
+	char *img = tu_asprintf("%s/vms/guest/rootfs.img", f->root);
+	char *vm = tu_asprintf("%s/vms/linux.toml", f->root);
 	const char *list[] = {vm};
 	char *out = NULL;
 	char err[256] = "";
 
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(mkdir(guest, 0755), 0);
-	write_file(img, "x");
-	write_file(vm, "[kernel]\nkernel_path = \"guest/Image\"\n");
+	tu_write_file(img, "x");
+	tu_write_file(vm, "[kernel]\nkernel_path = \"guest/Image\"\n");
 	assert_int_equal(
 	    rootfs_infer_from_vmconfigs(list, 1, NULL, &out, err, sizeof(err)),
 	    0);
@@ -283,21 +256,22 @@ static void infer_relative_kernel_path_uses_vmconfig_dir(void **state)
 static void infer_skips_directories_and_non_strings(void **state)
 {
 	struct fixture *f = *state;
-	char *dir = fmt("%s/d/rootfs.img", f->root);
-	char *parent = fmt("%s/d", f->root);
-	char *vm1 = fmt("%s/a.toml", f->root);
-	char *vm2 = fmt("%s/b.toml", f->root);
-	char *vm3 = fmt("%s/c.toml", f->root);
-	char *body = fmt("[kernel]\nkernel_path = \"%s/d/Image\"\n", f->root);
+	char *dir = tu_asprintf("%s/d/rootfs.img", f->root);
+	char *parent = tu_asprintf("%s/d", f->root);
+	char *vm1 = tu_asprintf("%s/a.toml", f->root);
+	char *vm2 = tu_asprintf("%s/b.toml", f->root);
+	char *vm3 = tu_asprintf("%s/c.toml", f->root);
+	char *body =
+	    tu_asprintf("[kernel]\nkernel_path = \"%s/d/Image\"\n", f->root);
 	const char *list[] = {vm1, vm2, vm3};
 	char *out = (char *)"sentinel";
 	char err[256] = "";
 
 	assert_int_equal(mkdir(parent, 0755), 0);
 	assert_int_equal(mkdir(dir, 0755), 0);
-	write_file(vm1, body);
-	write_file(vm2, "[kernel]\nkernel_path = 7\n");
-	write_file(vm3, "[base]\nid = 1 # no kernel table\n");
+	tu_write_file(vm1, body);
+	tu_write_file(vm2, "[kernel]\nkernel_path = 7\n");
+	tu_write_file(vm3, "[base]\nid = 1 # no kernel table\n");
 	assert_int_equal(
 	    rootfs_infer_from_vmconfigs(list, 3, NULL, &out, err, sizeof(err)),
 	    0);
@@ -323,10 +297,11 @@ static double now_s(void)
 static void infer_refuses_huge_vmconfigs_without_reading_them(void **state)
 {
 	struct fixture *f = *state;
-	char *huge = fmt("%s/huge.toml", f->root);
-	char *want = fmt("cannot read vm config %s: larger than 1024 KiB, "
-			 "not a VM config",
-			 huge);
+	char *huge = tu_asprintf("%s/huge.toml", f->root);
+	char *want =
+	    tu_asprintf("cannot read vm config %s: larger than 1024 KiB, "
+			"not a VM config",
+			huge);
 	const char *list1[] = {huge};
 	const char *list2[] = {"/dev/zero"};
 	char *out = NULL;
@@ -356,7 +331,8 @@ static void infer_refuses_huge_vmconfigs_without_reading_them(void **state)
 	    rootfs_infer_from_vmconfigs(list1, 1, NULL, &out, err, sizeof(err)),
 	    BP_ECONFIG);
 	free(want);
-	want = fmt("cannot read vm config %s: %s", f->root, strerror(EISDIR));
+	want = tu_asprintf("cannot read vm config %s: %s", f->root,
+			   strerror(EISDIR));
 	assert_string_equal(err, want);
 	free(want);
 	free(huge);
@@ -365,11 +341,11 @@ static void infer_refuses_huge_vmconfigs_without_reading_them(void **state)
 static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
 {
 	struct fixture *f = *state;
-	char *missing = fmt("%s/missing.toml", f->root);
-	char *broken = fmt("%s/broken.toml", f->root);
-	char *want =
-	    fmt("cannot read vm config %s: %s", missing, strerror(ENOENT));
-	char *prefix = fmt("%s:3:", broken);
+	char *missing = tu_asprintf("%s/missing.toml", f->root);
+	char *broken = tu_asprintf("%s/broken.toml", f->root);
+	char *want = tu_asprintf("cannot read vm config %s: %s", missing,
+				 strerror(ENOENT));
+	char *prefix = tu_asprintf("%s:3:", broken);
 	const char *list1[] = {missing};
 	const char *list2[] = {broken};
 	char *out = NULL;
@@ -379,8 +355,8 @@ static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
 	    rootfs_infer_from_vmconfigs(list1, 1, NULL, &out, err, sizeof(err)),
 	    BP_ECONFIG);
 	assert_string_equal(err, want);
-	write_file(broken,
-		   "[kernel]\nentry_point = 0x8020_0000\nkernel_path = \n");
+	tu_write_file(broken,
+		      "[kernel]\nentry_point = 0x8020_0000\nkernel_path = \n");
 	assert_int_equal(
 	    rootfs_infer_from_vmconfigs(list2, 1, NULL, &out, err, sizeof(err)),
 	    BP_ECONFIG);
@@ -397,14 +373,14 @@ static void infer_reports_unreadable_and_broken_vmconfigs(void **state)
 static void infer_expands_workspace_and_package(void **state)
 {
 	struct fixture *f = *state;
-	char *ws = fmt("%s/ws", f->root);
-	char *ws_img_dir = fmt("%s/ws/images", f->root);
-	char *ws_img = fmt("%s/ws/images/rootfs.img", f->root);
-	char *pkg = fmt("%s/pkg", f->root);
-	char *pkg_img_dir = fmt("%s/pkg/kernels", f->root);
-	char *pkg_img = fmt("%s/pkg/kernels/rootfs.img", f->root);
-	char *vm_ws = fmt("%s/ws.toml", f->root);
-	char *vm_pkg = fmt("%s/pkg.toml", f->root);
+	char *ws = tu_asprintf("%s/ws", f->root);
+	char *ws_img_dir = tu_asprintf("%s/ws/images", f->root);
+	char *ws_img = tu_asprintf("%s/ws/images/rootfs.img", f->root);
+	char *pkg = tu_asprintf("%s/pkg", f->root);
+	char *pkg_img_dir = tu_asprintf("%s/pkg/kernels", f->root);
+	char *pkg_img = tu_asprintf("%s/pkg/kernels/rootfs.img", f->root);
+	char *vm_ws = tu_asprintf("%s/ws.toml", f->root);
+	char *vm_pkg = tu_asprintf("%s/pkg.toml", f->root);
 	const struct ostool_vars vars = {.workspace = ws, .package = pkg};
 	const char *list_ws[] = {vm_ws};
 	const char *list_pkg[] = {vm_pkg};
@@ -415,12 +391,12 @@ static void infer_expands_workspace_and_package(void **state)
 	assert_int_equal(mkdir(ws_img_dir, 0755), 0);
 	assert_int_equal(mkdir(pkg, 0755), 0);
 	assert_int_equal(mkdir(pkg_img_dir, 0755), 0);
-	write_file(ws_img, "ws");
-	write_file(pkg_img, "pkg");
-	write_file(vm_ws,
-		   "[kernel]\nkernel_path = \"${workspace}/images/Image\"\n");
-	write_file(vm_pkg,
-		   "[kernel]\nkernel_path = \"${package}/kernels/Image\"\n");
+	tu_write_file(ws_img, "ws");
+	tu_write_file(pkg_img, "pkg");
+	tu_write_file(
+	    vm_ws, "[kernel]\nkernel_path = \"${workspace}/images/Image\"\n");
+	tu_write_file(vm_pkg,
+		      "[kernel]\nkernel_path = \"${package}/kernels/Image\"\n");
 
 	assert_int_equal(rootfs_infer_from_vmconfigs(list_ws, 1, &vars, &out,
 						     err, sizeof(err)),

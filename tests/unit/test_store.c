@@ -17,25 +17,20 @@
 #include <bootpipe/error.h>
 
 #include "store.h"
+#include "testutil.h"
 
 static char dir[PATH_MAX];
 
 static int setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/bp-store-XXXXXX", tmp ? tmp : "/tmp");
-	return mkdtemp(dir) ? 0 : -1;
+	return tu_mkdtemp(dir, sizeof(dir), "store");
 }
 
 static int teardown(void **state)
 {
-	char cmd[PATH_MAX + 16];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tu_rmtree(dir);
 }
 
 static void make_file(const char *path, off_t size)
