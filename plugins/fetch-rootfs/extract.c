@@ -79,6 +79,24 @@ static int write_all(int fd, const unsigned char *p, size_t n, int64_t off)
 	return 0;
 }
 
+/* From @i, past the blocks of @buf (aligned to the file offset) that are
+ * all zero when @zero, or not all zero otherwise; the index it stops at. */
+static size_t skip_blocks(const unsigned char *buf, size_t i, size_t size,
+			  int64_t offset, bool zero)
+{
+	while (i < size) {
+		size_t n = EXTRACT_HOLE_BLOCK -
+			   (size_t)((offset + (int64_t)i) % EXTRACT_HOLE_BLOCK);
+
+		if (n > size - i)
+			n = size - i;
+		if (all_zero(buf + i, n) != zero)
+			break;
+		i += n;
+	}
+	return i;
+}
+
 /* Writes the non-zero parts of one block; zero blocks stay holes. */
 static int write_sparse(int fd, const unsigned char *buf, size_t size,
 			int64_t offset)
@@ -86,32 +104,9 @@ static int write_sparse(int fd, const unsigned char *buf, size_t size,
 	size_t i = 0;
 
 	while (i < size) {
-		size_t start;
+		size_t start = skip_blocks(buf, i, size, offset, true);
 
-		/* Skip zero blocks, aligned to the file offset. */
-		while (i < size) {
-			size_t n = EXTRACT_HOLE_BLOCK -
-				   (size_t)((offset + (int64_t)i) %
-					    EXTRACT_HOLE_BLOCK);
-
-			if (n > size - i)
-				n = size - i;
-			if (!all_zero(buf + i, n))
-				break;
-			i += n;
-		}
-		start = i;
-		while (i < size) {
-			size_t n = EXTRACT_HOLE_BLOCK -
-				   (size_t)((offset + (int64_t)i) %
-					    EXTRACT_HOLE_BLOCK);
-
-			if (n > size - i)
-				n = size - i;
-			if (all_zero(buf + i, n))
-				break;
-			i += n;
-		}
+		i = skip_blocks(buf, start, size, offset, false);
 		if (i > start && write_all(fd, buf + start, i - start,
 					   offset + (int64_t)start) != 0)
 			return -1;

@@ -249,20 +249,32 @@ static int cmd_verify(struct bp_stage *self, struct fetch_cfg *cfg,
 	return 0;
 }
 
-static int cmd_pull(struct bp_stage *self, struct fetch_cfg *cfg,
-		    const char *arg)
+/* "<name>[.img][:<version>]" -> the store paths of <name>, and
+ * <version> ("" when none) into @version. */
+static int image_arg(struct bp_stage *self, const struct fetch_cfg *cfg,
+		     const char *arg, struct store_paths *p, char *version,
+		     size_t vlen)
 {
-	char name[NAME_MAX + 1], version[128], err[512], arch[64];
-	struct store_paths p;
-	int rc =
-	    parse_name(self, arg, name, sizeof(name), version, sizeof(version));
+	char name[NAME_MAX + 1], err[512];
+	int rc = parse_name(self, arg, name, sizeof(name), version, vlen);
 
 	if (rc)
 		return rc;
-	rc = store_paths_for_name(&p, cfg->store, name, err, sizeof(err));
-	if (rc)
+	if (store_paths_for_name(p, cfg->store, name, err, sizeof(err)))
 		return bp_fail(self, BP_ECONFIG, "%s", err);
-	arch_of(name, arch, sizeof(arch));
+	return 0;
+}
+
+static int cmd_pull(struct bp_stage *self, struct fetch_cfg *cfg,
+		    const char *arg)
+{
+	char version[128], arch[64];
+	struct store_paths p;
+	int rc = image_arg(self, cfg, arg, &p, version, sizeof(version));
+
+	if (rc)
+		return rc;
+	arch_of(p.name, arch, sizeof(arch));
 	rc = fetch_ensure(self, cfg, &p, strcmp(arch, "-") ? arch : cfg->arch,
 			  version[0] ? version : cfg->image_version);
 	if (rc == 0 && !bp_stage_dry_run(self))
@@ -272,21 +284,17 @@ static int cmd_pull(struct bp_stage *self, struct fetch_cfg *cfg,
 
 static int cmd_rm(struct bp_stage *self, struct fetch_cfg *cfg, const char *arg)
 {
-	char name[NAME_MAX + 1], version[128], err[512];
+	char version[128], err[512];
 	struct store_paths p;
 	struct stat st;
 	int lock = -1;
-	int rc =
-	    parse_name(self, arg, name, sizeof(name), version, sizeof(version));
+	int rc = image_arg(self, cfg, arg, &p, version, sizeof(version));
 
 	if (rc)
 		return rc;
-	rc = store_paths_for_name(&p, cfg->store, name, err, sizeof(err));
-	if (rc)
-		return bp_fail(self, BP_ECONFIG, "%s", err);
 	if (lstat(p.image, &st) != 0 && lstat(p.part, &st) != 0 &&
 	    lstat(p.archive, &st) != 0)
-		return bp_fail(self, BP_ENOENT, "no image %s in %s", name,
+		return bp_fail(self, BP_ENOENT, "no image %s in %s", p.name,
 			       cfg->store);
 	if (bp_stage_dry_run(self)) {
 		bp_log(self, BP_LOG_INFO, "would remove %s and its files",
