@@ -45,6 +45,10 @@ static const struct bp_option launch_options[] = {
      "console log path (default: "
      "<workspace>/tmp/bootpipe/logs/<pipeline>-<time>.log)",
      0, NULL},
+    {"console_log_max", BP_OPT_INT, "64",
+     "MiB the console log keeps; later output is still matched but not "
+     "written, 0: no limit",
+     0, NULL},
     {"shell_delay_ms", BP_OPT_INT, "100",
      "milliseconds between the shell prompt and typing shell_init_cmd", 0,
      NULL},
@@ -76,6 +80,7 @@ struct launch {
 	int64_t shell_delay_ms;
 	bool require_success;
 	const char *console_log; /* borrowed from the stage, NULL: default */
+	int64_t console_log_max; /* MiB, 0: no limit */
 };
 
 static int add_patterns(struct bp_stage *self, struct matcher *m,
@@ -115,6 +120,9 @@ static int opt_patterns(struct bp_stage *self, struct matcher *m,
  * far beyond any boot, and its milliseconds never overflow. */
 #define TIMEOUT_MAX_S INT64_C(10000000)
 
+/* The largest console log cap, 1 TiB: a bound, not a suggestion. */
+#define LOG_MAX_MIB INT64_C(1048576)
+
 static int opt_nonneg(struct bp_stage *self, const char *key, int64_t *out)
 {
 	int rc = bp_stage_opt_int(self, key, out);
@@ -128,10 +136,10 @@ static int opt_nonneg(struct bp_stage *self, const char *key, int64_t *out)
 	return 0;
 }
 
-/* A duration option within 0 .. @max (in @unit); the supervisor adds it
- * to clock readings, so it must not overflow there. */
-static int opt_duration(struct bp_stage *self, const char *key, int64_t max,
-			const char *unit, int64_t *out)
+/* An option within 0 .. @max (in @unit): durations are added to clock
+ * readings and sizes scaled to bytes, so neither may overflow there. */
+static int opt_range(struct bp_stage *self, const char *key, int64_t max,
+		     const char *unit, int64_t *out)
 {
 	int rc = bp_stage_opt_int(self, key, out);
 
@@ -178,19 +186,20 @@ static int configure(struct bp_stage *self, struct launch *st)
 	if (st->success_set &&
 	    (rc = opt_patterns(self, st->opt_matcher, MATCHER_SUCCESS)) < 0)
 		return rc;
-	if (st->timeout_set &&
-	    (rc = opt_duration(self, "timeout", TIMEOUT_MAX_S, "seconds",
-			       &st->timeout_s)) < 0)
+	if (st->timeout_set && (rc = opt_range(self, "timeout", TIMEOUT_MAX_S,
+					       "seconds", &st->timeout_s)) < 0)
 		return rc;
-	if ((rc = opt_duration(self, "idle_timeout", TIMEOUT_MAX_S, "seconds",
-			       &st->idle_timeout_s)) < 0 ||
+	if ((rc = opt_range(self, "idle_timeout", TIMEOUT_MAX_S, "seconds",
+			    &st->idle_timeout_s)) < 0 ||
 	    (rc = opt_nonneg(self, "retries", &st->retries)) < 0 ||
-	    (rc = opt_duration(self, "drain_ms", to_ms(TIMEOUT_MAX_S),
-			       "milliseconds", &st->drain_ms)) < 0 ||
-	    (rc = opt_duration(self, "stop_grace_ms", to_ms(TIMEOUT_MAX_S),
-			       "milliseconds", &st->stop_grace_ms)) < 0 ||
-	    (rc = opt_duration(self, "shell_delay_ms", to_ms(TIMEOUT_MAX_S),
-			       "milliseconds", &st->shell_delay_ms)) < 0)
+	    (rc = opt_range(self, "drain_ms", to_ms(TIMEOUT_MAX_S),
+			    "milliseconds", &st->drain_ms)) < 0 ||
+	    (rc = opt_range(self, "stop_grace_ms", to_ms(TIMEOUT_MAX_S),
+			    "milliseconds", &st->stop_grace_ms)) < 0 ||
+	    (rc = opt_range(self, "shell_delay_ms", to_ms(TIMEOUT_MAX_S),
+			    "milliseconds", &st->shell_delay_ms)) < 0 ||
+	    (rc = opt_range(self, "console_log_max", LOG_MAX_MIB, "MiB",
+			    &st->console_log_max)) < 0)
 		return rc;
 	/* unset means "true when success patterns exist", which is the
 	 * same as true: without success patterns it changes nothing */
@@ -585,6 +594,7 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	o.drain_ms = st->drain_ms;
 	o.stop_grace_ms = st->stop_grace_ms;
 	o.shell_delay_ms = st->shell_delay_ms;
+	o.log_max = st->console_log_max * 1024 * 1024;
 	o.require_success = st->require_success;
 	o.shell_prefix = bp_ctx_str_or(ctx, BP_KEY_QEMU_SHELL_PREFIX, NULL);
 	o.shell_init_cmd = bp_ctx_str_or(ctx, BP_KEY_QEMU_SHELL_INIT_CMD, NULL);

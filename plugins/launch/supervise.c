@@ -46,6 +46,8 @@ struct run {
 	bool child_done; /* reaped */
 	bool killed;	 /* SIGKILL sent */
 	bool log_failed;
+	int64_t log_written; /* bytes in the log, for log_max */
+	char log_last;	     /* the last byte written, '\n' before any */
 	int64_t start, last_output, drain_end, kill_at, shell_at, done_at;
 	int64_t flush_at; /* when to match the unterminated line, -1: never */
 	bool shell_sent;
@@ -297,6 +299,60 @@ static void flush_part(struct run *r, int64_t now)
 		take_verdict(r, now);
 }
 
+/* Writes what fits under log_max; the rest is only counted, so a flooding
+ * guest cannot fill the disk. The matcher still sees every byte. */
+static void log_console(struct run *r, const char *buf, size_t n)
+{
+	const struct supervise_opts *o = r->o;
+	size_t keep = n;
+
+	if (o->log_fd < 0 || r->log_failed)
+		return;
+	if (o->log_max > 0) {
+		int64_t room = o->log_max - r->log_written;
+
+		if ((int64_t)keep > room)
+			keep = room > 0 ? (size_t)room : 0;
+		if (keep < n && !r->res->log_dropped)
+			bp_log(r->self, BP_LOG_WARN,
+			       "console log reached console_log_max (%lld "
+			       "MiB): later output is matched but not written",
+			       (long long)(o->log_max >> 20));
+		r->res->log_dropped += n - keep;
+	}
+	if (!keep)
+		return;
+	if (write_all(o->log_fd, buf, keep)) {
+		r->log_failed = true;
+		bp_log(r->self, BP_LOG_WARN, "cannot write the console log: %s",
+		       strerror(errno));
+		return;
+	}
+	r->log_written += (int64_t)keep;
+	r->log_last = buf[keep - 1];
+}
+
+/* Once, at the end: says in the log itself that it is cut short. */
+static void log_marker(struct run *r)
+{
+	char line[160];
+	int len, rc;
+
+	if (r->o->log_fd < 0 || r->log_failed || !r->res->log_dropped)
+		return;
+	len = snprintf(line, sizeof(line),
+		       "%s[bootpipe: console log truncated after %lld MiB; "
+		       "%llu bytes dropped]\n",
+		       r->log_last == '\n' ? "" : "\n",
+		       (long long)(r->o->log_max >> 20),
+		       (unsigned long long)r->res->log_dropped);
+	rc = write_all(r->o->log_fd, line, (size_t)len);
+	if (rc < 0)
+		bp_log(r->self, BP_LOG_WARN,
+		       "cannot write the console log's truncation line: %s",
+		       strerror(-rc));
+}
+
 static void console(struct run *r, const char *buf, size_t n, bool is_err,
 		    int64_t now)
 {
@@ -305,11 +361,7 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 	r->last_output = now;
 	if (o->echo)
 		write_all(is_err ? STDERR_FILENO : STDOUT_FILENO, buf, n);
-	if (o->log_fd >= 0 && !r->log_failed && write_all(o->log_fd, buf, n)) {
-		r->log_failed = true;
-		bp_log(r->self, BP_LOG_WARN, "cannot write the console log: %s",
-		       strerror(errno));
-	}
+	log_console(r, buf, n);
 	if (is_err)
 		keep_tail(r, buf, n);
 	if (r->state == RUNNING && !r->decided) {
@@ -638,6 +690,7 @@ int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
 	    .shell_at = -1,
 	    .flush_at = -1,
 	    .stdin_open = true,
+	    .log_last = '\n',
 	};
 	int rc;
 
@@ -665,6 +718,7 @@ int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
 		       "cannot put the terminal in raw mode");
 	loop(&r);
 	term_restore();
+	log_marker(&r);
 	if (!r.decided) {
 		matcher_finish(o->matcher);
 		if (matcher_verdict(o->matcher)) {

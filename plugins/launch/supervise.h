@@ -26,6 +26,7 @@ struct supervise_opts {
 	const char *shell_init_cmd;
 	bool echo;	    /* copy QEMU's stdout/stderr to ours */
 	int log_fd;	    /* console log, -1: none */
+	int64_t log_max;    /* bytes the log keeps, 0: no limit */
 	bool forward_stdin; /* our stdin is a terminal: forward it raw */
 	bool require_success;
 	struct matcher *matcher; /* reset by the caller */
@@ -35,7 +36,8 @@ struct supervise_result {
 	enum bp_outcome outcome; /* PASS..NO_VERDICT, INFRA, INTERRUPTED */
 	char reason[2048];	 /* human text: the verdict or the failure */
 	int wait_status;
-	bool exited; /* wait_status is valid */
+	bool exited;	      /* wait_status is valid */
+	uint64_t log_dropped; /* console bytes past log_max, not written */
 };
 
 /* Returns 0 with @res filled for every outcome (including infra and
