@@ -16,10 +16,12 @@ opts="$opts --errors-for-leak-kinds=definite,indirect"
 opts="$opts --show-leak-kinds=definite,indirect --track-fds=no"
 opts="$opts --trace-children=yes --trace-children-skip=$skip"
 opts="$opts --suppressions=$here/bootpipe.supp --num-callers=30"
-cmake -S "$here/../.." -B "$build" -DMEMORYCHECK_COMMAND=/usr/bin/valgrind \
+# valgrind-per-process: one log per traced process, joined per test
+cmake -S "$here/../.." -B "$build" -DMEMORYCHECK_TYPE=Valgrind \
+	"-DMEMORYCHECK_COMMAND=$here/valgrind-per-process" \
 	"-DMEMORYCHECK_COMMAND_OPTIONS=$opts" >/dev/null || exit 1
 cd "$build" || exit 1
-rm -f Testing/Temporary/MemoryChecker.*.log
+rm -f Testing/Temporary/MemoryChecker.*.log Testing/Temporary/MemoryChecker.*.log.pid*
 # plugins stay mapped so leak reports can name their frames; PCRE2 runs
 # without JIT, whose generated code memcheck cannot follow
 BOOTPIPE_NO_DLCLOSE=1 BOOTPIPE_NO_JIT=1 ctest -T memcheck --output-on-failure --timeout 1800 \
