@@ -23,8 +23,9 @@ cmake -S "$here/../.." -B "$build" -DMEMORYCHECK_TYPE=Valgrind \
 cd "$build" || exit 1
 rm -f Testing/Temporary/MemoryChecker.*.log Testing/Temporary/MemoryChecker.*.log.pid*
 # plugins stay mapped so leak reports can name their frames; PCRE2 runs
-# without JIT, whose generated code memcheck cannot follow
-BOOTPIPE_NO_DLCLOSE=1 BOOTPIPE_NO_JIT=1 ctest -T memcheck --output-on-failure --timeout 1800 \
+# without JIT, whose generated code memcheck cannot follow; MEMCHECK tells
+# the test scripts what valgrind changes (sdk-test.sh: a failed spawn)
+MEMCHECK=1 BOOTPIPE_NO_DLCLOSE=1 BOOTPIPE_NO_JIT=1 ctest -T memcheck --output-on-failure --timeout 1800 \
 	-R '^(unit|pipelines|integration)/' "$@"
 status=$?
 # ctest lists defects per test; a run with any is a failure too.
