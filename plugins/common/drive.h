@@ -4,8 +4,8 @@
  * bare word is a flag. Parsing keeps every option and their order, so
  * printing what was parsed gives the same text back (modulo escapes).
  */
-#ifndef BP_PATCH_QEMU_DRIVE_H
-#define BP_PATCH_QEMU_DRIVE_H
+#ifndef BP_DRIVE_H
+#define BP_DRIVE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* ostool's QEMU config file (TOML), read with its placeholders expanded. */
-#ifndef BP_PATCH_QEMU_OSTOOL_CONFIG_H
-#define BP_PATCH_QEMU_OSTOOL_CONFIG_H
+#ifndef BP_OSTOOL_CONFIG_H
+#define BP_OSTOOL_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>

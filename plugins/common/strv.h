@@ -1,6 +1,6 @@
 /* A growable, NULL-terminated vector of owned strings: the QEMU argv. */
-#ifndef BP_PATCH_QEMU_STRV_H
-#define BP_PATCH_QEMU_STRV_H
+#ifndef BP_STRV_H
+#define BP_STRV_H
 
 #include <stddef.h>
 
