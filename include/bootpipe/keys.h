@@ -28,9 +28,22 @@
 /* bool, set by a stage that builds request.kernel during the run: in plan
  * mode nothing is built, so patch-qemu accepts that kernel missing */
 #define BP_KEY_REQUEST_KERNEL_PENDING "request.kernel_pending"
+/* str: whose QEMU rules apply, axvisor (replace disk0), arceos or starry
+ * (axbuild's EnsureDiskBootNet); from the flow option or --flow */
+#define BP_KEY_REQUEST_FLOW "request.flow"
 
 /* fetch-rootfs */
 #define BP_KEY_ROOTFS_MANAGED_PATH "rootfs.managed_path" /* str */
+/* Every other -drive of the QEMU template whose file is a managed image
+ * (disk0 is rootfs.path's): the file= values as the template has them,
+ * expanded and unescaped, and in the same order the image each one is in
+ * the store. patch-qemu rewrites each ref to its file. */
+#define BP_KEY_ROOTFS_MANAGED_REFS "rootfs.managed_refs"   /* list */
+#define BP_KEY_ROOTFS_MANAGED_FILES "rootfs.managed_files" /* list */
+/* UEFI firmware the store fetched (QEMU config uefi = true): the code
+ * image, and the variable store template that patch-qemu copies per run */
+#define BP_KEY_FIRMWARE_CODE "firmware.code" /* str */
+#define BP_KEY_FIRMWARE_VARS "firmware.vars" /* str */
 
 /* infer-rootfs */
 #define BP_KEY_ROOTFS_PATH "rootfs.path"     /* str */
@@ -44,6 +57,13 @@
 #define BP_KEY_QEMU_SHELL_INIT_CMD "qemu.shell_init_cmd" /* str */
 #define BP_KEY_QEMU_TIMEOUT "qemu.timeout"		 /* int, seconds */
 #define BP_KEY_QEMU_ACCEL "qemu.accel"			 /* kvm|tcg */
+/* bool: KVM was chosen by accel = auto, so launch may retry once under
+ * TCG with qemu.argv_tcg when QEMU dies at start with a KVM error */
+#define BP_KEY_QEMU_ACCEL_AUTO "qemu.accel_auto"
+#define BP_KEY_QEMU_ARGV_TCG "qemu.argv_tcg" /* list */
+/* str: the per-run working copy of a managed image written under
+ * rootfs_write = persist (a managed image itself is never written) */
+#define BP_KEY_ROOTFS_WORKING_COPY "rootfs.working_copy"
 
 /* launch */
 #define BP_KEY_RUN_OUTCOME "run.outcome"	 /* str, bp_outcome_name */
