@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bootpipe/defaults.h>
 #include <bootpipe/keys.h>
 
 #include "engine_internal.h"
@@ -54,7 +55,13 @@ struct bp_engine *bp_engine_new(void)
 		free(e);
 		return NULL;
 	}
+	if (cancel_init(e)) {
+		bp_ctx_free(e->ctx);
+		free(e);
+		return NULL;
+	}
 	e->sink = bp_log_sink_text;
+	e->console = bp_console_sink_stdio;
 	e->log_level = BP_LOG_INFO;
 	return e;
 }
@@ -96,6 +103,7 @@ void bp_engine_free(struct bp_engine *e)
 	free(e->stop_after);
 	free(e->name);
 	free(e->description);
+	cancel_release(e);
 	free(e);
 }
 
@@ -436,10 +444,10 @@ static int find_workspace(struct bp_engine *e, const struct expand_vars *vars,
 	} else if (en) {
 		rc = expand_entry(e, en, vars, &ws);
 		if (rc == 0 && ws[0] != '/' && strcmp(en->file, "--set") != 0) {
-			dir = path_dirname(en->file);
+			dir = bp_path_dirname(en->file);
 			abs = !dir		      ? NULL
 			      : strcmp(dir, ".") == 0 ? strdup(ws)
-						      : path_join(dir, ws);
+						      : bp_path_join(dir, ws);
 			free(dir);
 			free(ws);
 			ws = abs;
@@ -474,13 +482,11 @@ static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 			char **storage)
 {
 	const struct pipeline_entry *en;
-	const char *tmp = getenv("TMPDIR");
-	struct stat st;
 	int rc;
 
 	memset(vars, 0, sizeof(*vars));
-	vars->tmp_dir = tmp && tmp[0] ? tmp : "/tmp";
-	vars->arch = "aarch64";
+	vars->tmp_dir = bp_default_tmp_dir();
+	vars->arch = BP_DEFAULT_ARCH;
 	rc = find_workspace(e, vars, &storage[0]);
 	if (rc)
 		return rc;
@@ -489,12 +495,7 @@ static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 	if (en) {
 		rc = expand_entry(e, en, vars, &storage[1]);
 	} else {
-		storage[1] = path_join(vars->workspace, "os/axvisor");
-		if (storage[1] &&
-		    (stat(storage[1], &st) != 0 || !S_ISDIR(st.st_mode))) {
-			free(storage[1]);
-			storage[1] = strdup(vars->workspace);
-		}
+		storage[1] = bp_default_package_dir(vars->workspace);
 		rc = storage[1] ? 0 : BP_ENOMEM;
 	}
 	if (rc)
@@ -523,8 +524,8 @@ static int find_stage_plugin(struct bp_engine *e, struct bp_stage *s,
 	if (!p || !strchr(p->value, '/') || p->value[0] == '/' ||
 	    strcmp(p->file, "--set") == 0)
 		return loader_find(e, p ? p->value : s->name, &s->plugin);
-	dir = path_dirname(p->file);
-	path = dir ? path_join(dir, p->value) : NULL;
+	dir = bp_path_dirname(p->file);
+	path = dir ? bp_path_join(dir, p->value) : NULL;
 	free(dir);
 	if (!path)
 		return BP_ENOMEM;
@@ -765,12 +766,14 @@ int bp_engine_run(struct bp_engine *e)
 		e->stages[i].duration = 0;
 		e->stages[i].error[0] = '\0';
 	}
+	e->console_dropped = 0;
+	cancel_set_running(e);
 	start = monotonic_seconds();
 	for (size_t i = 0; i < e->stage_count && status == 0; i++) {
 		struct bp_stage *s = &e->stages[i];
 		double t0 = monotonic_seconds();
 
-		if (bp_interrupted()) {
+		if (e->cancelled) {
 			status = BP_EINTR;
 			engine_fail(e, status, "interrupted before stage %s",
 				    s->name);
@@ -786,8 +789,9 @@ int bp_engine_run(struct bp_engine *e)
 			break;
 	}
 	e->run_duration = monotonic_seconds() - start;
+	cancel_set_running(NULL);
 	outcome_name = bp_ctx_str_or(e->ctx, BP_KEY_RUN_OUTCOME, NULL);
-	if (bp_interrupted())
+	if (e->cancelled)
 		outcome = BP_OUTCOME_INTERRUPTED;
 	else if (!outcome_name || bp_outcome_parse(outcome_name, &outcome))
 		outcome = bp_outcome_from_status(status);

@@ -3,6 +3,7 @@
 #ifndef BOOTPIPE_ENGINE_INTERNAL_H
 #define BOOTPIPE_ENGINE_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -84,6 +85,13 @@ struct bp_engine {
 	struct bp_ctx *ctx;
 	char error[4096];
 
+	/* cancel.c: set by bp_engine_cancel, possibly from a signal handler */
+	volatile sig_atomic_t cancelled;
+	int cancel_fds[2]; /* self-pipe, readable once cancelled */
+	bp_console_sink_fn console;
+	void *console_user;
+	uint64_t console_dropped;
+
 	char **plugin_dirs;
 	size_t plugin_dir_count;
 	struct entry_list overrides;
@@ -152,6 +160,17 @@ int options_bind(struct bp_engine *engine, struct bp_stage *stage,
 void options_release(struct bp_stage *stage);
 /* The declared option closest to @key, for "did you mean" hints. */
 const char *options_closest(const struct bp_option *table, const char *key);
+
+/* cancel.c: the cancel pipe and the signal handlers' list of engines. */
+int cancel_init(struct bp_engine *engine);
+void cancel_release(struct bp_engine *engine);
+/* The engine whose stages run on this thread (bp_interrupted() reads it). */
+void cancel_set_running(struct bp_engine *engine);
+/* signals.c calls this for every live engine. */
+void cancel_all_engines(void);
+/* signals.c: a stop signal arrived; its self-pipe (-1 without handlers). */
+bool signal_received(void);
+int signal_fd(void);
 
 /* log.c */
 void engine_vlog(struct bp_engine *engine, enum bp_log_level level,

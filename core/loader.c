@@ -125,7 +125,7 @@ static const char *unsafe_reason(const struct stat *sb, char *buf, size_t len)
  * write; the loader runs its code with our rights. */
 static int check_trust(struct bp_engine *engine, const char *path)
 {
-	char *dir = path_dirname(path);
+	char *dir = bp_path_dirname(path);
 	const char *what = path, *why = NULL;
 	char reason[96];
 	struct stat sb;
@@ -226,8 +226,8 @@ static char *library_plugin_dir(void)
 
 	if (!dladdr(&library_anchor, &info) || !info.dli_fname)
 		return NULL;
-	dir = path_dirname(info.dli_fname);
-	plugins = dir ? path_join(dir, "bootpipe/plugins") : NULL;
+	dir = bp_path_dirname(info.dli_fname);
+	plugins = dir ? bp_path_join(dir, "bootpipe/plugins") : NULL;
 	free(dir);
 	return plugins;
 }

@@ -280,10 +280,10 @@ static char *read_line(char *str, int num, void *stream)
 
 static int handle_include(struct reader *r, const char *value)
 {
-	char *dir = path_dirname(r->path);
+	char *dir = bp_path_dirname(r->path);
 	char *target = !dir		       ? NULL
 		       : strcmp(dir, ".") == 0 ? strdup(value)
-					       : path_join(dir, value);
+					       : bp_path_join(dir, value);
 	struct entry_list inc = {0};
 	int rc;
 

@@ -1,5 +1,9 @@
-/* SIGINT/SIGTERM: a flag and a self-pipe, so stages waiting in poll() wake
- * up and stop QEMU cleanly. A second signal is not caught. */
+/*
+ * SIGINT, SIGTERM, SIGHUP (terminal closed) and SIGQUIT all mean "stop
+ * cleanly": each cancels every live engine (bp_engine_cancel), so the
+ * running stage stops QEMU, restores the terminal and removes its
+ * temporary files. A second signal is not caught.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <bootpipe/engine.h>
-#include <bootpipe/plugin.h>
+#include "engine_internal.h"
 
-static volatile sig_atomic_t interrupted;
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+static volatile sig_atomic_t received;
 static int pipe_fds[2] = {-1, -1};
 
 static void on_signal(int sig)
@@ -19,10 +24,11 @@ static void on_signal(int sig)
 	char byte = 1;
 	struct sigaction dfl;
 
-	interrupted = sig;
+	received = sig;
 	if (pipe_fds[1] >= 0 && write(pipe_fds[1], &byte, 1) < 0) {
 		/* full pipe: already readable */
 	}
+	cancel_all_engines();
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigaction(sig, &dfl, NULL);
@@ -39,9 +45,15 @@ int bp_install_signal_handlers(void)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGTERM, &sa, NULL) < 0)
-		return BP_EIO;
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]);
+	     i++) {
+		sigaddset(&sa.sa_mask, stop_signals[i]);
+	}
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]);
+	     i++) {
+		if (sigaction(stop_signals[i], &sa, NULL) < 0)
+			return BP_EIO;
+	}
 	/* Past a file size limit (ulimit -f) a write fails with EFBIG and
 	 * the stage reports it and cleans up, instead of SIGXFSZ killing
 	 * the run with its temporary files left behind. */
@@ -49,12 +61,12 @@ int bp_install_signal_handlers(void)
 	return 0;
 }
 
-bool bp_interrupted(void)
+bool signal_received(void)
 {
-	return interrupted != 0;
+	return received != 0;
 }
 
-int bp_interrupt_fd(void)
+int signal_fd(void)
 {
 	return pipe_fds[0];
 }

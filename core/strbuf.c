@@ -106,25 +106,3 @@ char *str_printf(const char *fmt, ...)
 	va_end(ap);
 	return strbuf_detach(&sb);
 }
-
-char *path_join(const char *dir, const char *name)
-{
-	size_t n = strlen(dir);
-
-	if (name[0] == '/')
-		return strdup(name);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return str_printf("%.*s/%s", (int)n, dir, name);
-}
-
-char *path_dirname(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}

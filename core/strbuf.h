@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include <bootpipe/log.h>
+#include <bootpipe/util.h>
 
 /* A growable NUL-terminated buffer; `oom` makes every later append a no-op
  * so callers check once at the end. */
@@ -29,11 +30,5 @@ char *strbuf_detach(struct strbuf *sb);
 
 /* malloc'ed printf; NULL when out of memory. */
 char *str_printf(const char *fmt, ...) BP_PRINTF(1, 2);
-
-/* Joins @dir and @name with one '/'; @name absolute is returned as is. */
-char *path_join(const char *dir, const char *name);
-
-/* The directory part of @path ("." when none), malloc'ed. */
-char *path_dirname(const char *path);
 
 #endif

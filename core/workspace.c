@@ -11,7 +11,7 @@
 
 static bool is_cargo_workspace(const char *dir)
 {
-	char *manifest = path_join(dir, "Cargo.toml");
+	char *manifest = bp_path_join(dir, "Cargo.toml");
 	struct bp_toml_doc *doc = NULL;
 	const struct bp_toml_node *ws;
 	char err[256];

@@ -74,6 +74,19 @@ void bp_engine_set_log_sink(struct bp_engine *engine, bp_log_sink_fn sink,
 			    void *user);
 void bp_engine_set_log_level(struct bp_engine *engine, enum bp_log_level level);
 
+/* Replaces the console sink that receives guest output (default:
+ * bp_console_sink_stdio). */
+void bp_engine_set_console_sink(struct bp_engine *engine,
+				bp_console_sink_fn sink, void *user);
+
+/* The built-in console sink: BP_CONSOLE_OUT to fd 1, BP_CONSOLE_ERR to
+ * fd 2, whole. @user is ignored. */
+size_t bp_console_sink_stdio(void *user, enum bp_console_stream stream,
+			     const char *source, const char *data, size_t len);
+
+/* Bytes the console sink did not take during the last run. */
+uint64_t bp_engine_console_dropped(const struct bp_engine *engine);
+
 /* Tells stages the sink speaks JSON lines (progress then goes as lines). */
 void bp_engine_set_log_json(struct bp_engine *engine, bool json);
 
@@ -89,8 +102,21 @@ void bp_engine_log(struct bp_engine *engine, enum bp_log_level level,
 		   const char *fmt, ...) BP_PRINTF(3, 4);
 
 /*
- * Installs SIGINT/SIGTERM handlers that make bp_interrupted() true and wake
- * bp_interrupt_fd(). Embedders that handle signals themselves skip this.
+ * Asks @engine to stop: the running stage sees bp_stage_cancelled() turn
+ * true and bp_stage_cancel_fd() become readable, stops what it waits for
+ * and cleans up; no later stage starts and the run ends "interrupted".
+ * Async-signal-safe and callable from any thread (a watchdog, a signal
+ * handler); repeated calls are harmless. It stays cancelled until freed.
+ */
+void bp_engine_cancel(struct bp_engine *engine);
+bool bp_engine_cancelled(const struct bp_engine *engine);
+
+/*
+ * Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT that call
+ * bp_engine_cancel on every live engine (the first 32 created), so a run
+ * stops as cleanly on a closed terminal as on Ctrl-C. A second signal gets
+ * the default action. Embedders that handle signals themselves skip this
+ * and call bp_engine_cancel.
  */
 int bp_install_signal_handlers(void);
 

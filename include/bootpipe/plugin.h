@@ -155,10 +155,18 @@ const char *bp_stage_opt_origin(const struct bp_stage *self, const char *key);
 char *bp_shell_join(const char *const *argv, size_t count);
 
 /*
- * Interrupt handling: true once SIGINT or SIGTERM arrived. The file
- * descriptor becomes readable at that moment, so a stage that waits in
- * poll() can add it and stop promptly; it stays readable. It is -1 when
- * the embedder installed no handlers (poll() ignores negative fds).
+ * Cancel: true once bp_engine_cancel was called on the stage's engine (a
+ * stop signal does that). The file descriptor becomes readable at that
+ * moment, so a stage that waits in poll() can add it and stop promptly; it
+ * stays readable. Never -1 for a valid stage.
+ */
+bool bp_stage_cancelled(const struct bp_stage *self);
+int bp_stage_cancel_fd(const struct bp_stage *self);
+
+/*
+ * The same without a stage handle: the engine running stages on the
+ * calling thread, else whether a stop signal arrived (fd -1 when the
+ * embedder installed no handlers; poll() ignores negative fds).
  */
 bool bp_interrupted(void);
 int bp_interrupt_fd(void);

@@ -14,19 +14,9 @@
 
 #include <bootpipe/error.h>
 #include <bootpipe/toml.h>
+#include <bootpipe/util.h>
 
 #include "ostool_expand.h"
-
-static char *path_join(const char *dir, const char *name)
-{
-	size_t dlen = strlen(dir);
-	bool slash = dlen > 0 && dir[dlen - 1] == '/';
-	char *out;
-
-	if (asprintf(&out, "%s%s%s", dir, slash || !dlen ? "" : "/", name) < 0)
-		return NULL;
-	return out;
-}
 
 /* The directory part of @path ("." when it has none), malloc'ed. */
 static char *path_dir(const char *path)
@@ -51,7 +41,7 @@ char *rootfs_default_path(const char *store, const char *arch)
 
 	if (asprintf(&name, "rootfs-%s-alpine.img", arch) < 0)
 		return NULL;
-	out = path_join(store, name);
+	out = bp_path_join(store, name);
 	free(name);
 	return out;
 }
@@ -72,14 +62,14 @@ int rootfs_resolve_explicit(const char *store, const char *arch,
 		if (value[0] == '/' || !workspace)
 			*out = strdup(value);
 		else
-			*out = path_join(workspace, value);
+			*out = bp_path_join(workspace, value);
 	} else if (is_managed_word(value)) {
 		if (asprintf(&name, "rootfs-%s-%s.img", arch, value) < 0)
 			return BP_ENOMEM;
-		*out = path_join(store, name);
+		*out = bp_path_join(store, name);
 		free(name);
 	} else {
-		*out = path_join(store, value);
+		*out = bp_path_join(store, value);
 	}
 	return *out ? 0 : BP_ENOMEM;
 }
@@ -191,11 +181,11 @@ static int sibling_of(const char *vmconfig, const struct ostool_vars *vars,
 	} else {
 		char *vdir = path_dir(vmconfig);
 
-		kernel = vdir ? path_join(vdir, expanded) : NULL;
+		kernel = vdir ? bp_path_join(vdir, expanded) : NULL;
 		free(vdir);
 	}
 	dir = kernel ? path_dir(kernel) : NULL;
-	candidate = dir ? path_join(dir, "rootfs.img") : NULL;
+	candidate = dir ? bp_path_join(dir, "rootfs.img") : NULL;
 	if (!candidate) {
 		rc = BP_ENOMEM;
 		goto out_paths;
@@ -278,7 +268,7 @@ static char *path_normalise(const char *path)
 	} else {
 		if (!getcwd(cwd, sizeof(cwd)))
 			return NULL;
-		joined = path_join(cwd, path);
+		joined = bp_path_join(cwd, path);
 	}
 	if (!joined)
 		return NULL;

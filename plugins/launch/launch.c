@@ -16,6 +16,7 @@
 
 #include <bootpipe/keys.h>
 #include <bootpipe/plugin.h>
+#include <bootpipe/util.h>
 
 #include "matcher.h"
 #include "supervise.h"
@@ -282,25 +283,6 @@ static int build_matcher(struct bp_stage *self, struct launch *st,
 	return 0;
 }
 
-static int mkdir_parents(const char *path)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
 static char *default_log_path(struct bp_ctx *ctx)
 {
 	const char *ws = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, ".");
@@ -354,13 +336,13 @@ static int open_log(struct bp_stage *self, const char *want, bool unique,
 		    int *fd, char **path)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
-	int rc = mkdir_parents(want);
 	char tag[32];
+	int rc;
 
-	if (rc < 0)
+	if (bp_mkdir_parents(want, 0777) < 0)
 		return bp_fail(self, BP_EIO,
 			       "cannot create the directory of %s: %s", want,
-			       strerror(-rc));
+			       strerror(errno));
 	flags |= unique ? O_EXCL : O_TRUNC;
 	for (int n = 1; n <= 1000; n++) {
 		snprintf(tag, sizeof(tag), "-%d", n);

@@ -360,7 +360,8 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 
 	r->last_output = now;
 	if (o->echo)
-		write_all(is_err ? STDERR_FILENO : STDOUT_FILENO, buf, n);
+		bp_console_write(
+		    r->self, is_err ? BP_CONSOLE_ERR : BP_CONSOLE_OUT, buf, n);
 	log_console(r, buf, n);
 	if (is_err)
 		keep_tail(r, buf, n);

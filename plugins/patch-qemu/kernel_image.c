@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <bootpipe/error.h>
+#include <bootpipe/util.h>
 
 /* A flat image larger than this is a linker script mistake, not a kernel. */
 #define MAX_IMAGE_SIZE (1ull << 30)
@@ -45,25 +46,6 @@ char *kernel_bin_pattern(const char *workspace, const char *kernel)
 		     (int)len, base) < 0)
 		return NULL;
 	return out;
-}
-
-static int mkdir_parents(const char *path)
-{
-	char *copy = strdup(path);
-	int rc = 0;
-
-	if (!copy)
-		return -1;
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0755) && errno != EEXIST)
-			rc = -1;
-		*p = '/';
-	}
-	free(copy);
-	return rc;
 }
 
 /* A run of file bytes that lands at @lma in the flat image. */
@@ -404,7 +386,7 @@ int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 		rc = BP_ENOMEM;
 		goto out_elf;
 	}
-	if (mkdir_parents(bin_path) ||
+	if (bp_mkdir_parents(bin_path, 0755) ||
 	    (out = mkostemps(tmp, 4, O_CLOEXEC)) < 0 || fchmod(out, 0644) ||
 	    ftruncate(out, (off_t)(layout.hi - layout.lo))) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp,
@@ -448,7 +430,8 @@ int kernel_bin_create(const char *workspace, const char *elf_path, char **out,
 	if (!path)
 		return BP_ENOMEM;
 	/* reserve the name; the conversion renames the image over it */
-	if (mkdir_parents(path) || (fd = mkostemps(path, 4, O_CLOEXEC)) < 0) {
+	if (bp_mkdir_parents(path, 0755) ||
+	    (fd = mkostemps(path, 4, O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path,
 			 strerror(errno));
 		free(path);

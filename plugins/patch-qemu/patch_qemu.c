@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <bootpipe/defaults.h>
 #include <bootpipe/keys.h>
 #include <bootpipe/plugin.h>
 
@@ -708,7 +709,7 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	int rc;
 
 	job.dry_run = bp_stage_dry_run(self);
-	job.arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, "aarch64");
+	job.arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, BP_DEFAULT_ARCH);
 	job.workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
 	if (!job.workspace)
 		job.workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <bootpipe/error.h>
+#include <bootpipe/util.h>
 
 #include "drive.h"
 
@@ -118,17 +119,17 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 
 static int make_dirs(const char *dir, char *err, size_t errlen)
 {
-	const char *subs[] = {"", "/esp", "/esp/EFI", "/esp/EFI/BOOT"};
-	char path[4096];
+	char *boot = bp_path_join(dir, "esp/EFI/BOOT");
 
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", dir, subs[i]);
-		if (mkdir(path, 0755) && errno != EEXIST) {
-			snprintf(err, errlen, "cannot create %s: %s", path,
-				 strerror(errno));
-			return BP_EIO;
-		}
+	if (!boot)
+		return BP_ENOMEM;
+	if (bp_mkdir_p(boot, 0755)) {
+		snprintf(err, errlen, "cannot create %s: %s", boot,
+			 strerror(errno));
+		free(boot);
+		return BP_EIO;
 	}
+	free(boot);
 	return 0;
 }
 

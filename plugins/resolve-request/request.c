@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bootpipe/defaults.h>
 #include <bootpipe/error.h>
 
 #include "arch.h"
@@ -25,13 +26,6 @@ char *request_abs_path(const char *base, const char *path)
 		     blen && base[blen - 1] == '/' ? "" : "/", path) < 0)
 		return NULL;
 	return out;
-}
-
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int note(struct request *req, const char *fmt, ...)
@@ -70,22 +64,12 @@ static int resolve_workspace(const struct request_input *in,
 
 static int resolve_package(const struct request_input *in, struct request *req)
 {
-	char *axvisor;
-
 	if (in->package.value) {
 		req->package_dir =
 		    request_abs_path(req->workspace, in->package.value);
 		return req->package_dir ? 0 : BP_ENOMEM;
 	}
-	axvisor = request_abs_path(req->workspace, "os/axvisor");
-	if (!axvisor)
-		return BP_ENOMEM;
-	if (is_dir(axvisor)) {
-		req->package_dir = axvisor;
-		return 0;
-	}
-	free(axvisor);
-	req->package_dir = strdup(req->workspace);
+	req->package_dir = bp_default_package_dir(req->workspace);
 	return req->package_dir ? 0 : BP_ENOMEM;
 }
 

@@ -4,6 +4,7 @@
  * rule of the plugin ABI.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,6 +60,19 @@ static int fx_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		if (rc)
 			return bp_fail(self, rc, "cannot set qemu.argv");
 	}
+	if (bp_stage_opt_str(self, "console", &value) == 0)
+		bp_console_write(self, BP_CONSOLE_OUT, value, strlen(value));
+	if (bp_stage_opt_int(self, "wait_cancel_ms", &n) == 0 && n > 0) {
+		/* waits as launch does: on the cancel fd, not on a timer */
+		struct pollfd p = {.fd = bp_stage_cancel_fd(self),
+				   .events = POLLIN};
+
+		if (poll(&p, 1, (int)n) == 1 && bp_stage_cancelled(self))
+			return bp_fail(self, BP_EINTR,
+				       "cancelled while waiting");
+		return bp_fail(self, BP_ETIMEOUT, "not cancelled in %lld ms",
+			       (long long)n);
+	}
 	if (bp_stage_opt_str(self, "outcome", &outcome) == 0)
 		bp_ctx_set_str(ctx, BP_KEY_RUN_OUTCOME, outcome);
 	bp_stage_opt_int(self, "status", &status);
@@ -90,6 +104,8 @@ static const struct bp_option fx_options[] = {
     {"outcome", BP_OPT_STR, NULL, "published as run.outcome", 0, NULL},
     {"argv", BP_OPT_LIST, NULL, "published as qemu.argv", 0, NULL},
     {"count", BP_OPT_INT, "1", "an integer", 0, NULL},
+    {"console", BP_OPT_STR, NULL, "written with bp_console_write", 0, NULL},
+    {"wait_cancel_ms", BP_OPT_INT, "0", "wait this long for a cancel", 0, NULL},
     {"mode", BP_OPT_ENUM, "fast", "a choice", 0, "fast|slow"},
     {"needed", BP_OPT_STR, NULL, "a required string",
 #ifdef FX_REQUIRED

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -312,6 +314,108 @@ static void test_load_again_after_failure(void **state)
 	bp_engine_free(e);
 }
 
+static void *cancel_later(void *engine)
+{
+	usleep(50 * 1000);
+	bp_engine_cancel(engine);
+	return NULL;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* another thread cancels: the waiting stage wakes on its cancel fd at
+ * once, the next stage never starts, the outcome is interrupted */
+static void test_cancel_from_another_thread(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	pthread_t t;
+	double t0;
+
+	(void)state;
+	assert_int_equal(
+	    bp_engine_set_option(e, "fx-ok", "wait_cancel_ms", "10000"), 0);
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	assert_false(bp_engine_cancelled(e));
+	t0 = now_s();
+	assert_int_equal(pthread_create(&t, NULL, cancel_later, e), 0);
+	bp_engine_run(e);
+	pthread_join(t, NULL);
+	assert_true(now_s() - t0 < 5.0);
+	assert_true(bp_engine_cancelled(e));
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_INTERRUPTED);
+	assert_string_equal(bp_stage_error(bp_engine_stage_at(e, 0)),
+			    "cancelled while waiting");
+	assert_int_equal(bp_stage_status(bp_engine_stage_at(e, 1)),
+			 BP_STAGE_PENDING);
+	bp_engine_free(e);
+}
+
+/* cancelled before the run: no stage starts; other engines unaffected */
+static void test_cancel_is_per_engine(void **state)
+{
+	struct bp_engine *a = engine_for_tests();
+	struct bp_engine *b = engine_for_tests();
+
+	(void)state;
+	assert_int_equal(bp_engine_load(a, case_path("ok.ini")), 0);
+	assert_int_equal(bp_engine_load(b, case_path("ok.ini")), 0);
+	bp_engine_cancel(a);
+	bp_engine_cancel(a); /* harmless twice */
+	bp_engine_run(a);
+	assert_int_equal(bp_engine_outcome(a), BP_OUTCOME_INTERRUPTED);
+	assert_int_equal(bp_stage_status(bp_engine_stage_at(a, 0)),
+			 BP_STAGE_PENDING);
+	assert_non_null(strstr(bp_engine_error(a), "interrupted before"));
+	bp_engine_run(b);
+	assert_int_equal(bp_engine_outcome(b), BP_OUTCOME_PASS);
+	assert_false(bp_engine_cancelled(b));
+	bp_engine_free(a);
+	bp_engine_free(b);
+}
+
+static char console_seen[256];
+
+static size_t console_capture(void *user, enum bp_console_stream stream,
+			      const char *source, const char *data, size_t len)
+{
+	size_t have = strlen(console_seen);
+	size_t take = *(size_t *)user < len ? *(size_t *)user : len;
+
+	snprintf(console_seen + have, sizeof(console_seen) - have, "%d|%s|%.*s",
+		 (int)stream, source, (int)len, data);
+	return take;
+}
+
+/* guest output goes to the embedder's console sink, not to fd 1; what
+ * the sink refuses is counted; --quiet writes nothing */
+static void test_console_sink(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	size_t limit = 4;
+
+	(void)state;
+	console_seen[0] = '\0';
+	bp_engine_set_console_sink(e, console_capture, &limit);
+	assert_int_equal(
+	    bp_engine_set_option(e, "fx-ok", "console", "guest says hi"), 0);
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_string_equal(console_seen, "1|fx-ok|guest says hi");
+	assert_int_equal(bp_engine_console_dropped(e), 9);
+	console_seen[0] = '\0';
+	bp_engine_set_quiet(e, true);
+	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_string_equal(console_seen, "");
+	assert_int_equal(bp_engine_console_dropped(e), 0);
+	bp_engine_free(e);
+}
+
 int main(void)
 {
 	const char *data = getenv("BOOTPIPE_TEST_DATA");
@@ -326,6 +430,9 @@ int main(void)
 	    cmocka_unit_test(test_workspace_discovery),
 	    cmocka_unit_test(test_relative_plugin_path),
 	    cmocka_unit_test(test_load_again_after_failure),
+	    cmocka_unit_test(test_cancel_from_another_thread),
+	    cmocka_unit_test(test_cancel_is_per_engine),
+	    cmocka_unit_test(test_console_sink),
 	};
 
 	if (!data || !build) {

@@ -1,0 +1,111 @@
+/* Path helpers exported to plugins (include/bootpipe/util.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bootpipe/defaults.h>
+#include <bootpipe/util.h>
+
+char *bp_path_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+	char *out;
+
+	if (name[0] == '/' || n == 0)
+		return strdup(name);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 1 && dir[0] == '/')
+		n = 0; /* "/" + "x" is "/x", not "//x" */
+	if (asprintf(&out, "%.*s/%s", (int)n, dir, name) < 0)
+		return NULL;
+	return out;
+}
+
+char *bp_path_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	while (slash > path && slash[-1] == '/')
+		slash--;
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* mkdir that accepts an existing directory. */
+static int mkdir_one(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(path, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int bp_mkdir_p(const char *dir, mode_t mode)
+{
+	char *copy = strdup(dir);
+	int rc = 0;
+
+	if (!copy) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (char *p = copy + 1; *p && rc == 0; p++) {
+		if (*p != '/' || p[-1] == '/')
+			continue;
+		*p = '\0';
+		rc = mkdir_one(copy, mode);
+		*p = '/';
+	}
+	if (rc == 0 && copy[0])
+		rc = mkdir_one(copy, mode);
+	free(copy);
+	return rc;
+}
+
+int bp_mkdir_parents(const char *path, mode_t mode)
+{
+	char *dir = bp_path_dirname(path);
+	int rc;
+
+	if (!dir) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = bp_mkdir_p(dir, mode);
+	free(dir);
+	return rc;
+}
+
+char *bp_default_package_dir(const char *workspace)
+{
+	char *dir = bp_path_join(workspace, BP_DEFAULT_PACKAGE_SUBDIR);
+	struct stat st;
+
+	if (dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		free(dir);
+		dir = strdup(workspace);
+	}
+	return dir;
+}
+
+const char *bp_default_tmp_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && tmp[0] ? tmp : "/tmp";
+}

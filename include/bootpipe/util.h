@@ -1,0 +1,42 @@
+/*
+ * Small host services every stage needs, exported by libbootpipe so that
+ * plugins do not each carry a copy.
+ *
+ * Thread safety: every function here is reentrant and may be called from
+ * any thread. NULL arguments are not allowed unless said otherwise.
+ */
+#ifndef BOOTPIPE_UTIL_H
+#define BOOTPIPE_UTIL_H
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Joins @dir and @name with exactly one '/' (trailing slashes of @dir are
+ * dropped; an empty @dir yields @name). An absolute @name is returned as
+ * is. malloc'ed; NULL when out of memory.
+ */
+char *bp_path_join(const char *dir, const char *name);
+
+/* The directory part of @path: "." when it has none, "/" for "/x".
+ * malloc'ed; NULL when out of memory. */
+char *bp_path_dirname(const char *path);
+
+/*
+ * Creates @dir and every missing parent with @mode (before the umask), as
+ * `mkdir -p` does. An existing directory is success. Returns 0, or -1 with
+ * errno set (ENOTDIR when a component exists and is not a directory), like
+ * mkdir(2), so callers can name the cause with strerror(errno).
+ */
+int bp_mkdir_p(const char *dir, mode_t mode);
+
+/* bp_mkdir_p of the directory that will hold the file @path. */
+int bp_mkdir_parents(const char *path, mode_t mode);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

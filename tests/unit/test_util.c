@@ -1,0 +1,131 @@
+/* The exported path helpers (include/bootpipe/util.h). */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bootpipe/bootpipe.h>
+
+#include "testutil.h"
+
+static void expect_join(const char *dir, const char *name, const char *want)
+{
+	char *got = bp_path_join(dir, name);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void expect_dirname(const char *path, const char *want)
+{
+	char *got = bp_path_dirname(path);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_path_join(void **state)
+{
+	(void)state;
+	expect_join("a", "b", "a/b");
+	expect_join("a/", "b", "a/b");
+	expect_join("a///", "b", "a/b");
+	expect_join("/", "b", "/b");
+	expect_join("", "b", "b");
+	expect_join("a", "/abs/b", "/abs/b");
+	expect_join("/ws", "os/axvisor", "/ws/os/axvisor");
+}
+
+static void test_path_dirname(void **state)
+{
+	(void)state;
+	expect_dirname("a/b", "a");
+	expect_dirname("a//b", "a");
+	expect_dirname("b", ".");
+	expect_dirname("/b", "/");
+	expect_dirname("/x/y/z.bin", "/x/y");
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void test_mkdir_p(void **state)
+{
+	char root[PATH_MAX];
+	char *deep, *file, *under_file;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(root, sizeof(root), "util"), 0);
+	deep = tu_asprintf("%s/a/b//c/", root);
+	assert_int_equal(bp_mkdir_p(deep, 0755), 0);
+	assert_true(is_dir(deep));
+	/* existing: still success */
+	assert_int_equal(bp_mkdir_p(deep, 0755), 0);
+	/* a file in the way is ENOTDIR, not success */
+	file = tu_asprintf("%s/file", root);
+	tu_write_file(file, "x");
+	under_file = tu_asprintf("%s/file/sub", root);
+	errno = 0;
+	assert_int_equal(bp_mkdir_p(under_file, 0755), -1);
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(bp_mkdir_p(file, 0755), -1);
+	assert_int_equal(errno, ENOTDIR);
+	free(under_file);
+	/* parents of a file path, the file itself not made */
+	under_file = tu_asprintf("%s/p/q/run.bin", root);
+	assert_int_equal(bp_mkdir_parents(under_file, 0755), 0);
+	free(deep);
+	deep = tu_asprintf("%s/p/q", root);
+	assert_true(is_dir(deep));
+	assert_false(is_dir(under_file));
+	free(deep);
+	free(file);
+	free(under_file);
+	assert_int_equal(tu_rmtree(root), 0);
+}
+
+static void test_default_package_dir(void **state)
+{
+	char root[PATH_MAX];
+	char *pkg, *got;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(root, sizeof(root), "util"), 0);
+	got = bp_default_package_dir(root);
+	assert_string_equal(got, root);
+	free(got);
+	pkg = tu_asprintf("%s/%s", root, BP_DEFAULT_PACKAGE_SUBDIR);
+	assert_int_equal(bp_mkdir_p(pkg, 0755), 0);
+	got = bp_default_package_dir(root);
+	assert_string_equal(got, pkg);
+	free(got);
+	free(pkg);
+	assert_int_equal(tu_rmtree(root), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_path_join),
+	    cmocka_unit_test(test_path_dirname),
+	    cmocka_unit_test(test_mkdir_p),
+	    cmocka_unit_test(test_default_package_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
