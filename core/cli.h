@@ -12,4 +12,10 @@
  */
 int cli_matrix(char *const *pipelines, int count, const char *shard);
 
+/*
+ * `bootpipe test [SUITE_DIR] [OPTIONS]`: the AxVisor / ArceOS / StarryOS
+ * CI suites under test-suit/. @argv[0] is "test". Returns the exit code.
+ */
+int cli_test(int argc, char **argv);
+
 #endif

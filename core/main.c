@@ -66,6 +66,7 @@ static const char usage_text[] =
     "  pipelines [DIR]         list pipeline files with their description\n"
     "  matrix [--shard I/N] PIPELINE...\n"
     "                          CI job matrix of pipeline files, as JSON\n"
+    "  test [SUITE_DIR]        run the test-suit/ CI cases as axbuild does\n"
     "  image ls|pull NAME|rm NAME|verify\n"
     "                          manage the rootfs image store\n"
     "\n"
@@ -798,6 +799,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	c.command = argv[1];
+	/* `test` runs many engines and parses its own options */
+	if (strcmp(c.command, "test") == 0)
+		return cli_test(argc - 1, argv + 1);
 	c.engine = bp_engine_new();
 	if (!c.engine) {
 		fprintf(stderr, "bootpipe: out of memory\n");
