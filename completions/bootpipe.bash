@@ -26,7 +26,7 @@ _bootpipe_files()
 _bootpipe()
 {
 	local cur=$2 prev=$3
-	local commands="run plan check replay stages describe pipelines matrix image help"
+	local commands="run plan check replay stages describe pipelines matrix test image help"
 	local options="--set --dry-run --until --report --log-format --quiet
 		--verbose --plugin-dir --allow-unsafe-plugins --workspace --pipeline
 		--arch --kernel --vmconfig --qemu-config --rootfs --debug --shard
@@ -110,7 +110,7 @@ _bootpipe()
 	describe)
 		COMPREPLY=($(compgen -W "$(_bootpipe_stages)" -- "$cur"))
 		;;
-	pipelines)
+	pipelines | test)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -d -- "$cur"))
 		;;
