@@ -29,7 +29,7 @@ _bootpipe()
 	local commands="run plan check replay stages describe pipelines matrix test image help"
 	local options="--set --dry-run --until --report --log-format --quiet
 		--verbose --plugin-dir --allow-unsafe-plugins --workspace --pipeline
-		--arch --kernel --vmconfig --qemu-config --rootfs --debug --shard
+		--arch --kernel --vmconfig --qemu-config --rootfs --flow --debug --shard
 		--version --help"
 	local command="" i
 
@@ -38,7 +38,7 @@ _bootpipe()
 		case ${COMP_WORDS[i]} in
 		--set | --until | --report | --log-format | --plugin-dir | \
 			--workspace | --pipeline | --arch | --kernel | --vmconfig | \
-			--qemu-config | --rootfs | --shard)
+			--qemu-config | --rootfs | --flow | --shard)
 			((i++))
 			;;
 		-*) ;;
@@ -71,6 +71,10 @@ _bootpipe()
 		;;
 	--arch)
 		COMPREPLY=($(compgen -W "aarch64 x86_64 riscv64 loongarch64" -- "$cur"))
+		return
+		;;
+	--flow)
+		COMPREPLY=($(compgen -W "axvisor arceos starry" -- "$cur"))
 		return
 		;;
 	--plugin-dir | --workspace)

@@ -83,7 +83,8 @@ static const char usage_text[] =
     "  --workspace DIR         workspace root\n"
     "  --pipeline FILE         pipeline for `image` (default: the demo)\n"
     "  --arch A, --kernel F, --vmconfig F, --qemu-config F, --rootfs R,\n"
-    "  --debug                 shortcuts for --set resolve-request.KEY=...\n"
+    "  --flow axvisor|arceos|starry, --debug\n"
+    "                          shortcuts for --set resolve-request.KEY=...\n"
     "  --version, -h/--help\n"
     "\n"
     "exit codes: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout, 5 crash,\n"
@@ -172,6 +173,7 @@ enum {
 	OPT_VMCONFIG,
 	OPT_QEMU_CONFIG,
 	OPT_ROOTFS,
+	OPT_FLOW,
 	OPT_DEBUG,
 	OPT_VERSION,
 	OPT_ALLOW_UNSAFE_PLUGINS,
@@ -194,6 +196,7 @@ static const struct option long_options[] = {
     {"vmconfig", required_argument, NULL, OPT_VMCONFIG},
     {"qemu-config", required_argument, NULL, OPT_QEMU_CONFIG},
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
+    {"flow", required_argument, NULL, OPT_FLOW},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"version", no_argument, NULL, OPT_VERSION},
     {"allow-unsafe-plugins", no_argument, NULL, OPT_ALLOW_UNSAFE_PLUGINS},
@@ -299,6 +302,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_ROOTFS:
 			rc = shortcut(c, "rootfs", optarg);
+			break;
+		case OPT_FLOW:
+			rc = shortcut(c, "flow", optarg);
 			break;
 		case OPT_DEBUG:
 			rc = shortcut(c, "debug", "true");

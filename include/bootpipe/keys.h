@@ -31,6 +31,9 @@
 /* str: whose QEMU rules apply, axvisor (replace disk0), arceos or starry
  * (axbuild's EnsureDiskBootNet); from the flow option or --flow */
 #define BP_KEY_REQUEST_FLOW "request.flow"
+/* int: max_cpu_num of axbuild's build config (resolve-request
+ * build_config); the arceos flow makes it -smp unless request.smp is set */
+#define BP_KEY_REQUEST_MAX_CPU_NUM "request.max_cpu_num"
 
 /* fetch-rootfs */
 #define BP_KEY_ROOTFS_MANAGED_PATH "rootfs.managed_path" /* str */

@@ -53,6 +53,12 @@ static const struct bp_option options[] = {
      "boot a raw binary made from the ELF (overrides the TOML)", 0, NULL},
     {"uefi", BP_OPT_BOOL, NULL, "boot through UEFI (overrides the TOML)", 0,
      NULL},
+    {"uefi_code", BP_OPT_STR, NULL,
+     "UEFI firmware code image (default: the store's, else the "
+     "distribution's)",
+     0, NULL},
+    {"uefi_vars", BP_OPT_STR, NULL,
+     "UEFI variable store template, copied per run (with uefi_code)", 0, NULL},
     {"kvm_device", BP_OPT_STR, "/dev/kvm", "KVM device to probe", 0, NULL},
     {"host_arch", BP_OPT_STR, NULL, "host arch (default: uname -m)", 0, NULL},
     {"machine", BP_OPT_STR, NULL,
@@ -456,6 +462,40 @@ static int kernel_image(struct job *job, struct patch_state *ps,
 	return 0;
 }
 
+/* The firmware: uefi_code/uefi_vars, else what the store fetched
+ * (firmware.code/vars), else the distribution's packages. */
+static int pick_firmware(struct job *job, struct uefi_firmware *fw)
+{
+	struct bp_stage *self = job->self;
+	const char *code = opt_str(self, "uefi_code");
+	const char *vars = opt_str(self, "uefi_vars");
+	char err[2048] = "";
+	int rc;
+
+	if (!code != !vars)
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: uefi_code and uefi_vars go together (set "
+			       "both, or neither for the default firmware)",
+			       bp_stage_opt_origin(self, code ? "uefi_code"
+							      : "uefi_vars"));
+	fw->package = NULL;
+	if (!code) {
+		code = bp_ctx_str_or(job->ctx, BP_KEY_FIRMWARE_CODE, NULL);
+		vars = bp_ctx_str_or(job->ctx, BP_KEY_FIRMWARE_VARS, NULL);
+	}
+	if (code && vars) {
+		fw->code = code;
+		fw->vars = vars;
+		return 0;
+	}
+	rc = uefi_find_firmware("", job->arch, fw, err, sizeof(err));
+	if (rc)
+		return bp_fail(self, rc,
+			       "uefi: %s, or set [%s] uefi_code and uefi_vars",
+			       err, bp_stage_name(self));
+	return 0;
+}
+
 static int add_uefi(struct job *job, struct patch_state *ps, const char *image)
 {
 	struct bp_stage *self = job->self;
@@ -468,9 +508,9 @@ static int add_uefi(struct job *job, struct patch_state *ps, const char *image)
 	if (!info)
 		return bp_fail(self, BP_ECONFIG, "uefi: unknown arch %s",
 			       job->arch);
-	rc = uefi_find_firmware("", job->arch, &fw, err, sizeof(err));
+	rc = pick_firmware(job, &fw);
 	if (rc)
-		return bp_fail(self, rc, "uefi: %s", err);
+		return rc;
 	if (job->dry_run) {
 		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
 		    0)

@@ -4,11 +4,13 @@
  * reads: arch, target, package dir, kernel, vmconfigs, QEMU config, rootfs.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bootpipe/keys.h>
 #include <bootpipe/plugin.h>
 
+#include "build_config.h"
 #include "request.h"
 
 static const struct bp_option options[] = {
@@ -41,6 +43,14 @@ static const struct bp_option options[] = {
     {"debug", BP_OPT_BOOL, "false", "start QEMU halted with a GDB stub", 0,
      NULL},
     {"smp", BP_OPT_INT, NULL, "number of guest CPUs", 0, NULL},
+    {"flow", BP_OPT_ENUM, "axvisor",
+     "whose QEMU rules apply: axvisor (replace disk0), arceos or starry "
+     "(axbuild's EnsureDiskBootNet)",
+     0, "axvisor|arceos|starry"},
+    {"build_config", BP_OPT_STR, NULL,
+     "axbuild build config (build-<target>.toml; relative: to the "
+     "workspace): its max_cpu_num is -smp in the arceos flow",
+     0, NULL},
     {"state_file", BP_OPT_STR, NULL,
      "axbuild's saved state (default: "
      "<workspace>/tmp/axbuild/.axvisor.toml)",
@@ -61,6 +71,8 @@ static const char *const provides[] = {
     BP_KEY_REQUEST_STORE,
     BP_KEY_REQUEST_DEBUG,
     BP_KEY_REQUEST_SMP,
+    BP_KEY_REQUEST_FLOW,
+    BP_KEY_REQUEST_MAX_CPU_NUM,
     NULL,
 };
 
@@ -151,6 +163,40 @@ static int publish(struct bp_ctx *ctx, const struct request *req,
 	return rc;
 }
 
+/* request.flow, and request.max_cpu_num from the build config. */
+static int publish_flow(struct bp_stage *self, struct bp_ctx *ctx,
+			const struct request *req)
+{
+	const char *flow = "axvisor";
+	const char *build = NULL;
+	char err[2048] = "";
+	int64_t cpus = 0;
+	char *path;
+	int rc;
+
+	bp_stage_opt_str(self, "flow", &flow);
+	rc = bp_ctx_set_str(ctx, BP_KEY_REQUEST_FLOW, flow);
+	if (rc)
+		return bp_fail(self, rc, "cannot publish the request: %s",
+			       bp_ctx_error(ctx));
+	if (!bp_stage_opt_is_set(self, "build_config") ||
+	    bp_stage_opt_str(self, "build_config", &build) || !build)
+		return 0;
+	path = request_abs_path(req->workspace, build);
+	if (!path)
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	rc = build_config_max_cpu_num(path, &cpus, err, sizeof(err));
+	free(path);
+	if (rc)
+		return bp_fail(self, rc, "%s (set by %s)", err,
+			       bp_stage_opt_origin(self, "build_config"));
+	if (cpus > 0 &&
+	    (rc = bp_ctx_set_int(ctx, BP_KEY_REQUEST_MAX_CPU_NUM, cpus)))
+		return bp_fail(self, rc, "cannot publish the request: %s",
+			       bp_ctx_error(ctx));
+	return 0;
+}
+
 static int resolve_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
 	struct request_input in;
@@ -173,6 +219,8 @@ static int resolve_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	if (rc)
 		rc = bp_fail(self, rc, "cannot publish the request: %s",
 			     bp_ctx_error(ctx));
+	if (!rc)
+		rc = publish_flow(self, ctx, &req);
 	request_free(&req);
 	return rc;
 }
