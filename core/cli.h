@@ -18,4 +18,19 @@ int cli_matrix(char *const *pipelines, int count, const char *shard);
  */
 int cli_test(int argc, char **argv);
 
+/* <dir of this executable>/../share/bootpipe, resolved when it exists
+ * (malloc'ed; NULL when out of memory). */
+char *cli_share_dir(void);
+
+/* $XDG_CACHE_HOME when absolute, else ~/.cache (malloc'ed, or NULL). */
+char *cli_cache_dir(void);
+
+/*
+ * When @pipeline (or a file it includes) names ${env:BOOTPIPE_DEMO_WORKSPACE}
+ * and that variable is unset: makes the per-user demo workspace
+ * ($XDG_CACHE_HOME/bootpipe/demo, linked to share/bootpipe/demo) and sets
+ * the variable. 0, or -1 after a message on stderr.
+ */
+int cli_demo_prepare(const char *pipeline);
+
 #endif

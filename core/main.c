@@ -16,7 +16,7 @@
 #include "cli.h"
 
 #define EXIT_USAGE BP_OUTCOME_CONFIG
-#define DEMO_PIPELINE "/../share/bootpipe/pipelines/demo-aarch64.ini"
+#define DEMO_PIPELINE "/pipelines/demo-aarch64.ini"
 
 struct report_req {
 	const char *format;
@@ -373,26 +373,23 @@ static int configure(struct cli *c)
 static char *default_pipeline(void)
 {
 	const char *env = getenv("BOOTPIPE_DEFAULT_PIPELINE");
-	char exe[PATH_MAX], *slash;
-	char *path;
-	size_t size;
-	ssize_t n;
+	char *share, *path;
 
 	if (env && env[0])
 		return strdup(env);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	share = cli_share_dir();
+	if (!share)
 		return NULL;
-	exe[n] = '\0';
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = '\0';
-	size = strlen(exe) + sizeof(DEMO_PIPELINE);
-	path = malloc(size);
-	if (path)
-		snprintf(path, size, "%s%s", exe, DEMO_PIPELINE);
+	if (asprintf(&path, "%s%s", share, DEMO_PIPELINE) < 0)
+		path = NULL;
+	free(share);
 	return path;
+}
+
+/* --workspace names the one workspace: the demo's is not needed then. */
+static int prepare_demo(const struct cli *c, const char *pipeline)
+{
+	return c->workspace ? 0 : cli_demo_prepare(pipeline);
 }
 
 static void print_plan(struct bp_engine *e)
@@ -492,6 +489,8 @@ static int cmd_run(struct cli *c)
 		pipeline = fallback;
 	}
 	rc = configure(c);
+	if (rc == 0 && prepare_demo(c, pipeline) != 0)
+		rc = EXIT_USAGE;
 	if (rc == 0)
 		rc = load(c, pipeline);
 	free(fallback);
@@ -522,7 +521,9 @@ static int cmd_check(struct cli *c)
 			return EXIT_USAGE;
 		}
 		bp_engine_set_log_level(e, BP_LOG_ERROR);
-		if (bp_engine_load(e, c->args[i]) == 0) {
+		if (prepare_demo(c, c->args[i]) != 0) {
+			worst = EXIT_USAGE;
+		} else if (bp_engine_load(e, c->args[i]) == 0) {
 			printf("%s: ok (%s, %zu stages)\n", c->args[i],
 			       bp_engine_pipeline_name(e),
 			       bp_engine_stage_count(e));
@@ -629,6 +630,8 @@ static int cmd_replay(struct cli *c)
 	if (bp_ctx_set_str(bp_engine_ctx(c->engine), BP_KEY_RUN_REPLAY_LOG,
 			   c->args[1]) != 0)
 		return BP_OUTCOME_INFRA;
+	if (prepare_demo(c, c->args[0]) != 0)
+		return EXIT_USAGE;
 	rc = load(c, c->args[0]);
 	if (rc)
 		return rc;
@@ -671,7 +674,7 @@ static int cmd_image(struct cli *c)
 	if (c->arg_count == 2)
 		bp_ctx_set_str(ctx, "image.name", c->args[1]);
 	c->until = "fetch-rootfs";
-	rc = load(c, pipeline);
+	rc = prepare_demo(c, pipeline) != 0 ? EXIT_USAGE : load(c, pipeline);
 	free(fallback);
 	if (rc)
 		return rc;

@@ -1,5 +1,6 @@
 # Writes a registry in the tgosimages format (TOML, one [[images]] entry per
-# archive) with each archive's sha256 and a file:// URL to it.
+# archive) with each archive's sha256 and its path relative to the registry,
+# so the registry still works wherever it is installed or copied.
 # cmake -DOUTPUT=registry.toml -DVERSION=0.1.0 -DDESCRIPTION=... \
 #       -DENTRIES="name|arch|/abs/archive.tar.xz;..." -P registry.cmake
 foreach(var OUTPUT VERSION DESCRIPTION ENTRIES)
@@ -22,13 +23,15 @@ foreach(entry IN LISTS ENTRIES)
     message(FATAL_ERROR "registry.cmake: archive ${archive} does not exist")
   endif()
   file(SHA256 ${archive} sha256)
+  get_filename_component(registry_dir ${OUTPUT} DIRECTORY)
+  file(RELATIVE_PATH url ${registry_dir} ${archive})
   string(APPEND text "
 [[images]]
 name = \"${name}\"
 version = \"${VERSION}\"
 sha256 = \"${sha256}\"
 arch = \"${arch}\"
-url = \"file://${archive}\"
+url = \"${url}\"
 released_at = \"2026-01-01T00:00:00Z\"
 description = \"${DESCRIPTION}\"
 ")

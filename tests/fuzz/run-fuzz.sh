@@ -40,7 +40,9 @@ seed() { # seed TARGET: fills $work/corpus-TARGET from the project data
 		cp "$src"/tests/fuzz/seeds/matcher/* "$c"/ ;;
 	registry)
 		cp "$src"/tests/fuzz/seeds/registry/* "$c"/
-		[ -d "$build"/demo/registry ] && cp "$build"/demo/registry/*.toml "$c"/ ;;
+		for r in "$build"/demo/registry "$build"/share/bootpipe/demo/registry; do
+			[ -d "$r" ] && cp "$r"/*.toml "$c"/
+		done ;;
 	esac
 }
 

@@ -1,6 +1,6 @@
 # Shared by the stress scripts: BUILD (default build) holds a built demo;
-# demo_copy DIR makes a private copy of its workspace with the guests and
-# registry beside it, as the demo pipeline expects (${workspace}/../...).
+# demo_copy DIR makes a private copy of its workspace, DIR/workspace (its
+# guests/ and registry/ are links to the build's share/bootpipe/demo).
 BUILD=${BUILD:-build}
 BUILD=$(cd "$BUILD" && pwd) || exit 1
 BOOTPIPE=$BUILD/bin/bootpipe
@@ -13,7 +13,7 @@ DEMO=$BUILD/share/bootpipe/pipelines/demo-aarch64.ini
 demo_copy() {
 	rm -rf "$1"
 	mkdir -p "$1"
-	cp -r "$BUILD/demo/workspace" "$BUILD/demo/guests" "$BUILD/demo/registry" "$1"/
+	cp -a "$BUILD/demo/workspace" "$1"/
 }
 
 # qemu_pids TEXT: live QEMU processes whose command line holds TEXT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bundled demos, booted for real through all five stages. Each case
-# runs in its own copy of the demo workspace (a sibling of the build's, so
-# the demo pipelines' ../guests and ../registry paths still resolve).
+# runs in its own copy of the build's demo workspace (its guests/ and
+# registry/ link to share/bootpipe/demo), with its own XDG_CACHE_HOME.
 #   demo-test.sh CASE      (BUILD = the build directory)
 set -u
 case=$1
@@ -10,15 +10,16 @@ src=$(cd "$(dirname "$0")/../../.." && pwd)
 bootpipe=$build/bin/bootpipe
 demo=$build/demo
 command -v qemu-system-aarch64 >/dev/null || { echo "SKIP: no qemu-system-aarch64"; exit 77; }
-[ -f "$demo/guests/demo-aarch64.elf" ] || { echo "SKIP: demo guests not built"; exit 77; }
+guests=$build/share/bootpipe/demo/guests
+[ -f "$guests/demo-aarch64.elf" ] || { echo "SKIP: demo guests not built"; exit 77; }
 
 ws=$(mktemp -d "$demo/ws-$case.XXXXXX")
 trap 'rm -rf "$ws"' EXIT
 cp -a "$demo/workspace/." "$ws/"
 rm -rf "$ws/tmp" # state of runs made by hand in the build's workspace
 store=$ws/tmp/axbuild/rootfs
-export NO_COLOR=1
-unset BOOTPIPE_OFFLINE BOOTPIPE_PLUGIN_PATH
+export NO_COLOR=1 XDG_CACHE_HOME=$ws/cache
+unset BOOTPIPE_OFFLINE BOOTPIPE_PLUGIN_PATH BOOTPIPE_DEMO_WORKSPACE BOOTPIPE_DEFAULT_PIPELINE
 
 fail() { echo "FAIL ($case): $*"; echo "--- stderr"; cat "$ws/err" 2>/dev/null; echo "--- stdout"; cat "$ws/out" 2>/dev/null; exit 1; }
 
@@ -63,7 +64,7 @@ reuse)
 	;;
 x86_64)
 	command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 77; }
-	[ -f "$demo/guests/demo-x86_64.elf" ] || { echo "SKIP: x86 guest not built"; exit 77; }
+	[ -f "$guests/demo-x86_64.elf" ] || { echo "SKIP: x86 guest not built"; exit 77; }
 	run demo-x86_64.ini 0
 	expect_err "downloading file://"
 	expect_out "rootfs label: bootpipe-demo-rootfs x86_64"
@@ -116,6 +117,96 @@ kvm-auto)
 		--set patch-qemu.kvm_device=/nonexistent/kvm --set patch-qemu.host_arch=x86_64
 	expect_err "TCG"
 	expect_out "guest test pass!"
+	;;
+per-user)
+	# the source tree's pipeline by a relative path, from the checkout, with
+	# no --workspace: the per-user demo workspace is made on first use
+	(cd "$src" && "$bootpipe" run pipelines/demo-aarch64.ini -q) >"$ws/out" 2>"$ws/err" ||
+		fail "run from the checkout"
+	user_ws=$XDG_CACHE_HOME/bootpipe/demo
+	expect_err "downloading file://"
+	expect_err "console log $user_ws/tmp/bootpipe/logs/"
+	[ "$(readlink "$user_ws/guests")" = "$(cd "$guests" && pwd -P)" ] || fail "guests not linked"
+	[ -f "$user_ws/tmp/axbuild/rootfs/rootfs-aarch64-alpine.img" ] || fail "image not in its store"
+	# from elsewhere, no pipeline: the same workspace, nothing fetched again
+	mkdir "$ws/elsewhere"
+	(cd "$ws/elsewhere" && "$bootpipe" run -q) >"$ws/out" 2>"$ws/err" || fail "run with no pipeline"
+	refuse_err "downloading"
+	[ -z "$(ls -A "$ws/elsewhere")" ] || fail "the run wrote into the current directory"
+	# an explicit BOOTPIPE_DEMO_WORKSPACE wins and is not touched
+	BOOTPIPE_DEMO_WORKSPACE=$ws "$bootpipe" plan >"$ws/out" 2>"$ws/err" || fail "plan"
+	expect_out "file=$store/rootfs-aarch64-alpine.img"
+	# a cache that cannot be made is named with the fix
+	XDG_CACHE_HOME=/proc/nonexistent "$bootpipe" run -q >"$ws/out" 2>"$ws/err"
+	[ $? = 2 ] || fail "unwritable cache: expected exit 2"
+	expect_err "cannot create the demo workspace /proc/nonexistent/bootpipe/demo"
+	expect_err "set XDG_CACHE_HOME"
+	;;
+installed)
+	# cmake --install into a temporary prefix, run by a throw-away user
+	# (when root; else by this user) from a directory outside the checkout
+	prefix=$(mktemp -d /tmp/bootpipe-prefix.XXXXXX)
+	home=$(mktemp -d /tmp/bootpipe-home.XXXXXX)
+	user=""
+	cleanup() {
+		[ -n "$user" ] && userdel "$user" 2>/dev/null
+		rm -rf "$ws" "$prefix" "$home"
+	}
+	trap cleanup EXIT
+	chmod 755 "$prefix" "$home"
+	cmake --install "$build" --prefix "$prefix" >"$ws/out" 2>"$ws/err" || fail "cmake --install"
+	for f in demo/Cargo.toml demo/os/axvisor/configs/vms/aarch64-demo.toml \
+		demo/guests/demo-aarch64.elf demo/registry/registry.toml \
+		demo/registry/rootfs-aarch64-alpine.img.tar.xz pipelines/demo-aarch64.ini; do
+		[ -f "$prefix/share/bootpipe/$f" ] || fail "not installed: share/bootpipe/$f"
+	done
+	! grep -rqF "$build" "$prefix/share/bootpipe" || fail "the installed demo names the build tree"
+	as_user=()
+	if [ "$(id -u)" = 0 ]; then
+		command -v useradd >/dev/null && command -v runuser >/dev/null ||
+			{ echo "SKIP: no useradd/runuser"; exit 77; }
+		user=bptest$$
+		useradd -M -d "$home" -s /bin/sh "$user" || fail "useradd"
+		chown "$user" "$home"
+		as_user=(runuser -u "$user" --)
+	fi
+	mkdir "$home/work"
+	[ -z "$user" ] || chown "$user" "$home/work"
+	# urun EXPECTED_EXIT ARGS...: the installed bootpipe in $home/work
+	urun() {
+		local want=$1
+		shift
+		(cd "$home/work" && "${as_user[@]}" env -i PATH=/usr/bin:/bin HOME="$home" \
+			"$prefix/bin/bootpipe" "$@") >"$ws/out" 2>"$ws/err"
+		local got=$?
+		[ "$got" = "$want" ] || fail "installed bootpipe $*: exit $got, expected $want"
+	}
+	user_ws=$home/.cache/bootpipe/demo
+	# a demo workspace the build tree's bootpipe made first is re-linked
+	if [ -z "$user" ]; then
+		(cd "$home/work" && env -i PATH=/usr/bin:/bin HOME="$home" "$bootpipe" plan) \
+			>"$ws/out" 2>"$ws/err" || fail "build tree plan"
+		[ "$(readlink "$user_ws/guests")" = "$(cd "$guests" && pwd -P)" ] || fail "build link"
+	fi
+	urun 0 plan
+	expect_out "file=$user_ws/tmp/axbuild/rootfs/rootfs-aarch64-alpine.img"
+	[ "$(readlink "$user_ws/guests")" = "$(cd "$prefix" && pwd -P)/share/bootpipe/demo/guests" ] ||
+		fail "guests link to $(readlink "$user_ws/guests")"
+	urun 0 run
+	expect_out "rootfs label: bootpipe-demo-rootfs aarch64"
+	expect_out "guest test pass!"
+	expect_err "demo-aarch64: PASS"
+	urun 0 image ls
+	expect_out "rootfs-aarch64-alpine"
+	if command -v qemu-system-x86_64 >/dev/null && [ -f "$guests/demo-x86_64.elf" ]; then
+		urun 0 run "$prefix/share/bootpipe/pipelines/demo-x86_64.ini" -q
+		expect_err "demo-x86_64: PASS"
+	fi
+	[ -z "$(ls -A "$home/work")" ] || fail "the run wrote into the current directory"
+	if [ -n "$user" ]; then
+		[ "$(stat -c %U "$user_ws/tmp/axbuild/rootfs/rootfs-aarch64-alpine.img")" = "$user" ] ||
+			fail "the store is not the user's"
+	fi
 	;;
 *)
 	echo "unknown case $case"

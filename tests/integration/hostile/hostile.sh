@@ -20,6 +20,7 @@ PIPE=$HERE/launch.ini
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
+export XDG_CACHE_HOME=$WORK/cache # the demo workspace
 failures=0
 cases=0
 

@@ -23,6 +23,7 @@ unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE BOOTPIPE_DEFAULT_PIPELINE
 
 mkdir -p "${WORK:?}"
 tmp=$(mktemp -d "$WORK/$case.XXXXXX")
+export XDG_CACHE_HOME=$tmp/cache # the demo workspace
 trap 'rm -rf "$tmp"' EXIT
 fail() {
 	echo "FAIL ($case): $*"
@@ -36,10 +37,10 @@ fail() {
 skip() { echo "SKIP: $*"; exit 77; }
 has() { grep -qF -- "$1" "$2" || fail "$2 lacks: $1"; }
 
-# A copy of the demo workspace beside the build's (the demo pipelines
-# reach ../guests and ../registry from it).
+# A copy of the build's demo workspace (its guests/ and registry/ link to
+# share/bootpipe/demo).
 demo_workspace() {
-	[ -f "$demo/guests/demo-aarch64.elf" ] || skip "demo guests not built"
+	[ -f "$build/share/bootpipe/demo/guests/demo-aarch64.elf" ] || skip "demo guests not built"
 	ws=$(mktemp -d "$demo/ws-sdk.XXXXXX")
 	cp -a "$demo/workspace/." "$ws/"
 	rm -rf "$ws/tmp"

@@ -1,0 +1,261 @@
+/*
+ * The bundled demo's workspace. The demo ships read-only under
+ * share/bootpipe/demo (a workspace template with guests/ and registry/
+ * inside); a run writes into its workspace (store, logs, raw kernels), so
+ * each user gets one of their own, $XDG_CACHE_HOME/bootpipe/demo, whose
+ * entries are symbolic links to the shipped ones. The demo pipelines name
+ * it as ${env:BOOTPIPE_DEMO_WORKSPACE}; it is made only for a pipeline that
+ * does, and re-linked when another bootpipe (build tree, other prefix)
+ * runs it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bootpipe/util.h>
+
+#include "cli.h"
+
+#define DEMO_VAR "BOOTPIPE_DEMO_WORKSPACE"
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_SCAN_BYTES (1024 * 1024)
+
+char *cli_share_dir(void)
+{
+	char exe[PATH_MAX], *slash, *path;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	/* bin/../share/bootpipe, resolved so links made to it stay valid */
+	if (asprintf(&path, "%s/../share/bootpipe", exe) < 0)
+		return NULL;
+	slash = realpath(path, NULL);
+	if (slash) {
+		free(path);
+		return slash;
+	}
+	return path;
+}
+
+static char *read_head(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(MAX_SCAN_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, MAX_SCAN_BYTES, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Whether @path or a file it includes names the demo workspace. A textual
+ * look, before the engine reads the file: the engine needs the variable
+ * set when it expands [pipeline] workspace. */
+static bool names_demo(const char *path, int depth)
+{
+	char *text, *line, *save = NULL;
+	bool yes;
+
+	if (depth > MAX_INCLUDE_DEPTH)
+		return false;
+	text = read_head(path);
+	if (!text)
+		return false;
+	yes = strstr(text, "${env:" DEMO_VAR) != NULL;
+	for (line = strtok_r(text, "\n", &save); line && !yes;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *end, *inc, *slash;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "include", 7) != 0)
+			continue;
+		p += 7;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != '=')
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strcspn(p, ";\r");
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		*end = '\0';
+		if (!*p)
+			continue;
+		slash = strrchr(path, '/');
+		if (*p == '/' || !slash)
+			inc = strdup(p);
+		else if (asprintf(&inc, "%.*s/%s", (int)(slash - path), path,
+				  p) < 0)
+			inc = NULL;
+		if (inc)
+			yes = names_demo(inc, depth + 1);
+		free(inc);
+	}
+	free(text);
+	return yes;
+}
+
+/* $XDG_CACHE_HOME (absolute only, as the XDG spec says), else ~/.cache. */
+char *cli_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+	char *out;
+
+	if (xdg && xdg[0] == '/')
+		return strdup(xdg);
+	if (!home || home[0] != '/') {
+		pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || home[0] != '/')
+		return NULL;
+	return asprintf(&out, "%s/.cache", home) < 0 ? NULL : out;
+}
+
+/* ws/name -> target, replacing a link to somewhere else atomically so a
+ * concurrent run sees the old link or the new one. A real file the user
+ * put there is theirs and stays. */
+static int link_entry(const char *ws, const char *name, const char *target)
+{
+	char *link = NULL, *tmp = NULL, have[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int rc = -1;
+
+	if (asprintf(&link, "%s/%s", ws, name) < 0)
+		return -1;
+	if (lstat(link, &st) == 0 && !S_ISLNK(st.st_mode)) {
+		rc = 0;
+		goto out;
+	}
+	n = readlink(link, have, sizeof(have) - 1);
+	if (n > 0) {
+		have[n] = '\0';
+		if (strcmp(have, target) == 0) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if (asprintf(&tmp, "%s/.%s.%ld", ws, name, (long)getpid()) < 0) {
+		tmp = NULL;
+		goto out;
+	}
+	unlink(tmp);
+	if (symlink(target, tmp) != 0 || rename(tmp, link) != 0) {
+		fprintf(stderr, "bootpipe: cannot link %s to %s: %s\n", link,
+			target, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(link);
+	return rc;
+}
+
+static int make_workspace(const char *demo, const char *ws)
+{
+	struct dirent *de;
+	DIR *d;
+	int rc = 0;
+
+	if (bp_mkdir_p(ws, 0755) != 0) {
+		fprintf(stderr,
+			"bootpipe: cannot create the demo workspace %s: %s; "
+			"set XDG_CACHE_HOME to a writable directory\n",
+			ws, strerror(errno));
+		return -1;
+	}
+	d = opendir(demo);
+	if (!d) {
+		fprintf(stderr, "bootpipe: cannot open the demo %s: %s\n", demo,
+			strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		char *target;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&target, "%s/%s", demo, de->d_name) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = link_entry(ws, de->d_name, target);
+		free(target);
+	}
+	closedir(d);
+	return rc;
+}
+
+int cli_demo_prepare(const char *pipeline)
+{
+	const char *set = getenv(DEMO_VAR);
+	char *share = NULL, *demo = NULL, *cache = NULL, *ws = NULL;
+	char *marker = NULL;
+	int rc = -1;
+
+	if ((set && set[0]) || !pipeline || !names_demo(pipeline, 0))
+		return 0;
+	share = cli_share_dir();
+	if (!share || asprintf(&demo, "%s/demo", share) < 0) {
+		demo = NULL;
+		goto out;
+	}
+	if (asprintf(&marker, "%s/Cargo.toml", demo) < 0) {
+		marker = NULL;
+		goto out;
+	}
+	if (access(marker, R_OK) != 0) {
+		fprintf(stderr,
+			"bootpipe: %s runs the demo, which is not installed "
+			"beside this bootpipe (%s: %s); pass --workspace DIR\n",
+			pipeline, marker, strerror(errno));
+		goto out;
+	}
+	cache = cli_cache_dir();
+	if (!cache) {
+		fprintf(stderr, "bootpipe: no cache directory for the demo "
+				"workspace: set XDG_CACHE_HOME or HOME\n");
+		goto out;
+	}
+	if (asprintf(&ws, "%s/bootpipe/demo", cache) < 0) {
+		ws = NULL;
+		goto out;
+	}
+	if (make_workspace(demo, ws) == 0 && setenv(DEMO_VAR, ws, 1) == 0)
+		rc = 0;
+out:
+	free(marker);
+	free(ws);
+	free(cache);
+	free(demo);
+	free(share);
+	return rc;
+}
