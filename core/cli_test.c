@@ -3,28 +3,42 @@
  * test-suit/, found as axbuild finds them (suite/). This file is the
  * command line; the suite library does the work.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bootpipe/bootpipe.h>
 
 #include "cli.h"
+#include "report.h"
+#include "run.h"
 #include "suite.h"
 
 #define MAX_CASES 256
+#define MAX_PASS 256
+#define TEST_PIPELINE "/../share/bootpipe/pipelines/test-case.ini"
 
 static const char test_usage[] =
     "usage: bootpipe test [SUITE_DIR] [--os axvisor|arceos|starry]\n"
     "         [--group NAME] [--arch ARCH] [--case NAME]... [--list]\n"
-    "         [--shard I/N] [--workspace DIR]\n"
+    "         [--shard I/N] [--kernel PATH] [-j N] [--fail-fast|--keep-going]\n"
+    "         [--rerun-failed REPORT.json] [--report json=PATH|junit=PATH]\n"
+    "         [--workspace DIR] [--run-dir DIR] [--pipeline FILE]\n"
+    "         [--set STAGE.KEY=VALUE]... [--plugin-dir DIR]...\n"
     "Finds the CI cases under SUITE_DIR (default: <workspace>/test-suit)\n"
-    "as axbuild does. --list prints them in run order, one per line:\n"
-    "os, group, case, arch, variant (- for none), tab-separated.\n";
+    "as axbuild does and runs each as a pipeline (default: the shipped\n"
+    "test-case.ini) in its own `bootpipe run`, -j N at once. A failing\n"
+    "case does not stop the others unless --fail-fast. Exit 0 when all\n"
+    "passed, else the most severe outcome. --list prints the cases in run\n"
+    "order, one per line: os, group, case, arch, variant (- for none),\n"
+    "tab-separated. Case directories (pipeline, command, logs, report)\n"
+    "go to --run-dir (default: <workspace>/tmp/bootpipe/test/<time>).\n";
 
 struct test_args {
 	const char *suite_dir;
@@ -33,6 +47,16 @@ struct test_args {
 	const char *cases[MAX_CASES];
 	const char *shard;
 	bool list;
+	const char *kernel;
+	unsigned jobs;
+	bool fail_fast;
+	const char *rerun;
+	const char *reports[8][2];
+	size_t report_count;
+	const char *run_dir;
+	const char *pipeline;
+	const char *pass[MAX_PASS]; /* to every `bootpipe run` */
+	size_t pass_count;
 };
 
 static int usage(const char *fmt, const char *arg)
@@ -94,13 +118,27 @@ static int parse(struct test_args *a, int argc, char **argv)
 	    {"list", no_argument, NULL, 'l'},
 	    {"shard", required_argument, NULL, 's'},
 	    {"workspace", required_argument, NULL, 'w'},
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"fail-fast", no_argument, NULL, 'F'},
+	    {"keep-going", no_argument, NULL, 'K'},
+	    {"rerun-failed", required_argument, NULL, 'R'},
+	    {"report", required_argument, NULL, 'r'},
+	    {"run-dir", required_argument, NULL, 'd'},
+	    {"pipeline", required_argument, NULL, 'p'},
+	    {"set", required_argument, NULL, 'S'},
+	    {"plugin-dir", required_argument, NULL, 'P'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	a->jobs = 1;
+	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		char *end;
+		unsigned long n;
+
 		switch (ch) {
 		case 'o':
 			a->filter.os = optarg;
@@ -125,6 +163,50 @@ static int parse(struct test_args *a, int argc, char **argv)
 		case 'w':
 			a->workspace = optarg;
 			break;
+		case 'k':
+			a->kernel = optarg;
+			break;
+		case 'j':
+			n = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || optarg[0] == '-' ||
+			    n < 1 || n > 256)
+				return usage("-j `%s`: expected 1..256",
+					     optarg);
+			a->jobs = (unsigned)n;
+			break;
+		case 'F':
+			a->fail_fast = true;
+			break;
+		case 'K':
+			a->fail_fast = false;
+			break;
+		case 'R':
+			a->rerun = optarg;
+			break;
+		case 'r':
+			if (a->report_count == 8 || !strchr(optarg, '='))
+				return usage("--report `%s`: expected "
+					     "json=PATH or junit=PATH (at "
+					     "most 8)",
+					     optarg);
+			a->reports[a->report_count][0] = optarg;
+			a->reports[a->report_count++][1] =
+			    strchr(optarg, '=') + 1;
+			break;
+		case 'd':
+			a->run_dir = optarg;
+			break;
+		case 'p':
+			a->pipeline = optarg;
+			break;
+		case 'S':
+		case 'P':
+			if (a->pass_count + 1 >= MAX_PASS)
+				return usage("too many --set/--plugin-dir", "");
+			a->pass[a->pass_count++] =
+			    ch == 'S' ? "--set" : "--plugin-dir";
+			a->pass[a->pass_count++] = optarg;
+			break;
 		case 'h':
 			fputs(test_usage, stdout);
 			return -1;
@@ -140,6 +222,133 @@ static int parse(struct test_args *a, int argc, char **argv)
 	return 0;
 }
 
+/* A path made absolute against the cwd: case children run elsewhere. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out = NULL;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)) || asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+static char *beside_exe(const char *rel)
+{
+	char exe[PATH_MAX], *out = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if (!rel)
+		return strdup(exe);
+	*strrchr(exe, '/') = '\0';
+	if (asprintf(&out, "%s%s", exe, rel) < 0)
+		return NULL;
+	return out;
+}
+
+static char *default_run_dir(const char *workspace)
+{
+	char stamp[32], *out = NULL;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	if (asprintf(&out, "%s/tmp/bootpipe/test/%s-%ld", workspace, stamp,
+		     (long)getpid()) < 0)
+		return NULL;
+	return out;
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int run_list(struct test_args *a, struct suite_list *list,
+		    const char *suite_dir)
+{
+	struct suite_run_opts o = {.jobs = a->jobs,
+				   .fail_fast = a->fail_fast,
+				   .progress = isatty(STDERR_FILENO),
+				   .run_args = a->pass,
+				   .run_arg_count = a->pass_count};
+	struct suite_result *results = calloc(list->count, sizeof(*results));
+	char *workspace = NULL, *kernel = NULL, *pipeline = NULL;
+	char *run_dir = NULL, *exe = beside_exe(NULL), err[1024];
+	double started = wall();
+	int rc = BP_OUTCOME_INFRA;
+
+	/* the workspace of a test-suit is the directory holding it */
+	if (a->workspace)
+		workspace = absolute(a->workspace);
+	else if (asprintf(&workspace, "%s/..", suite_dir) < 0)
+		workspace = NULL;
+	if (workspace && !a->workspace) {
+		char *real = realpath(workspace, NULL);
+
+		free(workspace);
+		workspace = real;
+	}
+	kernel = a->kernel ? absolute(a->kernel) : NULL;
+	pipeline =
+	    a->pipeline ? absolute(a->pipeline) : beside_exe(TEST_PIPELINE);
+	run_dir = workspace ? (a->run_dir ? absolute(a->run_dir)
+					  : default_run_dir(workspace))
+			    : NULL;
+	if (!results || !workspace || !pipeline || !run_dir || !exe ||
+	    (a->kernel && !kernel)) {
+		fprintf(stderr, "bootpipe test: out of memory\n");
+		goto out;
+	}
+	if (kernel && access(kernel, R_OK) != 0) {
+		fprintf(stderr, "bootpipe test: --kernel %s: %s\n", kernel,
+			strerror(errno));
+		rc = BP_OUTCOME_CONFIG;
+		goto out;
+	}
+	o.bootpipe = exe;
+	o.workspace = workspace;
+	o.kernel = kernel;
+	o.pipeline = pipeline;
+	o.run_dir = run_dir;
+	fprintf(stderr, "bootpipe test: %zu case%s, -j %u, in %s\n",
+		list->count, list->count == 1 ? "" : "s", o.jobs, run_dir);
+	rc = suite_run(list, &o, results);
+	suite_print_summary(stdout, list, results, wall() - started);
+	for (size_t i = 0; i < a->report_count; i++) {
+		char format[16];
+		size_t n = (size_t)(a->reports[i][1] - a->reports[i][0] - 1);
+
+		snprintf(format, sizeof(format), "%.*s", (int)n,
+			 a->reports[i][0]);
+		if (suite_write_report(format, a->reports[i][1], list, results,
+				       wall() - started, rc, err,
+				       sizeof(err)) < 0) {
+			fprintf(stderr, "bootpipe test: %s\n", err);
+			if (rc == 0)
+				rc = BP_OUTCOME_INFRA;
+		}
+	}
+out:
+	if (results)
+		suite_results_release(results, list->count);
+	free(results);
+	free(workspace);
+	free(kernel);
+	free(pipeline);
+	free(run_dir);
+	free(exe);
+	return rc;
+}
+
 int cli_test(int argc, char **argv)
 {
 	struct test_args a = {0};
@@ -153,29 +362,42 @@ int cli_test(int argc, char **argv)
 	if (a.shard && !parse_shard(a.shard, &shard_index, &shard_count))
 		return usage("--shard `%s`: expected I/N with 1 <= I <= N",
 			     a.shard);
+	for (size_t i = 0; i < a.report_count; i++)
+		if (strncmp(a.reports[i][0], "json=", 5) != 0 &&
+		    strncmp(a.reports[i][0], "junit=", 6) != 0)
+			return usage("--report `%s`: expected json=PATH or "
+				     "junit=PATH",
+				     a.reports[i][0]);
 	dir = a.suite_dir ? strdup(a.suite_dir) : find_suite_dir(a.workspace);
 	if (!dir)
 		return BP_OUTCOME_INFRA;
-	if (suite_discover(dir, &a.filter, &list, err, sizeof(err)) < 0) {
+	if (suite_discover(dir, &a.filter, &list, err, sizeof(err)) < 0 ||
+	    (a.rerun &&
+	     suite_keep_failed(&list, a.rerun, err, sizeof(err)) < 0)) {
 		fprintf(stderr, "bootpipe test: %s\n", err);
 		free(dir);
 		suite_list_release(&list);
 		return BP_OUTCOME_CONFIG;
 	}
-	free(dir);
 	suite_shard(&list, shard_index, shard_count);
-	if (!a.list) {
-		fprintf(stderr, "bootpipe test: running cases is not built "
-				"yet; use --list\n");
-		suite_list_release(&list);
-		return BP_OUTCOME_CONFIG;
-	}
-	for (size_t i = 0; i < list.count; i++) {
-		const struct suite_case *c = &list.cases[i];
+	if (a.list) {
+		for (size_t i = 0; i < list.count; i++) {
+			const struct suite_case *c = &list.cases[i];
 
-		printf("%s\t%s\t%s\t%s\t%s\n", c->os, c->group, c->display,
-		       c->arch, c->variant ? c->variant : "-");
+			printf("%s\t%s\t%s\t%s\t%s\n", c->os, c->group,
+			       c->display, c->arch,
+			       c->variant ? c->variant : "-");
+		}
+		rc = 0;
+	} else if (list.count == 0) {
+		fprintf(stderr, "bootpipe test: nothing to run%s\n",
+			a.rerun ? ": every case of the report passed" : "");
+		rc = 0;
+	} else {
+		bp_install_signal_handlers();
+		rc = run_list(&a, &list, dir);
 	}
+	free(dir);
 	suite_list_release(&list);
-	return 0;
+	return rc;
 }

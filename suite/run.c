@@ -1,0 +1,482 @@
+/*
+ * The suite runner. A case runs as `bootpipe run` in a child process so
+ * that cases in parallel share nothing: each has its own engine, QEMU,
+ * console log, report and directory, and an interrupt reaches each
+ * child, which stops its QEMU and cleans up as a single run does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bootpipe/bootpipe.h>
+#include <bootpipe/util.h>
+
+#include "case_config.h"
+#include "run.h"
+
+extern char **environ;
+
+struct argv_buf {
+	char **v;
+	size_t n, cap;
+};
+
+struct job {
+	size_t index;
+	pid_t pid;
+	double started;
+	struct argv_buf argv;
+	char *report;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int argv_add(struct argv_buf *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int argv_add(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	if (a->n + 2 > a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 32;
+		char **v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		a->v = v;
+		a->cap = cap;
+	}
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -1;
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+	return 0;
+}
+
+static void argv_release(struct argv_buf *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	*a = (struct argv_buf){0};
+}
+
+int suite_outcome_rank(int outcome)
+{
+	switch (outcome) {
+	case BP_OUTCOME_PASS:
+		return 0;
+	case BP_OUTCOME_NO_VERDICT:
+		return 1;
+	case BP_OUTCOME_FAIL:
+		return 2;
+	case BP_OUTCOME_TIMEOUT:
+		return 3;
+	case BP_OUTCOME_CRASH:
+		return 4;
+	case BP_OUTCOME_INFRA:
+		return 5;
+	case BP_OUTCOME_CONFIG:
+		return 6;
+	case BP_OUTCOME_INTERRUPTED:
+		return 7;
+	}
+	return 5;
+}
+
+static void set_result(struct suite_result *r, int outcome, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
+
+static void set_result(struct suite_result *r, int outcome, const char *fmt,
+		       ...)
+{
+	va_list ap;
+
+	r->ran = true;
+	r->outcome = outcome;
+	free(r->reason);
+	r->reason = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&r->reason, fmt, ap) < 0)
+		r->reason = NULL;
+	va_end(ap);
+	/* one line in tables and reports */
+	for (char *p = r->reason; p && *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+}
+
+/* A directory name for the case: its place in the run and its names. */
+static char *case_dir_name(size_t index, const struct suite_case *c)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%03zu-%s-%s-%s%s%s", index + 1, c->os, c->arch,
+		     c->display, c->variant ? "-" : "",
+		     c->variant ? c->variant : "") < 0)
+		return NULL;
+	for (char *p = s; *p; p++)
+		if (*p == '/' || *p == ' ')
+			*p = '_';
+	return s;
+}
+
+/* What each OS's QEMU rules are called (patch-qemu's mode): AxVisor
+ * replaces disk0; ArceOS and StarryOS keep their drives (axbuild's
+ * RootfsPatchMode::EnsureDiskBootNet). */
+static const char *patch_mode(const char *os)
+{
+	return strcmp(os, "axvisor") == 0 ? "replace-drive-only"
+					  : "ensure-disk-boot-net";
+}
+
+static int write_pipeline(const char *path, const struct suite_run_opts *o,
+			  const struct suite_case *c)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	/* values go on the command line (no INI line limit, no escaping);
+	 * this file names the case and what it includes */
+	fprintf(f,
+		"; written by bootpipe test for %s (%s, %s)\n"
+		"[pipeline]\n"
+		"name = %s-%s\n"
+		"include = %s\n",
+		c->display, c->os, c->arch, c->os, c->arch, o->pipeline);
+	rc = ferror(f) ? -1 : 0;
+	return fclose(f) == 0 ? rc : -1;
+}
+
+/* Everything up to the spawn: the case directory, its pipeline and the
+ * `bootpipe run` command line. A failure is the case's config or infra
+ * outcome, not the suite's. */
+static int prepare(const struct suite_case *c, size_t index,
+		   const struct suite_run_opts *o, struct job *j,
+		   struct suite_result *r)
+{
+	struct suite_case_config cfg;
+	char err[2048], warn[256], *name, *pipeline = NULL;
+	char **vms = NULL;
+	size_t vm_count = 0;
+	int64_t timeout;
+	int rc = -1;
+
+	name = case_dir_name(index, c);
+	r->dir = name ? bp_path_join(o->run_dir, name) : NULL;
+	free(name);
+	if (!r->dir || bp_mkdir_p(r->dir, 0755) < 0) {
+		set_result(r, BP_OUTCOME_INFRA, "cannot make the case dir: %s",
+			   strerror(errno));
+		return -1;
+	}
+	if (suite_case_config_read(c->qemu_config, o->workspace, &cfg, err,
+				   sizeof(err)) < 0) {
+		set_result(r, BP_OUTCOME_CONFIG, "%s", err);
+		return -1;
+	}
+	if (suite_build_vm_configs(c->build_config, o->workspace, &vms,
+				   &vm_count, err, sizeof(err)) < 0) {
+		set_result(r, BP_OUTCOME_CONFIG, "%s", err);
+		goto out;
+	}
+	pipeline = bp_path_join(r->dir, "pipeline.ini");
+	j->report = bp_path_join(r->dir, "report.json");
+	if (!pipeline || !j->report || write_pipeline(pipeline, o, c) < 0) {
+		set_result(r, BP_OUTCOME_INFRA, "cannot write %s: %s",
+			   pipeline ? pipeline : "pipeline.ini",
+			   strerror(errno));
+		goto out;
+	}
+	if (argv_add(&j->argv, "%s", o->bootpipe) ||
+	    argv_add(&j->argv, "run") || argv_add(&j->argv, "%s", pipeline) ||
+	    argv_add(&j->argv, "--workspace=%s", o->workspace) ||
+	    argv_add(&j->argv, "--report=json=%s", j->report) ||
+	    argv_add(&j->argv, "--set=resolve-request.arch=%s", c->arch) ||
+	    argv_add(&j->argv, "--set=resolve-request.target=%s", c->target) ||
+	    argv_add(&j->argv, "--set=resolve-request.qemu_config=%s",
+		     c->qemu_config) ||
+	    argv_add(&j->argv, "--set=patch-qemu.mode=%s", patch_mode(c->os)) ||
+	    argv_add(&j->argv, "--set=launch.console_log=%s/console.log",
+		     r->dir))
+		goto oom;
+	if (o->kernel &&
+	    argv_add(&j->argv, "--set=resolve-request.kernel=%s", o->kernel))
+		goto oom;
+	for (size_t i = 0; i < vm_count; i++)
+		if (argv_add(&j->argv, "--set=resolve-request.vmconfigs=%s",
+			     vms[i]))
+			goto oom;
+	/* the case's timeout wins over the pipeline's, scaled as axbuild
+	 * scales it */
+	if (cfg.has_timeout) {
+		timeout = suite_scale_timeout(
+		    cfg.timeout, getenv("AXBUILD_TEST_TIMEOUT_SCALE"), warn,
+		    sizeof(warn));
+		if (warn[0] && index == 0)
+			fprintf(stderr, "bootpipe test: warning: %s\n", warn);
+		if (argv_add(&j->argv, "--set=patch-qemu.timeout=%lld",
+			     (long long)timeout))
+			goto oom;
+	}
+	for (size_t i = 0; i < o->run_arg_count; i++)
+		if (argv_add(&j->argv, "%s", o->run_args[i]))
+			goto oom;
+	rc = 0;
+	goto out;
+oom:
+	set_result(r, BP_OUTCOME_INFRA, "out of memory");
+out:
+	for (size_t i = 0; i < vm_count; i++)
+		free(vms[i]);
+	free(vms);
+	free(pipeline);
+	suite_case_config_release(&cfg);
+	return rc;
+}
+
+/* The command, shell-quoted, beside the case: it reruns the case alone. */
+static void write_command(const struct suite_result *r, const struct job *j)
+{
+	char *path = bp_path_join(r->dir, "command.sh");
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	free(path);
+	if (!f)
+		return;
+	fputs("#!/bin/sh\n# this case alone, as bootpipe test ran it\nexec", f);
+	for (size_t i = 0; i < j->argv.n; i++) {
+		fputs(" '", f);
+		for (const char *p = j->argv.v[i]; *p; p++) {
+			if (*p == '\'')
+				fputs("'\\''", f);
+			else
+				fputc(*p, f);
+		}
+		fputc('\'', f);
+	}
+	fputc('\n', f);
+	fclose(f);
+}
+
+static int spawn(struct job *j, const struct suite_result *r)
+{
+	posix_spawn_file_actions_t fa;
+	char *log = bp_path_join(r->dir, "bootpipe.log");
+	int rc;
+
+	if (!log)
+		return ENOMEM;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log,
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	rc = posix_spawn(&j->pid, j->argv.v[0], &fa, NULL, j->argv.v, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(log);
+	return rc;
+}
+
+/* The child's report decides; without one the exit status does. */
+static void collect(struct job *j, int status, struct suite_result *r)
+{
+	json_error_t jerr;
+	json_t *doc = json_load_file(j->report, 0, &jerr);
+	json_t *code = doc ? json_object_get(doc, "exit_code") : NULL;
+	const char *error =
+	    doc ? json_string_value(json_object_get(doc, "error")) : NULL;
+	const char *verdict =
+	    doc ? json_string_value(json_object_get(doc, "verdict")) : NULL;
+	const char *log =
+	    doc ? json_string_value(json_object_get(doc, "console_log")) : NULL;
+
+	r->duration = now() - j->started;
+	if (json_is_integer(code)) {
+		int outcome = (int)json_integer_value(code);
+
+		if (outcome == BP_OUTCOME_PASS)
+			set_result(r, outcome, "%s", verdict ? verdict : "");
+		else
+			set_result(r, outcome, "%s",
+				   error     ? error
+				   : verdict ? verdict
+					     : "no verdict");
+		r->flaky = json_is_true(json_object_get(doc, "flaky"));
+		if (log)
+			r->console_log = strdup(log);
+	} else if (WIFSIGNALED(status)) {
+		set_result(
+		    r, BP_OUTCOME_CRASH,
+		    "bootpipe run died by signal %d (see %s/bootpipe.log)",
+		    WTERMSIG(status), r->dir);
+	} else {
+		set_result(r,
+			   WIFEXITED(status) && WEXITSTATUS(status)
+			       ? WEXITSTATUS(status)
+			       : BP_OUTCOME_INFRA,
+			   "bootpipe run exited %d without a report (see "
+			   "%s/bootpipe.log)",
+			   WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			   r->dir);
+	}
+	json_decref(doc);
+}
+
+static void progress_line(const struct suite_list *l, const struct job *jobs,
+			  size_t running, size_t done)
+{
+	char line[160];
+	size_t off;
+
+	off = (size_t)snprintf(line, sizeof(line), "[%zu/%zu] running:", done,
+			       l->count);
+	for (size_t i = 0; i < running && off < sizeof(line); i++)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, " %s",
+					l->cases[jobs[i].index].display);
+	if (off >= sizeof(line))
+		memcpy(line + sizeof(line) - 4, "...", 4);
+	fprintf(stderr, "\r\033[K%s", line);
+}
+
+static void report_done(const struct suite_case *c,
+			const struct suite_result *r, bool progress)
+{
+	if (progress)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: %s %s%s%s (%.1fs)%s%s\n",
+		bp_outcome_name((enum bp_outcome)r->outcome), c->display,
+		c->arch, c->variant ? " " : "", c->variant ? c->variant : "",
+		r->duration, r->outcome ? ": " : "",
+		r->outcome && r->reason ? r->reason : "");
+}
+
+static void stop_children(struct job *jobs, size_t running)
+{
+	for (size_t i = 0; i < running; i++)
+		kill(jobs[i].pid, SIGTERM);
+}
+
+int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
+	      struct suite_result *results)
+{
+	struct job *jobs = calloc(o->jobs ? o->jobs : 1, sizeof(*jobs));
+	size_t next = 0, running = 0, done = 0;
+	bool stopping = false, interrupted = false;
+	int worst = BP_OUTCOME_PASS;
+
+	if (!jobs)
+		return BP_OUTCOME_INFRA;
+	while (next < list->count || running) {
+		struct pollfd pfd = {.fd = bp_interrupt_fd(), .events = POLLIN};
+		int status;
+		pid_t pid;
+
+		if (bp_interrupted() && !interrupted) {
+			interrupted = stopping = true;
+			stop_children(jobs, running);
+		}
+		while (!stopping && running < o->jobs && next < list->count) {
+			struct job *j = &jobs[running];
+			struct suite_result *r = &results[next];
+			int rc;
+
+			*j = (struct job){.index = next};
+			if (prepare(&list->cases[next], next, o, j, r) < 0) {
+				report_done(&list->cases[next], r, o->progress);
+				argv_release(&j->argv);
+				free(j->report);
+			} else {
+				write_command(r, j);
+				j->started = now();
+				rc = spawn(j, r);
+				if (rc == 0) {
+					running++;
+					next++;
+					continue;
+				}
+				set_result(r, BP_OUTCOME_INFRA,
+					   "cannot start %s: %s", o->bootpipe,
+					   strerror(rc));
+				report_done(&list->cases[next], r, o->progress);
+				argv_release(&j->argv);
+				free(j->report);
+			}
+			done++;
+			if (suite_outcome_rank(r->outcome) >
+			    suite_outcome_rank(worst))
+				worst = r->outcome;
+			if (r->outcome && o->fail_fast)
+				stopping = true;
+			next++;
+		}
+		if (o->progress && running)
+			progress_line(list, jobs, running, done);
+		if (!running)
+			break;
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == 0 || (pid < 0 && errno == EINTR)) {
+			poll(&pfd, pfd.fd >= 0 ? 1 : 0, 100);
+			continue;
+		}
+		for (size_t i = 0; pid > 0 && i < running; i++) {
+			struct suite_result *r;
+
+			if (jobs[i].pid != pid)
+				continue;
+			r = &results[jobs[i].index];
+			collect(&jobs[i], status, r);
+			report_done(&list->cases[jobs[i].index], r,
+				    o->progress);
+			done++;
+			if (suite_outcome_rank(r->outcome) >
+			    suite_outcome_rank(worst))
+				worst = r->outcome;
+			if (r->outcome && o->fail_fast && !stopping)
+				stopping = true;
+			argv_release(&jobs[i].argv);
+			free(jobs[i].report);
+			jobs[i] = jobs[--running];
+			break;
+		}
+		if (pid < 0 && errno == ECHILD)
+			break;
+	}
+	if (o->progress)
+		fputs("\r\033[K", stderr);
+	free(jobs);
+	return interrupted ? BP_OUTCOME_INTERRUPTED : worst;
+}
+
+void suite_results_release(struct suite_result *r, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(r[i].reason);
+		free(r[i].console_log);
+		free(r[i].dir);
+	}
+}

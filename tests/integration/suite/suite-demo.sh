@@ -1,0 +1,103 @@
+#!/bin/bash
+# `bootpipe test` on a small AxVisor-shaped test-suit tree whose cases boot
+# the demo guest in real QEMU: a passing case, a failing case, a case with
+# a config error; the suite goes on past failures, exits with the most
+# severe outcome, and its JSON and JUnit reports say what happened;
+# --rerun-failed runs only what did not pass; -j 2 gives each case its own
+# directory and log.
+# usage: suite-demo.sh BUILD_DIR WORK_DIR
+set -u
+build=$1 work=$2
+bootpipe=$build/bin/bootpipe
+demo=$build/demo
+fail() { echo "FAIL: $*"; exit 1; }
+command -v qemu-system-aarch64 >/dev/null || { echo "skip: no qemu-system-aarch64"; exit 77; }
+[ -f "$demo/guests/demo-aarch64.elf" ] || { echo "skip: no demo guest"; exit 77; }
+
+rm -rf "$work" && mkdir -p "$work/ws"
+ws=$work/ws
+w=$ws/test-suit/axvisor/normal/qemu
+mkdir -p "$w/smoke" "$w/failing" "$w/broken" "$ws/vms"
+sed 's|^name = .*|name = "suite-demo"|' \
+	"$demo/workspace/os/axvisor/configs/vms/aarch64-demo.toml" >"$ws/vms/demo.toml"
+cat >"$w/build-aarch64-unknown-none-softfloat.toml" <<'T'
+features = ["fs"]
+log = "Info"
+target = "aarch64-unknown-none-softfloat"
+vm_configs = ["vms/demo.toml"]
+T
+qemu_cfg=$demo/workspace/os/axvisor/configs/qemu/qemu-aarch64.toml
+cp "$qemu_cfg" "$w/smoke/qemu-aarch64.toml"
+# the guest prints "guest test pass!": this case's own pattern calls it a failure
+sed -e 's|^fail_regex = \[|fail_regex = ["guest test pass",|' \
+	-e 's|^timeout = .*|timeout = 30|' "$qemu_cfg" >"$w/failing/qemu-aarch64.toml"
+cat >"$w/broken/qemu-aarch64.toml" <<'T'
+args = ["-nographic"]
+shell_init_cmd = "true"
+test_commands = ["true"]
+T
+
+run() {
+	"$bootpipe" test "$ws/test-suit" --kernel "$demo/guests/demo-aarch64.elf" \
+		--set fetch-rootfs.registry="$demo/registry/registry.toml" \
+		--run-dir "$work/runs/$1" "${@:2}" >"$work/$1.out" 2>"$work/$1.err"
+}
+
+"$bootpipe" test "$ws/test-suit" --list >"$work/list" || fail "--list"
+[ "$(cut -f3 "$work/list" | tr '\n' ' ')" = "qemu/broken qemu/failing qemu/smoke " ] ||
+	fail "list: $(cat "$work/list")"
+
+run all --report json="$work/all.json" --report junit="$work/all.xml"
+rc=$?
+cat "$work/all.out"
+# config (2) is more severe than fail (1)
+[ $rc -eq 2 ] || fail "exit $rc, expected 2 (config); $(cat "$work/all.err")"
+grep -qE '^axvisor +qemu/smoke +aarch64 +pass ' "$work/all.out" || fail "smoke did not pass"
+grep -qE '^axvisor +qemu/failing +aarch64 +fail .*guest test pass' "$work/all.out" ||
+	fail "failing is not fail with the matched line"
+grep -qE '^axvisor +qemu/broken +aarch64 +config .*shell_init_cmd.*test_commands' "$work/all.out" ||
+	fail "broken is not a config error naming both keys"
+grep -q "1 of 3 passed" "$work/all.out" || fail "totals"
+
+python3 - "$work/all.json" "$work/all.xml" <<'P' || fail "reports"
+import json, sys, xml.etree.ElementTree as ET
+doc = json.load(open(sys.argv[1]))
+got = {c["case"]: c["outcome"] for c in doc["cases"]}
+assert got == {"qemu/broken": "config", "qemu/failing": "fail", "qemu/smoke": "pass"}, got
+assert doc["exit_code"] == 2, doc["exit_code"]
+smoke = [c for c in doc["cases"] if c["case"] == "qemu/smoke"][0]
+assert open(smoke["console_log"]).read().count("guest test pass!"), "console log"
+suite = ET.parse(sys.argv[2]).getroot().find("testsuite")
+assert suite.get("tests") == "3" and suite.get("failures") == "1" and suite.get("errors") == "1", suite.attrib
+cases = {c.get("name"): c for c in suite.findall("testcase")}
+assert cases["qemu/failing"].find("failure") is not None
+assert cases["qemu/broken"].find("error") is not None
+assert cases["qemu/smoke"].find("failure") is None and cases["qemu/smoke"].find("error") is None
+assert "guest test pass!" in cases["qemu/smoke"].find("system-out").text
+P
+
+# --rerun-failed: only the two that did not pass; --fail-fast stops after the first
+run rerun --rerun-failed "$work/all.json" --fail-fast --report json="$work/rerun.json"
+rc=$?
+[ $rc -eq 2 ] || fail "rerun exit $rc"
+python3 - "$work/rerun.json" <<'P' || fail "rerun report"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+got = [(c["case"], c["outcome"]) for c in doc["cases"]]
+assert got == [("qemu/broken", "config"), ("qemu/failing", "not-run")], got
+P
+
+# -j 2: both good cases at once, each its own dir, log and QEMU
+run par -j 2 --case qemu/smoke --case qemu/failing --report json="$work/par.json"
+rc=$?
+[ $rc -eq 1 ] || fail "parallel exit $rc, expected 1; $(cat "$work/par.err")"
+python3 - "$work/par.json" <<'P' || fail "parallel report"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+got = {c["case"]: c["outcome"] for c in doc["cases"]}
+assert got == {"qemu/failing": "fail", "qemu/smoke": "pass"}, got
+logs = {c["console_log"] for c in doc["cases"]}
+assert len(logs) == 2, logs
+P
+pgrep -f "qemu-system-aarch64.*$work" >/dev/null && fail "QEMU left running"
+echo PASS
