@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <bootpipe/plugin.h>
 #include <bootpipe/util.h>
 
+#include "debug.h"
 #include "matcher.h"
 #include "supervise.h"
 
@@ -402,9 +404,11 @@ static int replay(struct bp_stage *self, struct launch *st, struct bp_ctx *ctx,
 	if (fd < 0)
 		return bp_fail(self, BP_EIO, "cannot open console log %s: %s",
 			       path, strerror(errno));
+	/* on past the verdict to the end of its line, which it names */
 	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
 	       (n < 0 && errno == EINTR))
-		if (n > 0 && matcher_feed(m, buf, (size_t)n))
+		if (n > 0 && matcher_feed(m, buf, (size_t)n) &&
+		    matcher_verdict_complete(m))
 			break;
 	if (n < 0) {
 		rc = bp_fail(self, BP_EIO, "cannot read console log %s: %s",
@@ -436,6 +440,38 @@ static int replay(struct bp_stage *self, struct launch *st, struct bp_ctx *ctx,
 	printf("%s: %s\n", bp_outcome_name(outcome), verdict);
 	fflush(stdout);
 	return publish(self, ctx, outcome, path, 1, false, verdict);
+}
+
+/* QEMU waits halted for GDB: a clock would end the session under the
+ * user's hands, so none runs; the user gets a GDB line to paste. */
+static void debug_mode(struct bp_stage *self, struct bp_ctx *ctx,
+		       struct supervise_opts *o)
+{
+	const char *arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, NULL);
+	const char *kernel = bp_ctx_str_or(ctx, BP_KEY_REQUEST_KERNEL, NULL);
+	int port = debug_gdb_port(o->argv);
+	char cmd[4600];
+	struct utsname u;
+
+	if (o->timeout_ms || o->idle_timeout_ms)
+		bp_log(self, BP_LOG_INFO,
+		       "debug: timeout (%lld s) and idle_timeout (%lld s) do "
+		       "not run while QEMU waits for GDB",
+		       (long long)(o->timeout_ms / 1000),
+		       (long long)(o->idle_timeout_ms / 1000));
+	o->timeout_ms = 0;
+	o->idle_timeout_ms = 0;
+	if (!arch)
+		arch = bp_ctx_str_or(ctx, BP_KEY_ARCH, NULL);
+	if (port < 0) {
+		bp_log(self, BP_LOG_WARN,
+		       "debug: the QEMU command has no TCP GDB stub "
+		       "(-gdb tcp::PORT or -s)");
+		return;
+	}
+	if (debug_gdb_command(uname(&u) ? NULL : u.machine, arch, kernel, port,
+			      cmd, sizeof(cmd)) == 0)
+		bp_log(self, BP_LOG_INFO, "debug: attach with: %s", cmd);
 }
 
 static bool retryable(enum bp_outcome o)
@@ -533,7 +569,7 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	struct matcher *m = NULL;
 	char *log_base = NULL;
 	size_t argc = 0;
-	bool owned = false;
+	bool owned = false, debug = false;
 	int rc;
 
 	if (bp_ctx_get_str(ctx, BP_KEY_RUN_REPLAY_LOG, &replay_log) < 0)
@@ -573,6 +609,8 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 			o.timeout_ms = to_ms(t);
 	}
 	o.idle_timeout_ms = to_ms(st->idle_timeout_s);
+	if (bp_ctx_get_bool(ctx, BP_KEY_REQUEST_DEBUG, &debug) == 0 && debug)
+		debug_mode(self, ctx, &o);
 	o.drain_ms = st->drain_ms;
 	o.stop_grace_ms = st->stop_grace_ms;
 	o.shell_delay_ms = st->shell_delay_ms;
@@ -601,7 +639,7 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		       "timeout %lld s, %zu fail and %zu success patterns, "
 		       "console log %s",
 		       argv[0], argc - 1, (long long)(o.timeout_ms / 1000),
-		       (long long)st->idle_timeout_s,
+		       (long long)(o.idle_timeout_ms / 1000),
 		       matcher_count(m, MATCHER_FAIL),
 		       matcher_count(m, MATCHER_SUCCESS), log_base);
 		if (o.shell_init_cmd)

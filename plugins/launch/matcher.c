@@ -56,6 +56,11 @@ struct matcher {
 	size_t part_new; /* bytes appended since it was last matched */
 	char *scratch;	 /* a line without its ANSI escapes */
 
+	/* bootpipe's typed text whose echo is skipped, NULL: none (or found) */
+	char *echo;
+	unsigned echo_lines; /* complete lines left to find the echo in */
+	uint64_t echo_skipped;
+
 	uint64_t lines;
 	uint64_t errors;
 	uint64_t scanned;
@@ -99,6 +104,7 @@ void matcher_free(struct matcher *m)
 	pcre2_jit_stack_free(m->jstack);
 	free(m->part);
 	free(m->scratch);
+	free(m->echo);
 	free(m);
 }
 
@@ -214,6 +220,27 @@ void matcher_reset(struct matcher *m)
 	m->scanned = 0;
 	m->have_verdict = false;
 	memset(&m->hit, 0, sizeof(m->hit));
+	free(m->echo);
+	m->echo = NULL;
+	m->echo_skipped = 0;
+}
+
+int matcher_expect_echo(struct matcher *m, const char *text)
+{
+	free(m->echo);
+	m->echo = NULL;
+	if (!text || !*text)
+		return 0;
+	m->echo = strdup(text);
+	if (!m->echo)
+		return BP_ENOMEM;
+	m->echo_lines = MATCHER_ECHO_LINES;
+	return 0;
+}
+
+uint64_t matcher_echo_skipped(const struct matcher *m)
+{
+	return m->echo_skipped;
 }
 
 const struct matcher_hit *matcher_verdict(const struct matcher *m)
@@ -388,6 +415,52 @@ static bool check_line(struct matcher *m, const char *s, size_t len,
 	return false;
 }
 
+/* True when the line holds the awaited echo, escapes and '\r' ignored. */
+static bool is_echo_line(struct matcher *m, const char *s, size_t len)
+{
+	size_t slen = strip_line(m, s, len), o = 0;
+
+	for (size_t i = 0; i < slen; i++)
+		if (m->scratch[i] != '\r')
+			m->scratch[o++] = m->scratch[i];
+	return memmem(m->scratch, o, m->echo, strlen(m->echo)) != NULL;
+}
+
+/* A complete line while the echo is awaited: skipped when it is the echo,
+ * else matched as usual. True when it gave the verdict. */
+static bool echo_line(struct matcher *m, const char *s, size_t len, bool notbol)
+{
+	if (is_echo_line(m, s, len)) {
+		m->echo_skipped++;
+		free(m->echo);
+		m->echo = NULL;
+		return false;
+	}
+	if (--m->echo_lines == 0) {
+		free(m->echo);
+		m->echo = NULL;
+	}
+	return check_line(m, s, len, notbol, m->lines + 1, false);
+}
+
+/* Complete lines r[0, n) one by one while the echo is awaited; returns the
+ * bytes consumed (all, or up to where the echo stopped being awaited or a
+ * verdict was found). */
+static size_t echo_block(struct matcher *m, const char *r, size_t n)
+{
+	size_t off = 0;
+
+	while (m->echo && off < n && !m->have_verdict) {
+		const char *nl = memchr(r + off, '\n', n - off);
+		size_t le = nl ? (size_t)(nl - r) : n;
+
+		echo_line(m, r + off, le - off, false);
+		m->lines++;
+		off = le + 1;
+	}
+	return off;
+}
+
 static uint64_t count_newlines(const char *s, size_t n)
 {
 	uint64_t c = 0;
@@ -543,7 +616,8 @@ static void part_append(struct matcher *m, const char *s, size_t n)
  * short or mostly new (see PART_EAGER), otherwise later. */
 static void check_part(struct matcher *m, bool force)
 {
-	if (!m->part_new || m->have_verdict)
+	/* while the echo is awaited, a line may be a half-echoed command */
+	if (!m->part_new || m->have_verdict || m->echo)
 		return;
 	if (!force && m->part_len > PART_EAGER && m->part_new < m->part_len / 2)
 		return;
@@ -554,11 +628,45 @@ static void check_part(struct matcher *m, bool force)
 /* Ends the carried line with its '\n': matched whole, once more. */
 static void end_part(struct matcher *m)
 {
-	check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1, false);
+	if (m->echo)
+		echo_line(m, m->part, m->part_len, m->part_cut);
+	else
+		check_line(m, m->part, m->part_len, m->part_cut, m->lines + 1,
+			   false);
 	m->lines++;
 	m->part_len = 0;
 	m->part_cut = false;
 	m->part_new = 0;
+}
+
+/* The excerpt of a verdict found on an unterminated line, from the line
+ * as far as it has arrived. */
+static void hit_excerpt(struct matcher *m)
+{
+	if (m->hit.stripped)
+		set_excerpt(&m->hit, m->scratch,
+			    strip_line(m, m->part, m->part_len));
+	else
+		set_excerpt(&m->hit, m->part, m->part_len);
+}
+
+/* After a verdict on an unterminated line: its rest, up to the '\n'. */
+static void complete_hit(struct matcher *m, const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+
+	if (!m->hit.partial)
+		return;
+	part_append(m, buf, nl ? (size_t)(nl - buf) : len);
+	if (!nl)
+		return;
+	hit_excerpt(m);
+	m->hit.partial = false;
+}
+
+bool matcher_verdict_complete(const struct matcher *m)
+{
+	return m->have_verdict && !m->hit.partial;
 }
 
 bool matcher_flush(struct matcher *m)
@@ -572,8 +680,12 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 	const char *nl, *last;
 	size_t start = 0, end;
 
-	if (m->have_verdict || !buf || len == 0)
+	if (!buf || len == 0)
 		return m->have_verdict;
+	if (m->have_verdict) {
+		complete_hit(m, buf, len);
+		return true;
+	}
 	nl = memchr(buf, '\n', len);
 	if (!nl) {
 		part_append(m, buf, len);
@@ -589,6 +701,10 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 	}
 	last = memrchr(buf + start, '\n', len - start);
 	end = last ? (size_t)(last - buf) + 1 : start;
+	if (m->echo && end > start)
+		start += echo_block(m, buf + start, end - start);
+	if (m->have_verdict)
+		return true;
 	if (end > start)
 		check_block(m, buf + start, end - start);
 	if (m->have_verdict || end == len)
@@ -600,6 +716,11 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 
 bool matcher_finish(struct matcher *m)
 {
+	/* the stream ended, and with it the line a verdict is on */
+	if (m->have_verdict && m->hit.partial) {
+		hit_excerpt(m);
+		m->hit.partial = false;
+	}
 	/* the unterminated last line: its bytes not matched yet, if any */
 	check_part(m, true);
 	if (m->part_len || m->part_cut)

@@ -18,7 +18,15 @@
  *   kind the first pattern listed wins; the first line with a match gives
  *   the verdict and later input is ignored;
  * - a line longer than MATCHER_LINE_CAP that arrives in pieces is matched
- *   on its last MATCHER_LINE_CAP / 2 bytes (with `^` not matching there).
+ *   on its last MATCHER_LINE_CAP / 2 bytes (with `^` not matching there);
+ * - a verdict found on an unterminated line names the whole line: the
+ *   feeds after it complete the excerpt up to the line's '\n';
+ * - after matcher_expect_echo(TEXT) (bootpipe typed TEXT into the guest),
+ *   the first complete line that contains TEXT (ANSI escapes and '\r'
+ *   ignored) is the guest's echo of it and is not matched; until that line
+ *   ends, unterminated lines are not matched either, so a half-echoed
+ *   command cannot give a verdict. A guest that has not echoed within
+ *   MATCHER_ECHO_LINES lines is taken not to echo, and matched as usual.
  */
 #ifndef BOOTPIPE_LAUNCH_MATCHER_H
 #define BOOTPIPE_LAUNCH_MATCHER_H
@@ -29,6 +37,7 @@
 
 #define MATCHER_LINE_CAP (64u * 1024u)
 #define MATCHER_EXCERPT_MAX 160
+#define MATCHER_ECHO_LINES 4
 
 enum matcher_kind {
 	MATCHER_NONE = 0,
@@ -42,7 +51,7 @@ struct matcher_hit {
 	const char *pattern; /* borrowed from the matcher */
 	uint64_t line;	     /* 1-based line of the stream */
 	bool stripped;	     /* matched once ANSI escapes were removed */
-	bool partial;	     /* matched on a line without its '\n' yet */
+	bool partial;	     /* the line has not ended yet: excerpt may grow */
 	/* the line, printable (escapes as \xHH), possibly cut */
 	char excerpt[MATCHER_EXCERPT_MAX * 4 + 4];
 };
@@ -80,8 +89,19 @@ bool matcher_pending(const struct matcher *m);
 /* Matches the unterminated line now. True once a verdict is known. */
 bool matcher_flush(struct matcher *m);
 
+/* Skips the guest's echo of @text (copied), see above. Returns 0 or
+ * BP_ENOMEM. */
+int matcher_expect_echo(struct matcher *m, const char *text);
+
+/* Echo lines skipped since the reset (0 or 1). */
+uint64_t matcher_echo_skipped(const struct matcher *m);
+
 /* The verdict (borrowed), NULL while there is none. */
 const struct matcher_hit *matcher_verdict(const struct matcher *m);
+
+/* True once the verdict's line has ended (or the stream has), so its
+ * excerpt is the whole line. */
+bool matcher_verdict_complete(const struct matcher *m);
 
 /* Complete lines seen so far. */
 uint64_t matcher_lines(const struct matcher *m);

@@ -43,11 +43,14 @@ struct run {
 	struct literal_watch *prompt;
 	enum state state;
 	bool decided; /* res->outcome holds a verdict, timeout or interrupt */
+	bool by_matcher; /* ... a verdict of the matcher's */
 	bool child_done; /* reaped */
 	bool killed;	 /* SIGKILL sent */
 	bool log_failed;
 	int64_t log_written; /* bytes in the log, for log_max */
 	char log_last;	     /* the last byte written, '\n' before any */
+	/* last_output is -1 until the first console byte: idle_timeout
+	 * starts there (a silent firmware phase is the timeout's business) */
 	int64_t start, last_output, drain_end, kill_at, shell_at, done_at;
 	int64_t flush_at; /* when to match the unterminated line, -1: never */
 	bool shell_sent;
@@ -280,6 +283,7 @@ static void take_verdict(struct run *r, int64_t now)
 	supervise_describe_hit(hit, r->res->reason, sizeof(r->res->reason));
 	decide(r,
 	       hit->kind == MATCHER_FAIL ? BP_OUTCOME_FAIL : BP_OUTCOME_PASS);
+	r->by_matcher = true;
 	if (!r->child_done) {
 		r->state = DRAINING;
 		r->drain_end = now + r->o->drain_ms;
@@ -370,6 +374,9 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 			take_verdict(r, now);
 		else if (r->flush_at < 0 && matcher_pending(o->matcher))
 			r->flush_at = now + PART_FLUSH_MS;
+	} else if (r->by_matcher && !matcher_verdict_complete(o->matcher)) {
+		/* the rest of the verdict's line, so the reason names it all */
+		matcher_feed(o->matcher, buf, n);
 	}
 	if (r->prompt && r->shell_at < 0 &&
 	    literal_watch_feed(r->prompt, buf, n))
@@ -476,7 +483,7 @@ static int timeout_ms(const struct run *r, int64_t now)
 			d = r->start + o->timeout_ms - now;
 			t = d < t ? d : t;
 		}
-		if (o->idle_timeout_ms > 0) {
+		if (o->idle_timeout_ms > 0 && r->last_output >= 0) {
 			d = r->last_output + o->idle_timeout_ms - now;
 			t = d < t ? d : t;
 		}
@@ -508,7 +515,7 @@ static void check_timers(struct run *r, int64_t now)
 				 "no verdict within the %s timeout", secs);
 			decide(r, BP_OUTCOME_TIMEOUT);
 			begin_stop(r, now);
-		} else if (o->idle_timeout_ms > 0 &&
+		} else if (o->idle_timeout_ms > 0 && r->last_output >= 0 &&
 			   now - r->last_output >= o->idle_timeout_ms) {
 			format_seconds(o->idle_timeout_ms, secs, sizeof(secs));
 			snprintf(r->res->reason, sizeof(r->res->reason),
@@ -534,6 +541,11 @@ static void check_timers(struct run *r, int64_t now)
 			queue_input(r, o->shell_init_cmd,
 				    strlen(o->shell_init_cmd));
 			queue_input(r, "\n", 1);
+			/* the guest's echo of it is not guest output */
+			if (matcher_expect_echo(o->matcher, o->shell_init_cmd))
+				bp_log(r->self, BP_LOG_WARN,
+				       "out of memory: the echo of the typed "
+				       "command will be matched");
 		}
 	}
 }
@@ -713,13 +725,20 @@ int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
 	}
 	if (rc < 0)
 		goto free_prompt;
-	r.start = r.last_output = now_ms();
+	r.start = now_ms();
+	r.last_output = -1;
 	if (o->forward_stdin && term_raw(STDIN_FILENO) < 0)
 		bp_log(self, BP_LOG_WARN,
 		       "cannot put the terminal in raw mode");
 	loop(&r);
 	term_restore();
 	log_marker(&r);
+	if (r.by_matcher) {
+		/* the verdict's line as far as it arrived */
+		matcher_finish(o->matcher);
+		supervise_describe_hit(matcher_verdict(o->matcher), res->reason,
+				       sizeof(res->reason));
+	}
 	if (!r.decided) {
 		matcher_finish(o->matcher);
 		if (matcher_verdict(o->matcher)) {

@@ -374,6 +374,124 @@ static void test_bad_pattern(void **unused)
 	matcher_free(m);
 }
 
+static void test_verdict_names_whole_line(void **unused)
+{
+	struct matcher *m = axvisor();
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	assert_true(matcher_feed(m, "boot\n[ 1.5] Kernel panic", 24));
+	assert_false(matcher_verdict_complete(m));
+	assert_string_equal(matcher_verdict(m)->excerpt, "[ 1.5] Kernel panic");
+	assert_true(matcher_feed(m, " - not syncing", 14));
+	assert_false(matcher_verdict_complete(m));
+	assert_true(matcher_feed(m, ": VFS\r\nnext line\n", 18));
+	assert_true(matcher_verdict_complete(m));
+	hit = matcher_verdict(m);
+	assert_int_equal(hit->line, 2);
+	assert_string_equal(hit->excerpt,
+			    "[ 1.5] Kernel panic - not syncing: VFS");
+	/* the line after it is not part of it */
+	matcher_feed(m, "more\n", 5);
+	assert_string_equal(hit->excerpt,
+			    "[ 1.5] Kernel panic - not syncing: VFS");
+	matcher_free(m);
+
+	/* the end of the stream ends the line too */
+	m = axvisor();
+	feed_str(m, "Kernel panic");
+	feed_str(m, " - at the end");
+	assert_false(matcher_verdict_complete(m));
+	matcher_finish(m);
+	assert_true(matcher_verdict_complete(m));
+	assert_string_equal(matcher_verdict(m)->excerpt,
+			    "Kernel panic - at the end");
+	matcher_free(m);
+}
+
+static void test_echo_is_skipped(void **unused)
+{
+	static const char *const succ[] = {"guest test pass!", NULL};
+	static const char *const fail[] = {"(?i)\\bpanic(?:ked)?\\b", NULL};
+	struct matcher *m = make(fail, succ);
+	const struct matcher_hit *hit;
+
+	(void)unused;
+	feed_str(m, "boot\n~ # ");
+	assert_int_equal(
+	    matcher_expect_echo(m, "grep -c panic x; echo 'guest test pass!'"),
+	    0);
+	/* arriving a piece at a time, with the supervisor's flushes: a
+	 * half-echoed command gives no verdict */
+	feed_str(m, "grep -c pan");
+	assert_false(matcher_flush(m));
+	feed_str(m, "ic x; echo 'guest te");
+	assert_false(matcher_flush(m));
+	/* line editing colours and carriage returns do not hide it */
+	feed_str(m, "st pass!'\r\x1b[K\r\n0\r\nguest test pass!\r\n");
+	hit = matcher_verdict(m);
+	assert_non_null(hit);
+	assert_int_equal(hit->kind, MATCHER_SUCCESS);
+	assert_int_equal(hit->line, 4);
+	assert_int_equal(matcher_echo_skipped(m), 1);
+	matcher_free(m);
+
+	/* without the echo rule the echo line decides: the rule is what the
+	 * test above checks */
+	m = make(fail, succ);
+	feed_str(m, "boot\n~ # grep -c panic x; echo 'guest test pass!'\r\n");
+	assert_non_null(matcher_verdict(m));
+	assert_int_equal(matcher_verdict(m)->kind, MATCHER_FAIL);
+	matcher_free(m);
+
+	/* only the first echo: the same text later is guest output */
+	m = make(NULL, succ);
+	matcher_expect_echo(m, "echo 'guest test pass!'");
+	feed_str(m, "~ # echo 'guest test pass!'\r\n");
+	assert_null(matcher_verdict(m));
+	feed_str(m, "x echo 'guest test pass!'\n");
+	assert_non_null(matcher_verdict(m));
+	assert_int_equal(matcher_verdict(m)->line, 2);
+	matcher_free(m);
+
+	/* lines before the echo (a kernel message) are matched */
+	m = make(fail, succ);
+	matcher_expect_echo(m, "true");
+	feed_str(m, "[ 3.1] kernel panic here\n~ # true\n");
+	assert_non_null(matcher_verdict(m));
+	assert_int_equal(matcher_verdict(m)->line, 1);
+	matcher_free(m);
+}
+
+static void test_guest_without_echo(void **unused)
+{
+	static const char *const succ[] = {"~ # $", NULL};
+	struct matcher *m = make(NULL, succ);
+	char line[32];
+
+	(void)unused;
+	matcher_expect_echo(m, "run-the-tests");
+	/* no echo: prompts are not matched until MATCHER_ECHO_LINES lines
+	 * have gone by without it */
+	for (int i = 1; i < MATCHER_ECHO_LINES; i++) {
+		snprintf(line, sizeof(line), "out %d\n", i);
+		feed_str(m, line);
+	}
+	feed_str(m, "~ # ");
+	assert_false(matcher_flush(m));
+	/* ended, that line is the last one the echo was awaited in, and is
+	 * matched whole as any line */
+	feed_str(m, "\n~ # ");
+	assert_true(matcher_flush(m));
+	assert_int_equal(matcher_verdict(m)->line, MATCHER_ECHO_LINES);
+	assert_int_equal(matcher_echo_skipped(m), 0);
+	/* a reset forgets the awaited echo */
+	matcher_reset(m);
+	feed_str(m, "~ # ");
+	assert_true(matcher_flush(m));
+	matcher_free(m);
+}
+
 static void test_literal_watch(void **unused)
 {
 	struct literal_watch *w = literal_watch_new("~ #");
@@ -406,6 +524,9 @@ int main(void)
 	    cmocka_unit_test(test_prompt_after_long_line),
 	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_bad_pattern),
+	    cmocka_unit_test(test_verdict_names_whole_line),
+	    cmocka_unit_test(test_echo_is_skipped),
+	    cmocka_unit_test(test_guest_without_echo),
 	    cmocka_unit_test(test_literal_watch),
 	};
 

@@ -90,6 +90,12 @@ if expect fail 1; then
 	json fail 'r["verdict"] == "fail pattern \"(?i)\\bpanic(?:ked)?\\b\" matched line 2: \"[    1.5] Kernel panic - not syncing: VFS\""'
 fi
 
+# a verdict found before its line ends names the whole line: the fail
+# pattern matches "Kernel panic" while " - not syncing..." is still coming
+qemu 'write:[    1.5] Kernel panic' sleep:50 'print: - not syncing: VFS: Unable to mount root fs' hang
+expect fail-whole-line 1 --set launch.drain_ms=1500 &&
+	json fail-whole-line 'r["verdict"].endswith("matched line 1: \"[    1.5] Kernel panic - not syncing: VFS: Unable to mount root fs\"")'
+
 # a line that matches a success and a fail pattern fails
 qemu 'print:guest ok; panic follows' hang
 expect both-on-one-line 1 --set 'set-ctx.success_regex=guest ok' &&
@@ -139,6 +145,25 @@ qemu print:a sleep:300 print:b sleep:300 print:c hang
 expect idle-timeout 4 --set launch.idle_timeout=1 &&
 	json idle-timeout '"idle_timeout" in r["verdict"]'
 
+# idle_timeout starts at the first console byte: a silent firmware phase
+# longer than it is the timeout's business
+qemu sleep:1500 print:boot 'print:guest test pass!' hang
+expect idle-after-first-byte 0 --set launch.idle_timeout=1 --set set-ctx.timeout=10
+
+# a guest that never says anything is still ended by the timeout
+qemu hang
+expect idle-silent-timeout 4 --set launch.idle_timeout=1 --set set-ctx.timeout=2 &&
+	json idle-silent-timeout '"2 s timeout" in r["verdict"]'
+
+# --debug: QEMU waits for GDB, so neither clock runs; the run here ends by
+# its verdict after both would have fired
+qemu sleep:2500 'print:guest test pass!' hang
+if expect debug-no-timeouts 0 --set set-ctx.debug=true --set set-ctx.timeout=1 \
+	--set launch.idle_timeout=1; then
+	has debug-no-timeouts err 'debug: timeout (1 s) and idle_timeout (1 s) do not run'
+	has debug-no-timeouts err 'no TCP GDB stub'
+fi
+
 qemu print:boot signal:11
 expect crash-signal 5 && json crash-signal '"signal 11" in r["verdict"]'
 
@@ -155,11 +180,35 @@ expect infra 3 &&
 
 # --- shell_prefix / shell_init_cmd -----------------------------------------------
 
-qemu print:boot 'write:~ # ' readline hang
-expect shell 0 --set 'set-ctx.shell_prefix=~ #' \
+# fake-qemu's readline echoes the typed line as "echo: LINE", as a shell
+# at a prompt echoes it
+qemu print:boot 'write:~ # ' readline 'print:/root' 'print:guest test pass!' hang
+if expect shell 0 --set 'set-ctx.shell_prefix=~ #' \
 	--set "set-ctx.shell_init_cmd=pwd && echo 'guest test pass!'" \
-	--set "set-ctx.success_regex=echo: pwd && echo 'guest test pass!'$" \
-	--set set-ctx.timeout=10
+	--set set-ctx.timeout=10; then
+	json shell '"matched line 4" in r["verdict"]'
+	has shell err "typing \"pwd && echo 'guest test pass!'\""
+fi
+
+# the echo of the typed command is not guest output: a command that prints
+# nothing does not pass by its own echo ...
+qemu print:boot 'write:~ # ' readline 'write:~ # ' hang
+expect shell-echo-no-pass 4 --set 'set-ctx.shell_prefix=~ #' \
+	--set "set-ctx.shell_init_cmd=false && echo 'guest test pass!'" \
+	--set 'set-ctx.success_regex=guest test pass!' --set set-ctx.timeout=2
+
+# ... and a command that names "panic" does not fail by it
+qemu print:boot 'write:~ # ' readline print:0 'print:guest test pass!' hang
+expect shell-echo-no-fail 0 --set 'set-ctx.shell_prefix=~ #' \
+	--set "set-ctx.shell_init_cmd=dmesg | grep -c panic; echo 'guest test pass!'" \
+	--set set-ctx.timeout=10 &&
+	json shell-echo-no-fail '"matched line 4" in r["verdict"]'
+
+# a guest that does not echo: its output is matched as usual
+qemu print:boot 'write:~ # ' sleep:300 'print:' 'print:guest test pass!' hang
+expect shell-no-echo 0 --set 'set-ctx.shell_prefix=~ #' \
+	--set "set-ctx.shell_init_cmd=echo 'guest test pass!'" \
+	--set 'set-ctx.success_regex=^guest test pass!$' --set set-ctx.timeout=10
 
 # --- retries ----------------------------------------------------------------------
 

@@ -74,5 +74,52 @@ grep -q 'hello from aarch64' "$WORK/pass.out" || {
 run no-verdict 6 --set 'launch.success_regex=never printed'
 run exit-zero 0 --set 'launch.success_regex=never printed' \
 	--set launch.require_success=false
+# --debug: QEMU halts for GDB; neither timeout nor idle_timeout runs, and
+# the hint that launch prints, pasted with "continue" added, attaches
+# gdb-multiarch, loads the ELF's symbols and lets the guest run to its
+# success line (here seconds after both clocks would have fired)
+if command -v gdb-multiarch >/dev/null && command -v aarch64-linux-gnu-ld >/dev/null; then
+	aarch64-linux-gnu-ld -Ttext=0x40080000 -o "$WORK/hello.elf" "$WORK/hello.o" || exit 1
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$BOOTPIPE" run "$HERE/launch.ini" --plugin-dir "$FIXTURES" \
+		--workspace "$WORK" --report "json=$WORK/debug.json" "${args[@]}" \
+		--set set-ctx.argv=-S --set set-ctx.argv=-gdb \
+		--set "set-ctx.argv=tcp:127.0.0.1:$port" \
+		--set set-ctx.debug=true --set "set-ctx.kernel=$WORK/hello.elf" \
+		--set set-ctx.arch=aarch64 --set set-ctx.timeout=1 \
+		--set launch.idle_timeout=1 \
+		>"$WORK/debug.out" 2>"$WORK/debug.err" </dev/null &
+	bp=$!
+	hint=
+	for _ in $(seq 100); do
+		hint=$(sed -n 's/.*debug: attach with: //p' "$WORK/debug.err")
+		[ -n "$hint" ] && break
+		sleep 0.05
+	done
+	want="gdb-multiarch -ex 'file $WORK/hello.elf' -ex 'target remote :$port'"
+	if [ "$(uname -m)" = aarch64 ]; then
+		want="gdb -ex 'file $WORK/hello.elf' -ex 'target remote :$port'"
+	fi
+	if [ "$hint" != "$want" ]; then
+		echo "FAIL [debug]: hint \"$hint\", expected \"$want\""
+		failures=$((failures + 1))
+	fi
+	sleep 2.5
+	timeout 20 bash -c "$hint -batch -ex 'info address _start' -ex continue" >"$WORK/gdb.out" 2>&1
+	wait $bp
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "FAIL [debug]: exit code $rc, expected 0"
+		cat "$WORK/debug.out" "$WORK/debug.err" "$WORK/gdb.out"
+		failures=$((failures + 1))
+	fi
+	grep -q 'Symbol "_start" is at 0x40080000' "$WORK/gdb.out" || {
+		echo "FAIL [debug]: gdb did not load the ELF's symbols"
+		cat "$WORK/gdb.out"
+		failures=$((failures + 1))
+	}
+else
+	echo "skip [debug]: gdb-multiarch or aarch64-linux-gnu-ld not found"
+fi
 echo "qemu-aarch64: $failures failures"
 [ "$failures" = 0 ]

@@ -16,6 +16,9 @@ static const struct bp_option set_ctx_options[] = {
     {"shell_prefix", BP_OPT_STR, NULL, "qemu.shell_prefix", 0, NULL},
     {"shell_init_cmd", BP_OPT_STR, NULL, "qemu.shell_init_cmd", 0, NULL},
     {"timeout", BP_OPT_INT, NULL, "qemu.timeout, seconds", 0, NULL},
+    {"debug", BP_OPT_BOOL, NULL, "request.debug", 0, NULL},
+    {"kernel", BP_OPT_STR, NULL, "request.kernel", 0, NULL},
+    {"arch", BP_OPT_STR, NULL, "request.arch", 0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -26,6 +29,9 @@ static const char *const set_ctx_provides[] = {
     BP_KEY_QEMU_SHELL_PREFIX,
     BP_KEY_QEMU_SHELL_INIT_CMD,
     BP_KEY_QEMU_TIMEOUT,
+    BP_KEY_REQUEST_DEBUG,
+    BP_KEY_REQUEST_KERNEL,
+    BP_KEY_REQUEST_ARCH,
     NULL,
 };
 
@@ -61,6 +67,7 @@ static int copy_str(struct bp_stage *self, struct bp_ctx *ctx, const char *opt,
 static int set_ctx_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
 	int64_t timeout;
+	bool debug;
 	int rc;
 
 	(void)state;
@@ -72,8 +79,17 @@ static int set_ctx_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	    (rc = copy_str(self, ctx, "shell_prefix",
 			   BP_KEY_QEMU_SHELL_PREFIX)) < 0 ||
 	    (rc = copy_str(self, ctx, "shell_init_cmd",
-			   BP_KEY_QEMU_SHELL_INIT_CMD)) < 0)
+			   BP_KEY_QEMU_SHELL_INIT_CMD)) < 0 ||
+	    (rc = copy_str(self, ctx, "kernel", BP_KEY_REQUEST_KERNEL)) < 0 ||
+	    (rc = copy_str(self, ctx, "arch", BP_KEY_REQUEST_ARCH)) < 0)
 		return rc;
+	if (bp_stage_opt_is_set(self, "debug")) {
+		rc = bp_stage_opt_bool(self, "debug", &debug);
+		if (rc == 0)
+			rc = bp_ctx_set_bool(ctx, BP_KEY_REQUEST_DEBUG, debug);
+		if (rc < 0)
+			return bp_fail(self, rc, "cannot copy debug");
+	}
 	if (bp_stage_opt_is_set(self, "timeout")) {
 		rc = bp_stage_opt_int(self, "timeout", &timeout);
 		if (rc == 0)
