@@ -704,6 +704,14 @@ static int ensure_managed(struct bp_stage *self, struct fetch_cfg *cfg,
 		return bp_fail(self, BP_ECONFIG, "request.arch is not set");
 	if (rootfs && !*rootfs)
 		rootfs = NULL;
+	/* axbuild's ArceOS flows boot the QEMU config's own drives */
+	if (!rootfs &&
+	    !strcmp(bp_ctx_str_or(ctx, BP_KEY_REQUEST_FLOW, ""), "arceos")) {
+		bp_log(self, BP_LOG_INFO,
+		       "no managed image: the arceos flow boots the QEMU "
+		       "config's own drives");
+		return 0;
+	}
 	if (bp_ctx_get_list(ctx, BP_KEY_REQUEST_VMCONFIGS, &vms, &nvms) != 0) {
 		vms = NULL;
 		nvms = 0;

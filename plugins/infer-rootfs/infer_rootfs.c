@@ -61,6 +61,9 @@ static int choose(struct bp_stage *self, struct bp_ctx *ctx, char **path,
 		*path = strdup(explicit_path);
 		return *path ? 0 : bp_fail(self, BP_ENOMEM, "out of memory");
 	}
+	/* axbuild's ArceOS flows boot the QEMU config's own drives */
+	if (!strcmp(bp_ctx_str_or(ctx, BP_KEY_REQUEST_FLOW, ""), "arceos"))
+		return 0;
 	if (bp_ctx_has(ctx, BP_KEY_REQUEST_VMCONFIGS)) {
 		rc = bp_ctx_get_list(ctx, BP_KEY_REQUEST_VMCONFIGS, &vmconfigs,
 				     &count);
@@ -95,6 +98,12 @@ static int infer_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	rc = choose(self, ctx, &path, &source);
 	if (rc)
 		return rc;
+	if (!path) {
+		bp_log(self, BP_LOG_INFO,
+		       "no rootfs: the arceos flow boots the QEMU config's own "
+		       "drives (set rootfs to attach one)");
+		return 0;
+	}
 	if (stat(path, &st) != 0)
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))

@@ -20,6 +20,8 @@
 
 #include "accel.h"
 #include "arch.h"
+#include "drive.h"
+#include "fat_disk.h"
 #include "kernel_image.h"
 #include "ostool_config.h"
 #include "pattern.h"
@@ -40,7 +42,7 @@ static const struct bp_option options[] = {
     {"timeout", BP_OPT_INT, NULL, "seconds, 0: none (replaces the TOML's)", 0,
      NULL},
     {"mode", BP_OPT_ENUM, "replace-drive-only",
-     "rootfs patching: AxVisor or ArceOS/Starry style", 0,
+     "rootfs patching, overriding the flow's (request.flow) rule", 0,
      "replace-drive-only|ensure-disk-boot-net"},
     {"rootfs_write", BP_OPT_ENUM, "discard",
      "discard: snapshot=on on the rootfs drive; persist: write the image", 0,
@@ -84,6 +86,8 @@ struct patch_state {
 	struct strv bins; /* raw binaries made by to_bin, removed at cleanup */
 };
 
+enum flow { FLOW_AXVISOR, FLOW_ARCEOS, FLOW_STARRY };
+
 /* Everything one run works on. */
 struct job {
 	struct bp_stage *self;
@@ -94,6 +98,7 @@ struct job {
 	const char *args_from;	 /* config path or option origin */
 	struct qemu_config cfg;
 	struct strv args;
+	enum flow flow; /* request.flow: whose rules apply */
 	bool dry_run;
 };
 
@@ -312,23 +317,51 @@ static int drop_rootfs(struct job *job, const struct rootfs_patch *p)
 	return rc ? bp_fail(self, rc, "out of memory") : 0;
 }
 
+/* The rootfs mode: the `mode` option when set, else the flow's rule. */
+static enum rootfs_mode rootfs_mode(struct job *job)
+{
+	const char *mode = opt_str(job->self, "mode");
+	const char *source = bp_ctx_str_or(job->ctx, BP_KEY_ROOTFS_SOURCE, "");
+
+	if (bp_stage_opt_is_set(job->self, "mode"))
+		return mode && !strcmp(mode, "ensure-disk-boot-net")
+			   ? ROOTFS_ENSURE_DISK_BOOT_NET
+			   : ROOTFS_REPLACE_DRIVE_ONLY;
+	switch (job->flow) {
+	case FLOW_STARRY:
+		return ROOTFS_ENSURE_DISK_BOOT_NET;
+	case FLOW_ARCEOS:
+		/* axbuild's test flows attach no rootfs; `arceos qemu
+		 * --rootfs` attaches the explicit one as Starry does */
+		return strcmp(source, "explicit") ? ROOTFS_KEEP
+						  : ROOTFS_ENSURE_DISK_BOOT_NET;
+	case FLOW_AXVISOR:
+		break;
+	}
+	return ROOTFS_REPLACE_DRIVE_ONLY;
+}
+
 static int patch_rootfs(struct job *job)
 {
 	struct bp_stage *self = job->self;
 	struct rootfs_patch p = {0};
-	const char *mode = opt_str(self, "mode");
 	const char *write = opt_str(self, "rootfs_write");
 	char err[1024] = "";
 	int rc;
 
 	p.path = bp_ctx_str_or(job->ctx, BP_KEY_ROOTFS_PATH, NULL);
-	p.mode = mode && !strcmp(mode, "ensure-disk-boot-net")
-		     ? ROOTFS_ENSURE_DISK_BOOT_NET
-		     : ROOTFS_REPLACE_DRIVE_ONLY;
+	p.mode = rootfs_mode(job);
 	p.discard = !write || strcmp(write, "persist");
 	bp_stage_opt_bool(self, "diskless", &p.diskless);
 	if (p.diskless)
 		return drop_rootfs(job, &p);
+	if (p.mode == ROOTFS_KEEP) {
+		bp_log(self, BP_LOG_INFO,
+		       "arceos flow: the drives of %s as written, no rootfs "
+		       "added",
+		       job->args_from);
+		return 0;
+	}
 	if (!p.path)
 		return bp_fail(self, BP_ECONFIG,
 			       "no rootfs: %s is not set (put infer-rootfs "
@@ -340,6 +373,74 @@ static int patch_rootfs(struct job *job)
 	if (rc)
 		return bp_fail(self, rc, "out of memory");
 	return 0;
+}
+
+/* The file= of the -drive value at @i (malloc'ed), or NULL. */
+static char *drive_file(const struct strv *args, size_t i)
+{
+	struct drive_spec spec;
+	const char *file;
+	char *out = NULL;
+
+	if (i == 0 || !qemu_opt_is(args->v[i - 1], "drive") ||
+	    drive_spec_parse(args->v[i], &spec))
+		return NULL;
+	file = drive_spec_get(&spec, "file");
+	if (file)
+		out = strdup(file);
+	drive_spec_free(&spec);
+	return out;
+}
+
+/* The arceos flow makes the FAT32 images its configs attach, as axbuild
+ * does: anew under runtime-assets, else only when missing. */
+static int make_fat_disks(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	struct strv seen;
+	char err[1024] = "";
+	int rc = 0;
+
+	if (job->flow != FLOW_ARCEOS)
+		return 0;
+	if (strv_init(&seen, NULL, 0))
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	for (size_t i = 1; i < job->args.n && !rc; i++) {
+		char *file = drive_file(&job->args, i);
+		bool again;
+
+		if (!file || !fat_disk_wanted(file) ||
+		    strv_find(&seen, file, 0) >= 0) {
+			free(file);
+			continue;
+		}
+		if (strv_push(&seen, file)) {
+			free(file);
+			rc = bp_fail(self, BP_ENOMEM, "out of memory");
+			break;
+		}
+		again = fat_disk_recreated(job->workspace, file);
+		if (!again && access(file, F_OK) == 0) {
+			free(file);
+			continue;
+		}
+		if (job->dry_run) {
+			bp_log(self, BP_LOG_INFO,
+			       "would create the FAT32 image %s (%llu MiB, "
+			       "mkfs.fat -F 32)",
+			       file, FAT_DISK_SIZE >> 20);
+		} else {
+			rc = fat_disk_create(file, err, sizeof(err));
+			if (rc)
+				rc = bp_fail(self, rc, "%s", err);
+			else
+				bp_log(self, BP_LOG_INFO,
+				       "created the FAT32 image %s", file);
+		}
+		free(file);
+	}
+	strv_free(&seen);
+	return rc;
 }
 
 static const char *host_arch(struct bp_stage *self, struct utsname *u)
@@ -688,7 +789,12 @@ static int add_machine_smp_extra(struct job *job)
 		rc = qemu_args_ensure_machine(
 		    &job->args,
 		    machine ? machine : qemu_default_machine(job->arch));
-	if (!rc && !bp_ctx_get_int(job->ctx, BP_KEY_REQUEST_SMP, &smp))
+	/* axbuild's ArceOS test flows: --smp, else the build config's
+	 * max_cpu_num */
+	if (!rc &&
+	    (!bp_ctx_get_int(job->ctx, BP_KEY_REQUEST_SMP, &smp) ||
+	     (job->flow == FLOW_ARCEOS &&
+	      !bp_ctx_get_int(job->ctx, BP_KEY_REQUEST_MAX_CPU_NUM, &smp))))
 		rc = qemu_args_set_smp(&job->args, smp);
 	return rc ? bp_fail(self, rc, "out of memory") : 0;
 }
@@ -745,17 +851,24 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
 	struct patch_state *ps = state;
 	struct job job = {.self = self, .ctx = ctx};
+	const char *flow;
 	char cwd[4096];
 	int rc;
 
 	job.dry_run = bp_stage_dry_run(self);
 	job.arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, BP_DEFAULT_ARCH);
 	job.workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
+	flow = bp_ctx_str_or(ctx, BP_KEY_REQUEST_FLOW, "axvisor");
+	job.flow = !strcmp(flow, "arceos")   ? FLOW_ARCEOS
+		   : !strcmp(flow, "starry") ? FLOW_STARRY
+					     : FLOW_AXVISOR;
 	if (!job.workspace)
 		job.workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 	rc = load_config(&job);
 	if (!rc)
 		rc = patch_rootfs(&job);
+	if (!rc)
+		rc = make_fat_disks(&job);
 	if (!rc)
 		rc = add_machine_smp_extra(&job);
 	if (!rc)

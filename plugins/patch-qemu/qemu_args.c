@@ -193,6 +193,171 @@ int qemu_args_drop_rootfs(struct strv *args, struct strv *removed)
 	return 0;
 }
 
+/* The value of @key in option list @text (malloc'ed), or NULL. */
+static char *value_of(const char *text, const char *key)
+{
+	struct drive_spec spec;
+	const char *got;
+	char *out = NULL;
+
+	if (drive_spec_parse(text, &spec))
+		return NULL;
+	got = drive_spec_get(&spec, key);
+	if (got)
+		out = strdup(got);
+	drive_spec_free(&spec);
+	return out;
+}
+
+/* True when -device value @text is driver @a or @b with @key=@want. */
+static bool device_is(const char *text, const char *a, const char *b,
+		      const char *key, const char *want)
+{
+	struct drive_spec spec;
+	const char *got;
+	bool match = false;
+
+	if (drive_spec_parse(text, &spec))
+		return false;
+	if (spec.n && !spec.opts[0].value &&
+	    (!strcmp(spec.opts[0].key, a) || !strcmp(spec.opts[0].key, b))) {
+		got = drive_spec_get(&spec, key);
+		match = got && !strcmp(got, want);
+	}
+	drive_spec_free(&spec);
+	return match;
+}
+
+/* What axbuild's EnsureDiskBootNet finds in the args before it adds. */
+struct boot_wiring {
+	bool blk_device; /* virtio-blk-{pci,device},drive=disk0 */
+	bool drive;	 /* the root drive was found and patched */
+	bool net_device; /* virtio-net-{pci,device},netdev=net0 */
+	bool netdev;	 /* -netdev ...,id=net0 */
+	bool sd_rootfs;	 /* an if=sd drive with a file is the root disk */
+	bool custom;	 /* the root disk is a drive other than disk0 */
+};
+
+/* The index of the -drive value with id @id and a file, or 0. */
+static size_t drive_with_id(const struct strv *args, const char *id)
+{
+	for (size_t i = 1; i < args->n; i++) {
+		char *got, *file;
+		bool match;
+
+		if (!qemu_opt_is(args->v[i - 1], "drive"))
+			continue;
+		got = value_of(args->v[i], "id");
+		file = value_of(args->v[i], "file");
+		match = got && file && !strcmp(got, id);
+		free(got);
+		free(file);
+		if (match)
+			return i;
+	}
+	return 0;
+}
+
+/* The custom root disk: the -drive the first -device with a drive=
+ * references (StarryOS: nvme,...,drive=nvm + id=nvm), or 0. */
+static size_t referenced_drive(const struct strv *args)
+{
+	for (size_t i = 1; i < args->n; i++) {
+		size_t at = 0;
+		char *id;
+
+		if (!qemu_opt_is(args->v[i - 1], "device"))
+			continue;
+		id = value_of(args->v[i], "drive");
+		if (id)
+			at = drive_with_id(args, id);
+		free(id);
+		if (at)
+			return at;
+	}
+	return 0;
+}
+
+static int find_wiring(struct strv *args, const struct rootfs_patch *p,
+		       struct boot_wiring *w)
+{
+	int rc;
+
+	for (size_t i = 1; i < args->n; i++) {
+		const char *opt = args->v[i - 1];
+		char *ifv;
+
+		if (qemu_opt_is(opt, "device")) {
+			w->blk_device |=
+			    device_is(args->v[i], "virtio-blk-pci",
+				      "virtio-blk-device", "drive", "disk0");
+			w->net_device |=
+			    device_is(args->v[i], "virtio-net-pci",
+				      "virtio-net-device", "netdev", "net0");
+		} else if (qemu_opt_is(opt, "netdev")) {
+			w->netdev |= value_has(args, i, "netdev", "id", "net0");
+		} else if (qemu_args_is_rootfs_drive(args, i)) {
+			if ((rc = patch_drive(args, i, p)))
+				return rc;
+			w->drive = true;
+		} else if (qemu_opt_is(opt, "drive") &&
+			   (ifv = value_of(args->v[i], "if"))) {
+			char *file = value_of(args->v[i], "file");
+			bool sd = file && !strcmp(ifv, "sd");
+
+			free(ifv);
+			free(file);
+			if (sd) {
+				if ((rc = patch_drive(args, i, p)))
+					return rc;
+				w->drive = w->blk_device = w->sd_rootfs = true;
+			}
+		}
+	}
+	return 0;
+}
+
+/* axbuild's EnsureDiskBootNet (rootfs/qemu.rs): the root disk is disk0,
+ * an if=sd drive, or the drive a -device references; block device, drive
+ * and user network are added only where missing, and no network is added
+ * to a config whose own root disk has none. */
+static int ensure_disk_boot_net(struct strv *args, const struct rootfs_patch *p)
+{
+	struct boot_wiring w = {0};
+	size_t at;
+	char *drive;
+	int rc = find_wiring(args, p, &w);
+
+	if (rc)
+		return rc;
+	if (!w.drive && (at = referenced_drive(args))) {
+		if ((rc = patch_drive(args, at, p)))
+			return rc;
+		w.drive = w.blk_device = w.custom = true;
+	}
+	if (w.sd_rootfs && !w.net_device && !w.netdev)
+		return 0;
+	if (!w.blk_device && (rc = insert_pair(args, args->n, "-device",
+					       "virtio-blk-pci,drive=disk0")))
+		return rc;
+	if (!w.drive) {
+		if (!(drive = new_drive(p)))
+			return BP_ENOMEM;
+		rc = insert_pair(args, args->n, "-drive", drive);
+		free(drive);
+		if (rc)
+			return rc;
+	}
+	if (w.custom && !w.net_device && !w.netdev)
+		return 0;
+	if (!w.net_device && (rc = insert_pair(args, args->n, "-device",
+					       "virtio-net-pci,netdev=net0")))
+		return rc;
+	if (!w.netdev)
+		rc = insert_pair(args, args->n, "-netdev", "user,id=net0");
+	return rc;
+}
+
 int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 			   char *err, size_t errlen)
 {
@@ -209,10 +374,14 @@ int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 			rc = ensure_net(args);
 		return rc;
 	}
+	if (p->mode == ROOTFS_KEEP)
+		return 0;
 	if (!p->path) {
 		snprintf(err, errlen, "no rootfs path to put in the QEMU args");
 		return BP_ECONFIG;
 	}
+	if (p->mode == ROOTFS_ENSURE_DISK_BOOT_NET)
+		return ensure_disk_boot_net(args, p);
 	for (size_t i = 0; i < args->n; i++) {
 		if (!qemu_args_is_rootfs_drive(args, i))
 			continue;
@@ -220,17 +389,6 @@ int qemu_args_patch_rootfs(struct strv *args, const struct rootfs_patch *p,
 		if (rc)
 			return rc;
 		patched = true;
-	}
-	if (p->mode == ROOTFS_ENSURE_DISK_BOOT_NET) {
-		if (!after_disk_device(args)) {
-			rc = insert_pair(args, args->n, "-device",
-					 "virtio-blk-pci,drive=disk0");
-			if (rc)
-				return rc;
-		}
-		rc = ensure_net(args);
-		if (rc)
-			return rc;
 	}
 	if (patched)
 		return 0;

@@ -14,6 +14,7 @@
 enum rootfs_mode {
 	ROOTFS_REPLACE_DRIVE_ONLY,   /* AxVisor, the default */
 	ROOTFS_ENSURE_DISK_BOOT_NET, /* ArceOS, Starry */
+	ROOTFS_KEEP, /* the config's own drives (ArceOS test flows) */
 };
 
 struct rootfs_patch {

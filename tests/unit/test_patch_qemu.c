@@ -264,6 +264,110 @@ static void ensure_disk_boot_net_adds_what_is_missing(void **state)
 	strv_free(&args);
 }
 
+/* EnsureDiskBootNet on @in gives @want (NULL-terminated lists). */
+static void check_ensure(const char *const *in, const char *const *want)
+{
+	struct rootfs_patch p = {.path = "/tmp/new-rootfs.img",
+				 .mode = ROOTFS_ENSURE_DISK_BOOT_NET};
+	struct strv args;
+	char err[256];
+	size_t n = 0, m = 0;
+
+	while (in[n])
+		n++;
+	while (want[m])
+		m++;
+	assert_int_equal(strv_init(&args, in, n), 0);
+	assert_int_equal(qemu_args_patch_rootfs(&args, &p, err, sizeof(err)),
+			 0);
+	for (size_t i = 0; i < m && i < args.n; i++)
+		assert_string_equal(args.v[i], want[i]);
+	assert_int_equal(args.n, m);
+	strv_free(&args);
+}
+
+/* axbuild's ensure_disk_boot_net_* tests (rootfs/qemu.rs) */
+static void ensure_disk_boot_net_keeps_the_config_wiring(void **state)
+{
+	const char *const mmio[] = {
+	    "-device", "virtio-blk-device,drive=disk0",
+	    "-drive",  "id=disk0,if=none,format=raw,file=/tmp/old-rootfs.img",
+	    "-device", "virtio-net-device,netdev=net0",
+	    "-netdev", "user,id=net0",
+	    NULL};
+	const char *const mmio_want[] = {
+	    "-device", "virtio-blk-device,drive=disk0",
+	    "-drive",  "id=disk0,if=none,format=raw,file=/tmp/new-rootfs.img",
+	    "-device", "virtio-net-device,netdev=net0",
+	    "-netdev", "user,id=net0",
+	    NULL};
+	const char *const hostfwd[] = {
+	    "-device", "virtio-blk-pci,drive=disk0",
+	    "-drive",  "id=disk0,if=none,format=raw,file=/tmp/old-rootfs.img",
+	    "-device", "virtio-net-pci,netdev=net0",
+	    "-netdev", "user,id=net0,hostfwd=tcp::18790-:18790",
+	    NULL};
+	const char *const hostfwd_want[] = {
+	    "-device", "virtio-blk-pci,drive=disk0",
+	    "-drive",  "id=disk0,if=none,format=raw,file=/tmp/new-rootfs.img",
+	    "-device", "virtio-net-pci,netdev=net0",
+	    "-netdev", "user,id=net0,hostfwd=tcp::18790-:18790",
+	    NULL};
+	const char *const sd[] = {"-machine", "k230", "-drive",
+				  "if=sd,format=raw,file=/tmp/old-rootfs.img",
+				  NULL};
+	const char *const sd_want[] = {
+	    "-machine", "k230", "-drive",
+	    "if=sd,format=raw,file=/tmp/new-rootfs.img", NULL};
+
+	(void)state;
+	check_ensure(mmio, mmio_want);
+	check_ensure(hostfwd, hostfwd_want);
+	check_ensure(sd, sd_want);
+}
+
+/* StarryOS: the root disk is the drive a -device references, not a new
+ * disk0 on the same file (QEMU: Failed to get shared "write" lock). */
+static void ensure_disk_boot_net_uses_the_referenced_drive(void **state)
+{
+	const char *const net[] = {
+	    "-drive",  "id=nvm,if=none,format=raw,file=/tmp/old-rootfs.img",
+	    "-device", "nvme,serial=starry-nvme-rootfs,drive=nvm",
+	    "-device", "virtio-net-pci,netdev=net0",
+	    "-netdev", "user,id=net0",
+	    NULL};
+	const char *const net_want[] = {
+	    "-drive",  "id=nvm,if=none,format=raw,file=/tmp/new-rootfs.img",
+	    "-device", "nvme,serial=starry-nvme-rootfs,drive=nvm",
+	    "-device", "virtio-net-pci,netdev=net0",
+	    "-netdev", "user,id=net0",
+	    NULL};
+	const char *const bare[] = {
+	    "-drive", "id=nvm,if=none,format=raw,file=/tmp/old-rootfs.img",
+	    "-device", "nvme,serial=starry-nvme-rootfs,drive=nvm", NULL};
+	const char *const bare_want[] = {
+	    "-drive", "id=nvm,if=none,format=raw,file=/tmp/new-rootfs.img",
+	    "-device", "nvme,serial=starry-nvme-rootfs,drive=nvm", NULL};
+	/* the first block device's drive is the root, not the USB disk */
+	const char *const two[] = {
+	    "-device", "nvme,serial=x,drive=nvm",
+	    "-drive",  "id=nvm,if=none,format=raw,file=/a.img",
+	    "-drive",  "id=usbdisk,if=none,format=raw,snapshot=on,file=/b.img",
+	    "-device", "usb-storage,bus=xhci.0,drive=usbdisk",
+	    NULL};
+	const char *const two_want[] = {
+	    "-device", "nvme,serial=x,drive=nvm",
+	    "-drive",  "id=nvm,if=none,format=raw,file=/tmp/new-rootfs.img",
+	    "-drive",  "id=usbdisk,if=none,format=raw,snapshot=on,file=/b.img",
+	    "-device", "usb-storage,bus=xhci.0,drive=usbdisk",
+	    NULL};
+
+	(void)state;
+	check_ensure(net, net_want);
+	check_ensure(bare, bare_want);
+	check_ensure(two, two_want);
+}
+
 static void machine_smp_and_gdb(void **state)
 {
 	const char *const init[] = {"-M", "virt", "-smp", "4", "-s"};
@@ -431,6 +535,8 @@ int main(void)
 	    cmocka_unit_test(drive_value_of_another_option_is_not_the_rootfs),
 	    cmocka_unit_test(diskless_removes_the_template_rootfs_drive),
 	    cmocka_unit_test(ensure_disk_boot_net_adds_what_is_missing),
+	    cmocka_unit_test(ensure_disk_boot_net_keeps_the_config_wiring),
+	    cmocka_unit_test(ensure_disk_boot_net_uses_the_referenced_drive),
 	    cmocka_unit_test(machine_smp_and_gdb),
 	    cmocka_unit_test(ostool_config_expands_and_warns),
 	    cmocka_unit_test(ostool_config_errors_name_the_place),

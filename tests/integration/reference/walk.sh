@@ -10,6 +10,7 @@
 # Cases in pending.txt are known to differ still: they must differ (so
 # the list cannot go stale).
 #   walk.sh BOOTPIPE TGOSKITS DATA        (exit 77: TGOSKITS absent)
+# WALK_VERBOSE=1 prints the diffs of the pending cases too.
 set -u
 bootpipe=$(realpath "$1") ref=$2 data=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,6 +80,7 @@ for line in sys.stdin:
 		fi
 	elif [[ $pending == *" $name "* ]]; then
 		still=$((still + 1))
+		[ -n "${WALK_VERBOSE:-}" ] && echo "PENDING $name" && cat "$work/diff"
 	else
 		fail=$((fail + 1))
 		echo "FAIL $name ($config, flow $flow)"
