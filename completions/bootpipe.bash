@@ -28,7 +28,7 @@ _bootpipe()
 	local cur=$2 prev=$3
 	local commands="run plan check replay stages describe pipelines matrix test image help"
 	local options="--set --dry-run --until --report --log-format --quiet
-		--verbose --plugin-dir --allow-unsafe-plugins --workspace --pipeline
+		--verbose --plugin-dir --allow-unsafe-plugins --workspace --pipeline --store
 		--arch --kernel --vmconfig --qemu-config --rootfs --flow --debug --shard
 		--version --help"
 	local command="" i
@@ -37,7 +37,7 @@ _bootpipe()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--set | --until | --report | --log-format | --plugin-dir | \
-			--workspace | --pipeline | --arch | --kernel | --vmconfig | \
+			--workspace | --pipeline | --store | --arch | --kernel | --vmconfig | \
 			--qemu-config | --rootfs | --flow | --shard)
 			((i++))
 			;;

@@ -33,4 +33,29 @@ char *cli_cache_dir(void);
  */
 int cli_demo_prepare(const char *pipeline);
 
+#include <stdbool.h>
+
+struct bp_engine;
+
+/* What `bootpipe image` takes from the command line; all may be NULL. */
+struct cli_image_opts {
+	const char *workspace; /* --workspace */
+	const char *store;     /* --store */
+	const char *pipeline;  /* --pipeline */
+	/* used outside any workspace when nothing else names a store */
+	const char *default_pipeline;
+	/* readies a pipeline before it is loaded (the demo's workspace);
+	 * 0 or -1 after a message */
+	int (*prepare)(const char *pipeline);
+	bool dry_run;
+};
+
+/*
+ * `bootpipe image ls|pull NAME|rm NAME|verify [NAME]` on @engine (already
+ * configured from the command line; loaded only when a pipeline is
+ * given). @args starts with the verb. Returns the exit code.
+ */
+int cli_image(struct bp_engine *engine, char *const *args, int count,
+	      const struct cli_image_opts *o);
+
 #endif

@@ -47,6 +47,7 @@ struct cli {
 	struct report_req reports[8];
 	size_t report_count;
 	const char *pipeline_opt;
+	const char *store;
 	const char *until;
 	const char *shard;
 	char **args;
@@ -67,7 +68,7 @@ static const char usage_text[] =
     "  matrix [--shard I/N] PIPELINE...\n"
     "                          CI job matrix of pipeline files, as JSON\n"
     "  test [SUITE_DIR]        run the test-suit/ CI cases as axbuild does\n"
-    "  image ls|pull NAME|rm NAME|verify\n"
+    "  image ls|pull NAME|rm NAME|verify [NAME]\n"
     "                          manage the rootfs image store\n"
     "\n"
     "options:\n"
@@ -81,7 +82,8 @@ static const char usage_text[] =
     "  --plugin-dir DIR        search DIR for plugins first (repeatable)\n"
     "  --allow-unsafe-plugins  load plugins other users can write\n"
     "  --workspace DIR         workspace root\n"
-    "  --pipeline FILE         pipeline for `image` (default: the demo)\n"
+    "  --pipeline FILE         pipeline whose store and sources `image` uses\n"
+    "  --store DIR             image store for `image`\n"
     "  --arch A, --kernel F, --vmconfig F, --qemu-config F, --rootfs R,\n"
     "  --flow axvisor|arceos|starry, --debug\n"
     "                          shortcuts for --set resolve-request.KEY=...\n"
@@ -129,10 +131,11 @@ static const struct {
      "line: GitHub Actions strategy.matrix (fromJSON) and GitLab\n"
      "parallel:matrix entries. --shard I/N keeps the I-th of N\n"
      "round-robin parts of the sorted files (1-based).\n"},
-    {"image", "usage: bootpipe image ls|pull NAME|rm NAME|verify "
-	      "[--pipeline FILE] [OPTIONS]\n"
-	      "Manages the rootfs image store of a pipeline (default: the\n"
-	      "demo) through its fetch-rootfs stage.\n"},
+    {"image", "usage: bootpipe image ls|pull NAME|rm NAME|verify [NAME]\n"
+	      "       [--store DIR | --workspace DIR | --pipeline FILE]\n"
+	      "Manages the rootfs image store: --store, else the store of\n"
+	      "--pipeline (with its registry and url), else\n"
+	      "<workspace>/tmp/axbuild/rootfs. Runs no stage.\n"},
 };
 
 static void print_help(const char *command)
@@ -166,6 +169,7 @@ enum {
 	OPT_PLUGIN_DIR,
 	OPT_WORKSPACE,
 	OPT_PIPELINE,
+	OPT_STORE,
 	OPT_SHARD,
 	OPT_UNTIL,
 	OPT_ARCH,
@@ -189,6 +193,7 @@ static const struct option long_options[] = {
     {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
     {"workspace", required_argument, NULL, OPT_WORKSPACE},
     {"pipeline", required_argument, NULL, OPT_PIPELINE},
+    {"store", required_argument, NULL, OPT_STORE},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"arch", required_argument, NULL, OPT_ARCH},
@@ -281,6 +286,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_PIPELINE:
 			c->pipeline_opt = optarg;
+			break;
+		case OPT_STORE:
+			c->store = optarg;
 			break;
 		case OPT_SHARD:
 			c->shard = optarg;
@@ -641,46 +649,29 @@ static int cmd_replay(struct cli *c)
 	return rc;
 }
 
+/* The demo's per-user workspace, unless --workspace names one. */
+static bool image_workspace_given;
+
+static int image_prepare(const char *pipeline)
+{
+	return image_workspace_given ? 0 : cli_demo_prepare(pipeline);
+}
+
 static int cmd_image(struct cli *c)
 {
-	static const char *const verbs[] = {"ls", "pull", "rm", "verify", NULL};
-	struct bp_ctx *ctx = bp_engine_ctx(c->engine);
-	char *fallback = NULL;
-	const char *pipeline = c->pipeline_opt;
-	bool known = false;
-	int rc;
+	char *fallback = default_pipeline();
+	struct cli_image_opts o = {.workspace = c->workspace,
+				   .store = c->store,
+				   .pipeline = c->pipeline_opt,
+				   .default_pipeline = fallback,
+				   .prepare = image_prepare,
+				   .dry_run = c->dry_run};
+	int rc = EXIT_USAGE;
 
-	if (c->arg_count < 1)
-		return usage_error("%s needs ls, pull NAME, rm NAME or verify",
-				   c->command);
-	for (const char *const *v = verbs; *v; v++)
-		known = known || strcmp(*v, c->args[0]) == 0;
-	if (!known)
-		return usage_error("image %s: use ls, pull, rm or verify",
-				   c->args[0]);
-	if ((strcmp(c->args[0], "pull") == 0 ||
-	     strcmp(c->args[0], "rm") == 0) != (c->arg_count == 2))
-		return usage_error("image %s: wrong number of arguments",
-				   c->args[0]);
-	if (!pipeline)
-		pipeline = fallback = default_pipeline();
-	if (!pipeline)
-		return BP_OUTCOME_INFRA;
-	if (configure(c)) {
-		free(fallback);
-		return EXIT_USAGE;
-	}
-	bp_ctx_set_str(ctx, "image.command", c->args[0]);
-	if (c->arg_count == 2)
-		bp_ctx_set_str(ctx, "image.name", c->args[1]);
-	c->until = "fetch-rootfs";
-	rc = prepare_demo(c, pipeline) != 0 ? EXIT_USAGE : load(c, pipeline);
+	image_workspace_given = c->workspace != NULL;
+	if (configure(c) == 0)
+		rc = cli_image(c->engine, c->args, c->arg_count, &o);
 	free(fallback);
-	if (rc)
-		return rc;
-	rc = bp_engine_run(c->engine);
-	if (rc != BP_OUTCOME_PASS)
-		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
 	return rc;
 }
 

@@ -76,9 +76,4 @@
 #define BP_KEY_RUN_VERDICT "run.verdict"	 /* str, why: pattern, line */
 #define BP_KEY_RUN_ATTEMPT_OUTCOMES "run.attempt_outcomes" /* list */
 
-/* `bootpipe image ...`: fetch-rootfs runs this store command instead of
- * ensuring the run's image */
-#define BP_KEY_IMAGE_COMMAND "image.command" /* str: ls|pull|rm|verify */
-#define BP_KEY_IMAGE_NAME "image.name"	     /* str, pull and rm */
-
 #endif

@@ -16,7 +16,8 @@
 
 #include <bootpipe/error.h>
 
-#include "store.h"
+#include "layout.h"
+#include "lock.h"
 #include "testutil.h"
 
 static char dir[PATH_MAX];

@@ -97,6 +97,40 @@ store)
 	expect_err '[fetch-rootfs] has no option `store`'
 	[ ! -e "$ws/elsewhere" ] || fail "fetch-rootfs filled a store of its own"
 	;;
+image-anywhere)
+	# The store commands run no stage: from an empty directory outside
+	# any workspace they list the store of --workspace, of the demo
+	# pipeline given without one (its per-user workspace), and of
+	# --store, and verify one image by name.
+	run demo-aarch64.ini 0
+	"$bootpipe" run "$src/pipelines/demo-aarch64.ini" -q >"$ws/out" 2>"$ws/err" ||
+		fail "run in the per-user workspace"
+	empty=$(mktemp -d)
+	trap 'rm -rf "$ws" "$empty"' EXIT
+	img=rootfs-aarch64-alpine
+	ls_in_empty() {
+		(cd "$empty" && "$bootpipe" image "$@") >"$ws/out" 2>"$ws/err" ||
+			fail "image $* failed"
+		grep -Eq "^$img +aarch64 .* (verified|marker|unverified) " "$ws/out" ||
+			fail "image $* does not list $img"
+	}
+	ls_in_empty ls --workspace "$ws"
+	ls_in_empty ls --pipeline "$src/pipelines/demo-aarch64.ini"
+	expect_out "verified"
+	expect_out "registry 0.1.0 $XDG_CACHE_HOME/bootpipe/demo/registry/registry.toml"
+	# a registry that cannot be read does not hide what is in the store
+	printf '[pipeline]\nname = broken\nstages = resolve-request fetch-rootfs\n[resolve-request]\narch = aarch64\n[fetch-rootfs]\nregistry = /nonexistent/registry.toml\n' >"$ws/broken.ini"
+	ls_in_empty ls --pipeline "$ws/broken.ini" --store "$store"
+	expect_err "listing the store only"
+	(cd "$empty" && "$bootpipe" image verify "$img" --workspace "$ws") >"$ws/out" 2>"$ws/err" ||
+		fail "image verify $img"
+	expect_out "$img"
+	(cd "$empty" && "$bootpipe" image verify rootfs-aarch64-none --workspace "$ws") >"$ws/out" 2>"$ws/err"
+	got=$?
+	[ "$got" = 2 ] || fail "verify of a missing image: exit $got, expected 2"
+	expect_err "no image rootfs-aarch64-none in $store"
+	[ -z "$(ls -A "$empty")" ] || fail "image commands wrote into the current directory"
+	;;
 plan)
 	"$bootpipe" plan "$src/pipelines/demo-aarch64.ini" --workspace "$ws" >"$ws/out" 2>"$ws/err" || fail "plan failed"
 	expect_out "qemu-system-aarch64 "

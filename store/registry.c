@@ -14,7 +14,7 @@
 #include <bootpipe/error.h>
 #include <bootpipe/toml.h>
 
-#include "store.h"
+#include "layout.h"
 
 #define MAX_INCLUDE_DEPTH 32
 /* Local registries get the bound remote ones have (fetch_rootfs.c). */

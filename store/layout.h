@@ -9,8 +9,8 @@
  *   <name>.img.sha256    marker: the archive checksum the image came from
  *   <name>.img.lock      flock while an image is being ensured or removed
  */
-#ifndef FETCH_ROOTFS_STORE_H
-#define FETCH_ROOTFS_STORE_H
+#ifndef BP_STORE_LAYOUT_H
+#define BP_STORE_LAYOUT_H
 
 #include <limits.h>
 #include <stdbool.h>
@@ -69,20 +69,6 @@ int store_marker_write(const struct store_paths *p, const char *sha256,
 
 /* Removes the image and every file beside it except the lock. */
 int store_remove(const struct store_paths *p, char *err, size_t errlen);
-
-/*
- * Takes the exclusive lock without waiting: 0 and *fd when taken, 1 when
- * another process holds it (then call store_lock_wait), or BP_EIO.
- */
-int store_lock_try(const struct store_paths *p, int *fd, char *err,
-		   size_t errlen);
-
-/* Waits for the lock, polling so an interrupt stops the wait: 0, BP_EINTR
- * or BP_EIO. */
-int store_lock_wait(const struct store_paths *p, int *fd, char *err,
-		    size_t errlen);
-
-void store_unlock(int fd);
 
 /* Ensures the directory exists (mkdir -p). */
 int store_mkdir(const char *dir, char *err, size_t errlen);

@@ -16,8 +16,8 @@
  * Includes are followed recursively; a file included twice is read once,
  * a cycle is an error that shows it.
  */
-#ifndef FETCH_ROOTFS_REGISTRY_H
-#define FETCH_ROOTFS_REGISTRY_H
+#ifndef BP_STORE_REGISTRY_H
+#define BP_STORE_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * name, written to a destination file with holes for all-zero blocks.
  * Nothing the archive names is ever used as a path to write to.
  */
-#ifndef FETCH_ROOTFS_EXTRACT_H
-#define FETCH_ROOTFS_EXTRACT_H
+#ifndef BP_STORE_EXTRACT_H
+#define BP_STORE_EXTRACT_H
 
 #include <stdbool.h>
 #include <stddef.h>

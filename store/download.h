@@ -5,14 +5,14 @@
  * 60 s), and small in-memory fetches for registries.
  * http, https and file URLs; proxies come from the usual environment.
  */
-#ifndef FETCH_ROOTFS_DOWNLOAD_H
-#define FETCH_ROOTFS_DOWNLOAD_H
+#ifndef BP_STORE_DOWNLOAD_H
+#define BP_STORE_DOWNLOAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "layout.h"
 
 struct dl_request {
 	const char *url;

@@ -1,5 +1,5 @@
 /* The managed image store: names, readiness, marker and lock. */
-#include "store.h"
+#include "layout.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -251,74 +251,6 @@ int store_remove(const struct store_paths *p, char *err, size_t errlen)
 		}
 	}
 	return 0;
-}
-
-static int lock_open(const struct store_paths *p, char *err, size_t errlen)
-{
-	int fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		snprintf(err, errlen, "cannot open lock %s: %s", p->lock,
-			 strerror(errno));
-	return fd;
-}
-
-int store_lock_try(const struct store_paths *p, int *fd, char *err,
-		   size_t errlen)
-{
-	int lfd = lock_open(p, err, errlen);
-
-	if (lfd < 0)
-		return BP_EIO;
-	if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
-		*fd = lfd;
-		return 0;
-	}
-	if (errno == EWOULDBLOCK) {
-		close(lfd);
-		return 1;
-	}
-	snprintf(err, errlen, "cannot lock %s: %s", p->lock, strerror(errno));
-	close(lfd);
-	return BP_EIO;
-}
-
-int store_lock_wait(const struct store_paths *p, int *fd, char *err,
-		    size_t errlen)
-{
-	const struct timespec nap = {0, 100 * 1000 * 1000};
-	int lfd = lock_open(p, err, errlen);
-
-	if (lfd < 0)
-		return BP_EIO;
-	/* Poll rather than block so SIGINT ends the wait promptly. */
-	for (;;) {
-		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
-			*fd = lfd;
-			return 0;
-		}
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			snprintf(err, errlen, "cannot lock %s: %s", p->lock,
-				 strerror(errno));
-			close(lfd);
-			return BP_EIO;
-		}
-		if (bp_interrupted()) {
-			snprintf(err, errlen,
-				 "interrupted while waiting for %s", p->lock);
-			close(lfd);
-			return BP_EINTR;
-		}
-		nanosleep(&nap, NULL);
-	}
-}
-
-void store_unlock(int fd)
-{
-	if (fd >= 0) {
-		flock(fd, LOCK_UN);
-		close(fd);
-	}
 }
 
 int store_mkdir(const char *dir, char *err, size_t errlen)

@@ -1,0 +1,282 @@
+/*
+ * Ensuring an image: reuse it when ready, else lock, fetch the archive,
+ * verify it, extract the image and write the marker last.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bootpipe/error.h>
+
+#include "download.h"
+#include "extract.h"
+#include "lock.h"
+#include "source.h"
+#include "store.h"
+
+/* For files that may well be absent; a real failure shows up later. */
+static void remove_quietly(const char *path)
+{
+	unlink(path);
+}
+
+/* Gets the archive: a whole one left in the store, else a download.
+ * 0, 1 to try once more, or a negative status. */
+static int get_archive(struct bp_store *s, const struct store_paths *p,
+		       const struct bp_store_source *src, bool last_round,
+		       char digest[SHA256_HEX_SIZE])
+{
+	char err[4096];
+	char what[NAME_MAX + 16];
+	struct dl_request r;
+	int rc;
+
+	if (access(p->archive, F_OK) == 0) {
+		rc = sha256_file(p->archive, digest, err, sizeof(err));
+		if (rc)
+			return bp_store_fail(s, rc, "%s", err);
+		if (!src->sha256[0] || !strcmp(digest, src->sha256)) {
+			bp_store_log(s, BP_LOG_INFO, "using archive %s",
+				     p->archive);
+			return 0;
+		}
+		bp_store_log(s, BP_LOG_WARN,
+			     "archive %s has sha256 %s, expected %s; "
+			     "downloading it again",
+			     p->archive, digest, src->sha256);
+		remove_quietly(p->archive);
+	}
+	snprintf(what, sizeof(what), "download %s", p->name);
+	store_dl_defaults(s, &r, src->url, what);
+	r.sha256_known = src->sha256[0] != '\0';
+	bp_store_log(s, BP_LOG_INFO, "downloading %s to %s", src->url, p->part);
+	rc = dl_file(&r, p->part, digest, err, sizeof(err));
+	store_progress_end(s);
+	if (rc)
+		return bp_store_fail(s, rc, "%s", err);
+	if (src->sha256[0] && strcmp(digest, src->sha256) != 0) {
+		remove_quietly(p->part);
+		dl_part_forget(p->part);
+		if (last_round)
+			return bp_store_fail(
+			    s, BP_ECHECKSUM,
+			    "sha256 mismatch for %s: expected %s, got %s "
+			    "(downloaded twice; source: %s)",
+			    src->url, src->sha256, digest, src->origin);
+		bp_store_log(s, BP_LOG_WARN,
+			     "sha256 mismatch for %s: expected %s, got %s; "
+			     "downloading it once more",
+			     src->url, src->sha256, digest);
+		return 1;
+	}
+	if (rename(p->part, p->archive) != 0)
+		return bp_store_fail(s, BP_EIO, "cannot rename %s to %s: %s",
+				     p->part, p->archive, strerror(errno));
+	dl_part_forget(p->part);
+	return 0;
+}
+
+/* Extracts the archive into place and writes the marker last. */
+static int install_image(struct bp_store *s, const struct store_paths *p,
+			 const char *digest, bool last_round)
+{
+	char entry[NAME_MAX + 8];
+	char what[NAME_MAX + 16];
+	char err[4096];
+	bool corrupt = false;
+	struct extract_request x = {
+	    .archive = p->archive,
+	    .entry = entry,
+	    .dest = p->tmp,
+	    .what = what,
+	    .progress = store_on_progress,
+	    .user = s,
+	};
+	int rc;
+
+	snprintf(entry, sizeof(entry), "%s.img", p->name);
+	snprintf(what, sizeof(what), "extract %s", p->name);
+	rc = extract_image(&x, &corrupt, err, sizeof(err));
+	store_progress_end(s);
+	if (rc && corrupt) {
+		remove_quietly(p->archive);
+		if (last_round)
+			return bp_store_fail(
+			    s, BP_EINFRA,
+			    "%s (deleted; it was downloaded twice)", err);
+		bp_store_log(s, BP_LOG_WARN, "%s; downloading it once more",
+			     err);
+		return 1;
+	}
+	if (rc)
+		return bp_store_fail(s, rc == BP_ENOENT ? BP_EINFRA : rc, "%s",
+				     err);
+	/* The old marker must not vouch for the new image, even briefly. */
+	remove_quietly(p->marker);
+	if (rename(p->tmp, p->image) != 0) {
+		rc = errno;
+		remove_quietly(p->tmp);
+		return bp_store_fail(s, BP_EIO, "cannot rename %s to %s: %s",
+				     p->tmp, p->image, strerror(rc));
+	}
+	rc = store_marker_write(p, digest, err, sizeof(err));
+	if (rc)
+		return bp_store_fail(s, rc, "%s", err);
+	return 0;
+}
+
+static int fetch_locked(struct bp_store *s, const struct store_paths *p,
+			const struct bp_store_source *src)
+{
+	char digest[SHA256_HEX_SIZE];
+	int rc = 0;
+
+	for (int round = 0; round < 2; round++) {
+		bool last = round == 1;
+
+		rc = get_archive(s, p, src, last, digest);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			continue;
+		rc = install_image(s, p, digest, last);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			continue;
+		if (!s->keep_archive)
+			remove_quietly(p->archive);
+		return 0;
+	}
+	return bp_store_fail(s, BP_EINFRA, "could not fetch %s", src->url);
+}
+
+static int plan(struct bp_store *s, const struct store_paths *p,
+		const struct bp_store_source *src, const char *why)
+{
+	bp_store_log(s, BP_LOG_INFO,
+		     "would download %s to %s (sha256 %s), extract %s.img to "
+		     "%s (not ready: %s)",
+		     src->url, p->archive,
+		     src->sha256[0] ? src->sha256 : "unknown", p->name,
+		     p->image, why);
+	return 0;
+}
+
+/* Plan mode downloads nothing, not even the registry. */
+static int plan_remote_registry(struct bp_store *s, const struct store_paths *p)
+{
+	char why[1024];
+
+	if (store_image_ready(p, NULL, why, sizeof(why)))
+		bp_store_log(s, BP_LOG_INFO,
+			     "image %s is present; would check it against "
+			     "registry %s",
+			     p->image, s->registry);
+	else
+		bp_store_log(s, BP_LOG_INFO,
+			     "would look up %s in registry %s, download it "
+			     "and extract %s.img to %s (not ready: %s)",
+			     p->name, s->registry, p->name, p->image, why);
+	return 0;
+}
+
+static int lock_and_fetch(struct bp_store *s, const struct store_paths *p,
+			  const struct bp_store_source *src)
+{
+	const char *dir_end = strrchr(p->image, '/');
+	char dir[PATH_MAX];
+	char why[1024];
+	char err[1024];
+	int lock = -1;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%.*s",
+		 dir_end ? (int)(dir_end - p->image) : 1,
+		 dir_end ? p->image : ".");
+	rc = store_mkdir(dir, err, sizeof(err));
+	if (rc)
+		return bp_store_fail(s, rc, "%s", err);
+	rc = store_lock_try(p, &lock, err, sizeof(err));
+	if (rc == 1) {
+		bp_store_log(s, BP_LOG_INFO,
+			     "waiting for another run that is fetching %s "
+			     "(lock %s)",
+			     p->name, p->lock);
+		rc = store_lock_wait(p, &lock, err, sizeof(err));
+	}
+	if (rc)
+		return bp_store_fail(s, rc, "%s", err);
+	if (store_image_ready(p, src->sha256[0] ? src->sha256 : NULL, why,
+			      sizeof(why))) {
+		bp_store_log(s, BP_LOG_INFO, "image %s was fetched meanwhile",
+			     p->image);
+		store_unlock(lock);
+		return 0;
+	}
+	bp_store_log(s, BP_LOG_INFO, "fetching %s from %s (%s)", p->name,
+		     src->url, src->origin);
+	rc = fetch_locked(s, p, src);
+	store_unlock(lock);
+	if (rc == 0)
+		bp_store_log(s, BP_LOG_INFO, "image %s is ready", p->image);
+	return rc;
+}
+
+int bp_store_ensure(struct bp_store *s, const struct store_paths *p,
+		    const char *arch, const char *version)
+{
+	char why[1024];
+	char nosrc[sizeof(s->err)];
+	char refusal[sizeof(((struct bp_store_source *)0)->url) +
+		     sizeof(((struct bp_store_source *)0)->origin) + 256];
+	struct bp_store_source src;
+	int rc;
+
+	if (s->dry_run && s->registry && strstr(s->registry, "://") &&
+	    !url_is_file(s->registry))
+		return plan_remote_registry(s, p);
+	rc = bp_store_source_find(s, p->name, arch, version, &src);
+	snprintf(nosrc, sizeof(nosrc), "%s", s->err);
+	if (rc < 0 && rc != BP_ENOENT) {
+		char marker[SHA256_HEX_SIZE];
+
+		/* An unreachable registry must not break a run whose image
+		 * is here and was verified when it was fetched. */
+		if (rc != BP_ECONFIG && rc != BP_ENOMEM &&
+		    store_image_ready(p, NULL, why, sizeof(why)) &&
+		    store_marker_read(p, marker) == 0) {
+			bp_store_log(s, BP_LOG_WARN,
+				     "%s; using %s as it is (marker %s not "
+				     "checked)",
+				     nosrc, p->image, marker);
+			return 0;
+		}
+		return rc;
+	}
+	if (store_image_ready(p, src.sha256[0] ? src.sha256 : NULL, why,
+			      sizeof(why))) {
+		bp_store_log(s, BP_LOG_INFO, "image %s is ready", p->image);
+		return 0;
+	}
+	if (rc == BP_ENOENT)
+		return bp_store_fail(s, BP_ECONFIG,
+				     "image %s is not ready (%s) and it cannot "
+				     "be fetched: %s",
+				     p->image, why, nosrc);
+	rc = store_source_allowed(s, src.url, src.sha256, src.origin, refusal,
+				  sizeof(refusal));
+	if (rc)
+		return bp_store_fail(s, rc, "%s", refusal);
+	if (s->dry_run)
+		return plan(s, p, &src, why);
+	if (s->offline && !url_is_file(src.url))
+		return bp_store_fail(
+		    s, BP_EINFRA,
+		    "offline: image %s is not ready (%s); download %s "
+		    "(sha256 %s) to %s, or run without offline",
+		    p->image, why, src.url,
+		    src.sha256[0] ? src.sha256 : "unknown", p->archive);
+	return lock_and_fetch(s, p, &src);
+}
