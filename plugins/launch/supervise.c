@@ -363,9 +363,14 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 	const struct supervise_opts *o = r->o;
 
 	r->last_output = now;
+	/* the host's console sink never waits for a reader that does not
+	 * read: what it did not take is gone from the screen, not from the
+	 * log or the matcher */
 	if (o->echo)
-		bp_console_write(
-		    r->self, is_err ? BP_CONSOLE_ERR : BP_CONSOLE_OUT, buf, n);
+		r->res->echo_dropped +=
+		    n - bp_console_write(
+			    r->self, is_err ? BP_CONSOLE_ERR : BP_CONSOLE_OUT,
+			    buf, n);
 	log_console(r, buf, n);
 	if (is_err)
 		keep_tail(r, buf, n);
@@ -733,6 +738,11 @@ int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
 	loop(&r);
 	term_restore();
 	log_marker(&r);
+	if (res->echo_dropped)
+		bp_log(self, BP_LOG_WARN,
+		       "%llu console bytes were not shown: the terminal or "
+		       "stdout did not keep up (the console log has them)",
+		       (unsigned long long)res->echo_dropped);
 	if (r.by_matcher) {
 		/* the verdict's line as far as it arrived */
 		matcher_finish(o->matcher);

@@ -1,6 +1,6 @@
 /*
  * Runs one QEMU attempt: starts the argv (no shell) in its own process
- * group, tees its console to the terminal and a log, feeds the matcher,
+ * group, tees its console to the console sink and a log, feeds the matcher,
  * types the shell command after the prompt, enforces the timeouts, and
  * always stops the whole process group before returning.
  */
@@ -36,8 +36,9 @@ struct supervise_result {
 	enum bp_outcome outcome; /* PASS..NO_VERDICT, INFRA, INTERRUPTED */
 	char reason[2048];	 /* human text: the verdict or the failure */
 	int wait_status;
-	bool exited;	      /* wait_status is valid */
-	uint64_t log_dropped; /* console bytes past log_max, not written */
+	bool exited;	       /* wait_status is valid */
+	uint64_t log_dropped;  /* console bytes past log_max, not written */
+	uint64_t echo_dropped; /* console bytes the console sink did not take */
 };
 
 /* Returns 0 with @res filled for every outcome (including infra and

@@ -122,6 +122,70 @@ launch log-fsize
 expect_rc 0
 has err "cannot write the console log: File too large"
 
+# --- a console reader that stops reading ------------------------------------------
+
+# stdout is a FIFO whose reader never reads (held open read-write here): the
+# console copy must not block the supervisor, so the timeout still fires,
+# SIGTERM still ends the run, and QEMU is not left running. The log and
+# the matcher still see every byte.
+mkfifo "$WORK/stuck.fifo"
+exec {stuck}<>"$WORK/stuck.fifo"
+# stuck-run NAME [options]: bootpipe run, console not quiet, stdout the FIFO,
+# in the background ($bp)
+stuck_run() {
+	name=$1
+	shift
+	cases=$((cases + 1))
+	rm -f "$WORK/pid"
+	"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+		--report "json=$WORK/$name.json" "${qemu_args[@]}" "$@" \
+		>"$WORK/stuck.fifo" 2>"$WORK/$name.err" </dev/null &
+	bp=$!
+}
+# stuck-wait SECONDS: waits for $bp at most SECONDS, then kills it
+stuck_wait() {
+	local i
+	for ((i = 0; i < $1 * 20; i++)); do
+		kill -0 $bp 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 $bp 2>/dev/null; then
+		fail "bootpipe still running after $1 s"
+		kill -KILL $bp
+	fi
+	wait $bp
+	rc=$?
+	[ -s "$WORK/pid" ] && alive "$(cat "$WORK/pid")" &&
+		{ fail "QEMU left running"; kill -KILL "$(cat "$WORK/pid")"; }
+}
+
+qemu "$FAKE" "pidfile:$WORK/pid" flood:2000000 hang
+stuck_run stuck-timeout --set launch.timeout=2
+stuck_wait 8
+expect_rc 4
+has err 'no verdict within the 2 s timeout'
+has err 'console bytes were not shown'
+
+qemu "$FAKE" "pidfile:$WORK/pid" flood:2000000 hang
+stuck_run stuck-sigterm
+for _ in $(seq 100); do
+	[ -s "$WORK/pid" ] && break
+	sleep 0.05
+done
+sleep 0.5
+kill -TERM $bp
+stuck_wait 5
+expect_rc 130
+
+flood_bytes=$("$FAKE" print:boot flood:2000000 'print:guest test pass!' | wc -c)
+qemu "$FAKE" "pidfile:$WORK/pid" print:boot flood:2000000 'print:guest test pass!' hang
+stuck_run stuck-pass --set launch.timeout=20
+stuck_wait 20
+expect_rc 0
+python3 -c 'import json,os,sys; r=json.load(open(sys.argv[1])); sys.exit(os.path.getsize(r["console_log"]) != int(sys.argv[2]))' \
+	"$WORK/$name.json" "$flood_bytes" || fail "the console log does not hold all $flood_bytes bytes"
+exec {stuck}<&-
+
 # --- the image store ---------------------------------------------------------------
 
 # the build always makes the demo: its absence is a broken build
