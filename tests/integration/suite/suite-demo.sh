@@ -9,24 +9,25 @@
 set -u
 build=$1 work=$2
 bootpipe=$build/bin/bootpipe
-demo=$build/demo
+demo=$build/share/bootpipe/demo
+guests=$demo/guests
 fail() { echo "FAIL: $*"; exit 1; }
 command -v qemu-system-aarch64 >/dev/null || { echo "skip: no qemu-system-aarch64"; exit 77; }
-[ -f "$demo/guests/demo-aarch64.elf" ] || { echo "skip: no demo guest"; exit 77; }
+[ -f "$guests/demo-aarch64.elf" ] || { echo "skip: no demo guest"; exit 77; }
 
 rm -rf "$work" && mkdir -p "$work/ws"
 ws=$work/ws
 w=$ws/test-suit/axvisor/normal/qemu
 mkdir -p "$w/smoke" "$w/failing" "$w/broken" "$ws/vms"
 sed 's|^name = .*|name = "suite-demo"|' \
-	"$demo/workspace/os/axvisor/configs/vms/aarch64-demo.toml" >"$ws/vms/demo.toml"
+	"$demo/os/axvisor/configs/vms/aarch64-demo.toml" >"$ws/vms/demo.toml"
 cat >"$w/build-aarch64-unknown-none-softfloat.toml" <<'T'
 features = ["fs"]
 log = "Info"
 target = "aarch64-unknown-none-softfloat"
 vm_configs = ["vms/demo.toml"]
 T
-qemu_cfg=$demo/workspace/os/axvisor/configs/qemu/qemu-aarch64.toml
+qemu_cfg=$demo/os/axvisor/configs/qemu/qemu-aarch64.toml
 cp "$qemu_cfg" "$w/smoke/qemu-aarch64.toml"
 # the guest prints "guest test pass!": this case's own pattern calls it a failure
 sed -e 's|^fail_regex = \[|fail_regex = ["guest test pass",|' \
@@ -38,7 +39,7 @@ test_commands = ["true"]
 T
 
 run() {
-	"$bootpipe" test "$ws/test-suit" --kernel "$demo/guests/demo-aarch64.elf" \
+	"$bootpipe" test "$ws/test-suit" --kernel "$guests/demo-aarch64.elf" \
 		--set fetch-rootfs.registry="$demo/registry/registry.toml" \
 		--run-dir "$work/runs/$1" "${@:2}" >"$work/$1.out" 2>"$work/$1.err"
 }
