@@ -22,6 +22,8 @@
 #include <bootpipe/util.h>
 
 #include "case_config.h"
+#include "http_fixture.h"
+#include "qemu_copy.h"
 #include "run.h"
 
 extern char **environ;
@@ -37,7 +39,27 @@ struct job {
 	double started;
 	struct argv_buf argv;
 	char *report;
+	struct suite_http *http; /* up while the case runs */
 };
+
+/* Seconds to wait for a fixture port another run holds (axbuild's). */
+#define HTTP_BIND_WAIT 180
+
+struct fwd {
+	int guest_port;
+	const char *host_ip;
+	int host_port;
+};
+
+static char *forward_netdev(void *user, const char *prev, const char *arg)
+{
+	const struct fwd *f = user;
+
+	if (!prev || strcmp(prev, "-netdev") != 0)
+		return NULL;
+	return suite_netdev_guestfwd(arg, f->guest_port, f->host_ip,
+				     f->host_port);
+}
 
 static double now(void)
 {
@@ -172,6 +194,68 @@ static int write_pipeline(const char *path, const struct suite_run_opts *o,
 	return fclose(f) == 0 ? rc : -1;
 }
 
+/*
+ * Brings the case's HTTP fixture up. Alone, it listens on the port the
+ * config names, as axbuild's does. With other cases at once each fixture
+ * gets a free port and the case a copy of its QEMU config whose user-net
+ * forwards the guest's fixed port there, so no two collide.
+ */
+static int start_fixture(const struct suite_case *c,
+			 const struct suite_run_opts *o,
+			 const struct suite_case_config *cfg, struct job *j,
+			 struct suite_result *r, char **qemu_config)
+{
+	const char *bind = cfg->http.bind;
+	struct fwd f = {.guest_port = cfg->http.port};
+	char err[1024], *copy = NULL;
+	size_t changed = 0;
+
+	if (o->jobs > 1) {
+		const char *slash = strrchr(c->qemu_config, '/');
+
+		copy = bp_path_join(r->dir, slash ? slash + 1 : c->qemu_config);
+		if (!copy) {
+			set_result(r, BP_OUTCOME_INFRA, "out of memory");
+			return -1;
+		}
+	}
+	if (suite_http_start(&cfg->http, copy ? 0 : cfg->http.port,
+			     HTTP_BIND_WAIT, &j->http, err, sizeof(err)) < 0) {
+		set_result(r, BP_OUTCOME_INFRA, "host HTTP fixture: %s", err);
+		free(copy);
+		return -1;
+	}
+	if (!copy)
+		return 0;
+	f.host_ip = strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "::") == 0
+			? "127.0.0.1"
+			: bind;
+	f.host_port = suite_http_port(j->http);
+	if (suite_qemu_copy(c->qemu_config, copy, forward_netdev, &f, &changed,
+			    err, sizeof(err)) < 0) {
+		set_result(r, BP_OUTCOME_CONFIG, "%s", err);
+		free(copy);
+		return -1;
+	}
+	if (changed == 0) {
+		/* no user-net to forward on: the fixed port it is, shared
+		 * in turn with the other cases that want it */
+		unlink(copy);
+		free(copy);
+		suite_http_stop(j->http);
+		j->http = NULL;
+		if (suite_http_start(&cfg->http, cfg->http.port, HTTP_BIND_WAIT,
+				     &j->http, err, sizeof(err)) < 0) {
+			set_result(r, BP_OUTCOME_INFRA, "host HTTP fixture: %s",
+				   err);
+			return -1;
+		}
+		return 0;
+	}
+	*qemu_config = copy;
+	return 0;
+}
+
 /* Everything up to the spawn: the case directory, its pipeline and the
  * `bootpipe run` command line. A failure is the case's config or infra
  * outcome, not the suite's. */
@@ -181,7 +265,7 @@ static int prepare(const struct suite_case *c, size_t index,
 {
 	struct suite_case_config cfg;
 	char err[2048], warn[256], *name, *pipeline = NULL;
-	char **vms = NULL;
+	char **vms = NULL, *qemu_config = NULL;
 	size_t vm_count = 0;
 	int64_t timeout;
 	int rc = -1;
@@ -204,6 +288,9 @@ static int prepare(const struct suite_case *c, size_t index,
 		set_result(r, BP_OUTCOME_CONFIG, "%s", err);
 		goto out;
 	}
+	if (cfg.http.present &&
+	    start_fixture(c, o, &cfg, j, r, &qemu_config) < 0)
+		goto out;
 	pipeline = bp_path_join(r->dir, "pipeline.ini");
 	j->report = bp_path_join(r->dir, "report.json");
 	if (!pipeline || !j->report || write_pipeline(pipeline, o, c) < 0) {
@@ -255,6 +342,7 @@ out:
 		free(vms[i]);
 	free(vms);
 	free(pipeline);
+	free(qemu_config);
 	suite_case_config_release(&cfg);
 	return rc;
 }
@@ -408,6 +496,7 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 			*j = (struct job){.index = next};
 			if (prepare(&list->cases[next], next, o, j, r) < 0) {
 				report_done(&list->cases[next], r, o->progress);
+				suite_http_stop(j->http);
 				argv_release(&j->argv);
 				free(j->report);
 			} else {
@@ -423,6 +512,7 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 					   "cannot start %s: %s", o->bootpipe,
 					   strerror(rc));
 				report_done(&list->cases[next], r, o->progress);
+				suite_http_stop(j->http);
 				argv_release(&j->argv);
 				free(j->report);
 			}
@@ -449,6 +539,8 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 			if (jobs[i].pid != pid)
 				continue;
 			r = &results[jobs[i].index];
+			/* down after QEMU, never before */
+			suite_http_stop(jobs[i].http);
 			collect(&jobs[i], status, r);
 			report_done(&list->cases[jobs[i].index], r,
 				    o->progress);

@@ -1,0 +1,175 @@
+/* Rewriting QEMU config args in place in the TOML text. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bootpipe/toml.h>
+
+#include "qemu_copy.h"
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Byte offset of 1-based @line, @col in @text. */
+static size_t offset_of(const char *text, int line, int col)
+{
+	size_t off = 0;
+
+	for (int l = 1; l < line && text[off]; off++)
+		if (text[off] == '\n')
+			l++;
+	return off + (size_t)(col - 1);
+}
+
+/* End (one past the closing quote) of the one-line string at @p. */
+static const char *string_end(const char *p)
+{
+	char q = *p;
+
+	if (q != '"' && q != '\'')
+		return NULL;
+	if (p[1] == q && p[2] == q)
+		return NULL; /* multi-line */
+	for (p++; *p && *p != '\n'; p++) {
+		if (q == '"' && *p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == q)
+			return p + 1;
+	}
+	return NULL;
+}
+
+static void basic_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int suite_qemu_copy(const char *src, const char *dst, suite_arg_rewrite_fn fn,
+		    void *user, size_t *changed, char *err, size_t errlen)
+{
+	struct bp_toml_doc *doc = NULL;
+	const struct bp_toml_node *args;
+	size_t len = 0, at = 0, count = 0;
+	char *text = read_all(src, &len);
+	const char *prev = NULL;
+	FILE *f = NULL;
+	int rc = -1;
+
+	if (!text) {
+		snprintf(err, errlen, "cannot read %s: %s", src,
+			 strerror(errno));
+		return -1;
+	}
+	if (bp_toml_parse_buf(text, len, src, &doc, err, errlen) != 0)
+		goto out;
+	f = fopen(dst, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s: %s", dst,
+			 strerror(errno));
+		goto out;
+	}
+	args = bp_toml_get(bp_toml_root(doc), "args");
+	for (size_t i = 0; args && bp_toml_type(args) == BP_TOML_ARRAY &&
+			   i < bp_toml_len(args);
+	     i++) {
+		const struct bp_toml_node *item = bp_toml_at(args, i);
+		const char *arg, *end;
+		char *repl;
+		size_t start;
+
+		if (!bp_toml_as_str(item, &arg, NULL))
+			continue;
+		repl = fn(user, prev, arg);
+		prev = arg;
+		if (!repl)
+			continue;
+		start =
+		    offset_of(text, bp_toml_line(item), bp_toml_column(item));
+		end = start < len ? string_end(text + start) : NULL;
+		if (!end || start < at) {
+			snprintf(err, errlen,
+				 "%s:%d: cannot rewrite this arg for the case "
+				 "(write it as a one-line \"...\" string)",
+				 src, bp_toml_line(item));
+			free(repl);
+			goto out;
+		}
+		fwrite(text + at, 1, start - at, f);
+		basic_string(f, repl);
+		at = (size_t)(end - text);
+		free(repl);
+		count++;
+	}
+	fwrite(text + at, 1, len - at, f);
+	if (changed)
+		*changed = count;
+	rc = ferror(f) ? -1 : 0;
+	if (rc < 0)
+		snprintf(err, errlen, "cannot write %s: %s", dst,
+			 strerror(errno));
+out:
+	if (f && fclose(f) != 0 && rc == 0) {
+		snprintf(err, errlen, "cannot write %s: %s", dst,
+			 strerror(errno));
+		rc = -1;
+	}
+	bp_toml_free(doc);
+	free(text);
+	return rc;
+}
+
+char *suite_netdev_guestfwd(const char *arg, int guest_port,
+			    const char *host_ip, int host_port)
+{
+	char *out = NULL;
+
+	if (strncmp(arg, "user", 4) != 0 || (arg[4] && arg[4] != ',') ||
+	    strstr(arg, "host=") || strstr(arg, "guestfwd="))
+		return NULL;
+	if (asprintf(&out,
+		     "%s,host=10.0.2.254,guestfwd=tcp:10.0.2.2:%d-tcp:%s:%d",
+		     arg, guest_port, host_ip, host_port) < 0)
+		return NULL;
+	return out;
+}
