@@ -165,15 +165,6 @@ static char *case_dir_name(size_t index, const struct suite_case *c)
 	return s;
 }
 
-/* What each OS's QEMU rules are called (patch-qemu's mode): AxVisor
- * replaces disk0; ArceOS and StarryOS keep their drives (axbuild's
- * RootfsPatchMode::EnsureDiskBootNet). */
-static const char *patch_mode(const char *os)
-{
-	return strcmp(os, "axvisor") == 0 ? "replace-drive-only"
-					  : "ensure-disk-boot-net";
-}
-
 static int write_pipeline(const char *path, const struct suite_run_opts *o,
 			  const struct suite_case *c)
 {
@@ -307,7 +298,10 @@ static int prepare(const struct suite_case *c, size_t index,
 	    argv_add(&j->argv, "--set=resolve-request.target=%s", c->target) ||
 	    argv_add(&j->argv, "--set=resolve-request.qemu_config=%s",
 		     c->qemu_config) ||
-	    argv_add(&j->argv, "--set=patch-qemu.mode=%s", patch_mode(c->os)) ||
+	    /* the flow picks the OS's QEMU rules (drives, -smp) */
+	    argv_add(&j->argv, "--set=resolve-request.flow=%s", c->os) ||
+	    argv_add(&j->argv, "--set=resolve-request.build_config=%s",
+		     c->build_config) ||
 	    argv_add(&j->argv, "--set=launch.console_log=%s/console.log",
 		     r->dir))
 		goto oom;
