@@ -8,8 +8,9 @@ CTEST = ctest --output-on-failure --timeout 300 -j$(JOBS)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 MEMCHECK_BUILD ?= build-memcheck
+DEB_BUILD ?= build-deb
 
-.PHONY: all deps build demo check test test-sanitize bench fuzz stress memcheck clean
+.PHONY: all deps build demo check test test-sanitize deb deb-test bench fuzz stress memcheck clean
 
 all: build
 
@@ -38,6 +39,20 @@ test-sanitize: deps
 
 check: test test-sanitize
 
+# A Debian package under /usr (cpack -G DEB), checked by lintian: no errors.
+deb: deps
+	./scripts/install-deps.sh --deb
+	cmake -S . -B $(DEB_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+		-DBUILD_TESTING=OFF
+	cmake --build $(DEB_BUILD) -j$(JOBS)
+	rm -f $(DEB_BUILD)/bootpipe_*.deb
+	cd $(DEB_BUILD) && cpack -G DEB
+	lintian --fail-on error $(DEB_BUILD)/bootpipe_*.deb
+
+# The package installed with apt-get and the demo run by a non-root user.
+deb-test: deb
+	./scripts/deb-test.sh $(DEB_BUILD)/bootpipe_*.deb
+
 bench: build
 	for b in tests/bench/*.sh; do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 
@@ -63,4 +78,4 @@ memcheck: deps
 	tests/memcheck/memcheck.sh $(MEMCHECK_BUILD) -j$(JOBS)
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD) $(MEMCHECK_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD) $(MEMCHECK_BUILD) $(DEB_BUILD)

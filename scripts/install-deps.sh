@@ -18,6 +18,7 @@ for a in "$@"; do
 	case $a in
 	--fuzz) extra="$extra clang-14 libclang-rt-14-dev" ;;
 	--memcheck) extra="$extra valgrind" ;;
+	--deb) extra="$extra lintian" ;;
 	--no-guests) guests=0 ;;
 	*) echo "install-deps.sh: unknown option $a" >&2; exit 2 ;;
 	esac

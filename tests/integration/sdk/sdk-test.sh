@@ -59,7 +59,7 @@ case_install() {
 	for f in bin/bootpipe "$libdir/bootpipe/plugins/launch.so" \
 		"$libdir/pkgconfig/bootpipe.pc" "$libdir/cmake/bootpipe/bootpipeConfig.cmake" \
 		"$libdir/cmake/bootpipe/BootpipePlugin.cmake" include/bootpipe/plugin.h \
-		share/bootpipe/pipelines/qemu-aarch64.ini share/man/man1/bootpipe.1 \
+		share/bootpipe/pipelines/qemu-aarch64.ini share/man/man1/bootpipe.1.gz \
 		share/bash-completion/completions/bootpipe; do
 		[ -e "$prefix/$f" ] || fail "not installed: $f"
 	done
