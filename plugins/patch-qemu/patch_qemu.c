@@ -26,6 +26,8 @@
 #include "ostool_config.h"
 #include "pattern.h"
 #include "qemu_args.h"
+#include "rootfs_rule.h"
+#include "snapshots.h"
 #include "uefi.h"
 
 static const struct bp_option options[] = {
@@ -317,6 +319,33 @@ static int drop_rootfs(struct job *job, const struct rootfs_patch *p)
 	return rc ? bp_fail(self, rc, "out of memory") : 0;
 }
 
+/* rootfs_write = persist never writes an image of the store: it writes
+ * the run's working copy of it (rootfs.working_copy), or is refused. */
+static int persist_target(struct job *job, const char **path)
+{
+	const char *store = bp_ctx_str_or(job->ctx, BP_KEY_REQUEST_STORE, NULL);
+	const char *copy =
+	    bp_ctx_str_or(job->ctx, BP_KEY_ROOTFS_WORKING_COPY, NULL);
+
+	if (!store || !rootfs_in_store(store, *path))
+		return 0;
+	if (copy) {
+		bp_log(job->self, BP_LOG_INFO,
+		       "rootfs_write = persist: writing %s, the working copy "
+		       "of %s",
+		       copy, *path);
+		*path = copy;
+		return 0;
+	}
+	return bp_fail(job->self, BP_ECONFIG,
+		       "%s: rootfs_write = persist would write %s, an image "
+		       "of the store %s, which is never written: copy it out "
+		       "of the store and set [resolve-request] rootfs = PATH, "
+		       "or use rootfs_write = discard",
+		       bp_stage_opt_origin(job->self, "rootfs_write"), *path,
+		       store);
+}
+
 /* The rootfs mode: the `mode` option when set, else the flow's rule. */
 static enum rootfs_mode rootfs_mode(struct job *job)
 {
@@ -367,6 +396,8 @@ static int patch_rootfs(struct job *job)
 			       "no rootfs: %s is not set (put infer-rootfs "
 			       "before %s, or set diskless = true)",
 			       BP_KEY_ROOTFS_PATH, bp_stage_name(self));
+	if (!p.discard && (rc = persist_target(job, &p.path)))
+		return rc;
 	rc = qemu_args_patch_rootfs(&job->args, &p, err, sizeof(err));
 	if (rc == BP_ECONFIG)
 		return bp_fail(self, rc, "%s: %s", job->args_from, err);
@@ -441,6 +472,44 @@ static int make_fat_disks(struct job *job)
 	}
 	strv_free(&seen);
 	return rc;
+}
+
+/* Managed refs to their store files, snapshot=on where nothing may be
+ * written; see snapshots.h. */
+static int protect_drives(struct job *job)
+{
+	struct bp_stage *self = job->self;
+	const char *write = opt_str(self, "rootfs_write");
+	const char *const *refs = NULL, *const *files = NULL;
+	size_t nrefs = 0, nfiles = 0;
+	struct drive_guard g = {
+	    .discard = !write || strcmp(write, "persist"),
+	    .store = bp_ctx_str_or(job->ctx, BP_KEY_REQUEST_STORE, NULL),
+	};
+	struct strv notes;
+	int rc;
+
+	if (bp_ctx_has(job->ctx, BP_KEY_ROOTFS_MANAGED_REFS) &&
+	    (bp_ctx_get_list(job->ctx, BP_KEY_ROOTFS_MANAGED_REFS, &refs,
+			     &nrefs) ||
+	     bp_ctx_get_list(job->ctx, BP_KEY_ROOTFS_MANAGED_FILES, &files,
+			     &nfiles) ||
+	     nrefs != nfiles))
+		return bp_fail(self, BP_EINVAL,
+			       "%s and %s do not pair up (%zu refs, %zu "
+			       "files)",
+			       BP_KEY_ROOTFS_MANAGED_REFS,
+			       BP_KEY_ROOTFS_MANAGED_FILES, nrefs, nfiles);
+	g.refs = refs;
+	g.files = files;
+	g.nrefs = nrefs;
+	if (strv_init(&notes, NULL, 0))
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	rc = snapshots_apply(&job->args, &g, &notes);
+	for (size_t i = 0; i < notes.n; i++)
+		bp_log(self, BP_LOG_INFO, "%s", notes.v[i]);
+	strv_free(&notes);
+	return rc ? bp_fail(self, rc, "out of memory") : 0;
 }
 
 static const char *host_arch(struct bp_stage *self, struct utsname *u)
@@ -871,6 +940,8 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		rc = make_fat_disks(&job);
 	if (!rc)
 		rc = add_machine_smp_extra(&job);
+	if (!rc)
+		rc = protect_drives(&job);
 	if (!rc)
 		rc = apply_accel(&job);
 	if (!rc)
