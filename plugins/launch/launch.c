@@ -42,6 +42,10 @@ static const struct bp_option launch_options[] = {
     {"drain_ms", BP_OPT_INT, "500",
      "milliseconds of output kept after the verdict before QEMU stops", 0,
      NULL},
+    {"drain_quiet_ms", BP_OPT_INT, "20",
+     "the drain ends sooner once the verdict's line is whole and the "
+     "console has been quiet this many milliseconds",
+     0, NULL},
     {"stop_grace_ms", BP_OPT_INT, "3000",
      "milliseconds between SIGTERM and SIGKILL when stopping QEMU", 0, NULL},
     {"console_log", BP_OPT_STR, NULL,
@@ -79,6 +83,7 @@ struct launch {
 	int64_t idle_timeout_s;
 	int64_t retries;
 	int64_t drain_ms;
+	int64_t drain_quiet_ms;
 	int64_t stop_grace_ms;
 	int64_t shell_delay_ms;
 	bool require_success;
@@ -197,6 +202,8 @@ static int configure(struct bp_stage *self, struct launch *st)
 	    (rc = opt_nonneg(self, "retries", &st->retries)) < 0 ||
 	    (rc = opt_range(self, "drain_ms", to_ms(TIMEOUT_MAX_S),
 			    "milliseconds", &st->drain_ms)) < 0 ||
+	    (rc = opt_range(self, "drain_quiet_ms", to_ms(TIMEOUT_MAX_S),
+			    "milliseconds", &st->drain_quiet_ms)) < 0 ||
 	    (rc = opt_range(self, "stop_grace_ms", to_ms(TIMEOUT_MAX_S),
 			    "milliseconds", &st->stop_grace_ms)) < 0 ||
 	    (rc = opt_range(self, "shell_delay_ms", to_ms(TIMEOUT_MAX_S),
@@ -612,6 +619,7 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	if (bp_ctx_get_bool(ctx, BP_KEY_REQUEST_DEBUG, &debug) == 0 && debug)
 		debug_mode(self, ctx, &o);
 	o.drain_ms = st->drain_ms;
+	o.drain_quiet_ms = st->drain_quiet_ms;
 	o.stop_grace_ms = st->stop_grace_ms;
 	o.shell_delay_ms = st->shell_delay_ms;
 	o.log_max = st->console_log_max * 1024 * 1024;

@@ -478,6 +478,20 @@ static bool child_exited(struct run *r)
 	return info.si_pid == r->c.pid;
 }
 
+/* The drain ends at drain_ms, or sooner once the verdict's line is whole
+ * and the console has been quiet for drain_quiet_ms: a guest that has
+ * said all it will say is not waited for. */
+static int64_t drain_done_at(const struct run *r)
+{
+	const struct supervise_opts *o = r->o;
+	int64_t quiet;
+
+	if (r->by_matcher && !matcher_verdict_complete(o->matcher))
+		return r->drain_end;
+	quiet = r->last_output + o->drain_quiet_ms;
+	return quiet < r->drain_end ? quiet : r->drain_end;
+}
+
 static int timeout_ms(const struct run *r, int64_t now)
 {
 	int64_t t = 1000, d;
@@ -493,8 +507,10 @@ static int timeout_ms(const struct run *r, int64_t now)
 			t = d < t ? d : t;
 		}
 	}
-	if (r->state == DRAINING)
-		t = r->drain_end - now < t ? r->drain_end - now : t;
+	if (r->state == DRAINING) {
+		d = drain_done_at(r);
+		t = d - now < t ? d - now : t;
+	}
 	if (r->state == STOPPING && !r->killed)
 		t = r->kill_at - now < t ? r->kill_at - now : t;
 	if (r->shell_at >= 0 && !r->shell_sent)
@@ -530,7 +546,7 @@ static void check_timers(struct run *r, int64_t now)
 			begin_stop(r, now);
 		}
 	}
-	if (r->state == DRAINING && now >= r->drain_end)
+	if (r->state == DRAINING && now >= drain_done_at(r))
 		begin_stop(r, now);
 	if (r->state == STOPPING && !r->killed && now >= r->kill_at &&
 	    !r->child_done) {

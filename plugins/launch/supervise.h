@@ -19,7 +19,8 @@ struct supervise_opts {
 	const char *const *argv; /* binary (path or name) first */
 	int64_t timeout_ms;	 /* 0: none */
 	int64_t idle_timeout_ms; /* 0: none */
-	int64_t drain_ms;
+	int64_t drain_ms;	 /* at most, after a verdict */
+	int64_t drain_quiet_ms;	 /* ... or until the console is this quiet */
 	int64_t stop_grace_ms;
 	int64_t shell_delay_ms;
 	const char *shell_prefix; /* NULL: none */

@@ -322,6 +322,15 @@ rc=$?
 alive "$(cat "$WORK/pid")" && fail "QEMU survived SIGINT"
 alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived SIGINT"
 
+# the drain ends once the verdict's line is whole and the console is quiet
+# (drain_quiet_ms), not after the whole drain_ms; what comes within the
+# quiet time is still kept
+qemu 'print:guest test pass!' sleep:50 print:after hang
+if expect drain-quiet 0 --set launch.drain_ms=8000 --set launch.drain_quiet_ms=400; then
+	[ "$elapsed" -le 4 ] || fail "took ${elapsed}s: the drain waited for drain_ms"
+	json drain-quiet 'open(r["console_log"]).read() == "guest test pass!\nafter\n"'
+fi
+
 # --- plan and replay -----------------------------------------------------------------
 
 rm -f "$WORK/pid"
