@@ -10,7 +10,6 @@
  * and shard sizes differ by at most one.
  */
 #include <errno.h>
-#include <ini.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,179 +17,64 @@
 #include <string.h>
 
 #include <bootpipe/error.h>
+#include <bootpipe/pipeline.h>
 
 #include "cli.h"
 
-#define MAX_INCLUDE_DEPTH 16
 #define MAX_SHARDS 1000000
 
-/* What a job needs to know about a pipeline, as its files say it. */
-struct facts {
-	char *name;
-	char *pipeline_arch; /* [pipeline] arch: what ${arch} is */
-	char *request_arch;  /* [resolve-request] arch: what it boots */
-	char *other_arch;    /* the first `arch` of any other stage */
-	char *includes[16];  /* resolved paths, in file order */
-	size_t include_count;
-	bool too_many_includes;
-	const char *dir; /* of the file being read */
-};
-
-static void facts_release(struct facts *f)
+/* The value of SECTION.KEY after merging, or NULL. */
+static const char *value_of(const struct bp_pipeline *p, const char *section,
+			    const char *key)
 {
-	free(f->name);
-	free(f->pipeline_arch);
-	free(f->request_arch);
-	free(f->other_arch);
-	for (size_t i = 0; i < f->include_count; i++)
-		free(f->includes[i]);
+	struct bp_pipeline_value v;
+
+	return bp_pipeline_get(p, section, key, &v) == 0 ? v.value : NULL;
 }
 
-static void set_once(char **slot, const char *value, bool replace)
+/* The `arch` of the first stage other than resolve-request that sets one:
+ * ${arch} falls back to it. */
+static const char *other_arch(const struct bp_pipeline *p)
 {
-	char *copy;
+	struct bp_pipeline_value v;
 
-	if (*slot && !replace)
-		return;
-	copy = strdup(value);
-	if (!copy)
-		return;
-	free(*slot);
-	*slot = copy;
-}
-
-static int on_key(void *user, const char *section, const char *key,
-		  const char *value)
-{
-	struct facts *f = user;
-	bool pipeline = strcmp(section, "pipeline") == 0;
-
-	if (pipeline && strcmp(key, "name") == 0) {
-		set_once(&f->name, value, true);
-	} else if (pipeline && strcmp(key, "include") == 0 && value[0]) {
-		size_t size = strlen(f->dir) + strlen(value) + 2;
-		char *path;
-
-		if (f->include_count ==
-		    sizeof(f->includes) / sizeof(f->includes[0])) {
-			f->too_many_includes = true;
-			return 1;
-		}
-		path = malloc(size);
-		if (!path)
-			return 0;
-		if (value[0] == '/')
-			snprintf(path, size, "%s", value);
-		else
-			snprintf(path, size, "%s/%s", f->dir, value);
-		f->includes[f->include_count++] = path;
-	} else if (pipeline && strcmp(key, "arch") == 0) {
-		set_once(&f->pipeline_arch, value, true);
-	} else if (strcmp(section, "resolve-request") == 0 &&
-		   strcmp(key, "arch") == 0) {
-		set_once(&f->request_arch, value, true);
-	} else if (strcmp(key, "arch") == 0) {
-		set_once(&f->other_arch, value, false);
+	for (size_t i = 0; bp_pipeline_value_at(p, i, &v) == 0; i++) {
+		if (strcmp(v.key, "arch") == 0 &&
+		    strcmp(v.section, "pipeline") != 0 &&
+		    strcmp(v.section, "resolve-request") != 0)
+			return v.value;
 	}
-	return 1;
+	return NULL;
 }
 
-/* Reads @path and its includes into @out: included files first, later
- * ones over earlier ones, the file itself over all of them (the engine's
- * merge order). 0, or an exit code after a message on stderr. */
-static int read_facts(const char *path, int depth, struct facts *out)
-{
-	struct facts own = {0};
-	char *dir = strdup(path), *slash;
-	int line, rc = 0;
-
-	if (depth > MAX_INCLUDE_DEPTH) {
-		fprintf(stderr,
-			"bootpipe: %s: includes nest deeper than %d files "
-			"(an include cycle?); run `bootpipe check %s`\n",
-			path, MAX_INCLUDE_DEPTH, path);
-		free(dir);
-		return BP_OUTCOME_CONFIG;
-	}
-	if (!dir)
-		return BP_OUTCOME_INFRA;
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	own.dir = slash ? dir : ".";
-	line = ini_parse(path, on_key, &own);
-	if (line == -1 || line == -2) {
-		fprintf(stderr, "bootpipe: cannot open pipeline file %s: %s\n",
-			path, strerror(errno));
-		rc = BP_OUTCOME_CONFIG;
-	} else if (line != 0) {
-		fprintf(stderr,
-			"bootpipe: %s:%d: cannot parse this line; run "
-			"`bootpipe check %s` for details\n",
-			path, line, path);
-		rc = BP_OUTCOME_CONFIG;
-	} else if (own.too_many_includes) {
-		fprintf(stderr, "bootpipe: %s: more than %zu includes\n", path,
-			sizeof(own.includes) / sizeof(own.includes[0]));
-		rc = BP_OUTCOME_CONFIG;
-	}
-	for (size_t i = 0; rc == 0 && i < own.include_count; i++)
-		rc = read_facts(own.includes[i], depth + 1, out);
-	if (rc == 0) {
-		if (own.name)
-			set_once(&out->name, own.name, true);
-		if (own.pipeline_arch)
-			set_once(&out->pipeline_arch, own.pipeline_arch, true);
-		if (own.request_arch)
-			set_once(&out->request_arch, own.request_arch, true);
-		if (own.other_arch)
-			set_once(&out->other_arch, own.other_arch, true);
-	}
-	facts_release(&own);
-	free(dir);
-	return rc;
-}
-
-/* The file name without its directory and `.ini`: the engine's default
- * pipeline name. */
-static char *file_stem(const char *path)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	size_t len = strlen(base);
-
-	if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
-		len -= 4;
-	return strndup(base, len);
-}
-
+/* A job for @path: its name and the arch it boots, read the way the
+ * engine reads the file (includes merged). */
 static json_t *matrix_entry(const char *path, int *rc)
 {
-	struct facts f = {0};
+	struct bp_pipeline *p = NULL;
 	const char *arch;
-	char *stem = NULL;
 	json_t *entry = NULL;
 
-	*rc = read_facts(path, 0, &f);
-	if (*rc)
+	*rc = bp_pipeline_open(path, &p);
+	if (*rc) {
+		fprintf(stderr, "bootpipe: %s\n", bp_pipeline_error(p));
+		*rc = *rc == BP_ENOMEM ? BP_OUTCOME_INFRA : BP_OUTCOME_CONFIG;
 		goto release;
-	stem = f.name ? NULL : file_stem(path);
-	arch = f.pipeline_arch	? f.pipeline_arch
-	       : f.request_arch ? f.request_arch
-	       : f.other_arch	? f.other_arch
-				: "";
+	}
+	arch = value_of(p, "pipeline", "arch");
+	if (!arch)
+		arch = value_of(p, "resolve-request", "arch");
+	if (!arch)
+		arch = other_arch(p);
 	entry = json_pack("{s:s, s:s, s:s}", "pipeline", path, "name",
-			  f.name ? f.name
-			  : stem ? stem
-				 : path,
-			  "arch", arch);
+			  bp_pipeline_name(p), "arch", arch ? arch : "");
 	if (!entry) {
 		fprintf(stderr, "bootpipe: %s: name or arch is not UTF-8\n",
 			path);
 		*rc = BP_OUTCOME_CONFIG;
 	}
 release:
-	free(stem);
-	facts_release(&f);
+	bp_pipeline_free(p);
 	return entry;
 }
 

@@ -39,7 +39,7 @@ int engine_fail(struct bp_engine *engine, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(engine->error, sizeof(engine->error), fmt, ap);
+	err_vset(&engine->err, status, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -77,6 +77,7 @@ static void unload_stages(struct bp_engine *e)
 	}
 	for (size_t i = 0; i < e->stage_count; i++) {
 		options_release(&e->stages[i]);
+		err_clear(&e->stages[i].err);
 		free(e->stages[i].name);
 		free(e->stages[i].listed_at);
 	}
@@ -104,12 +105,13 @@ void bp_engine_free(struct bp_engine *e)
 	free(e->name);
 	free(e->description);
 	cancel_release(e);
+	err_clear(&e->err);
 	free(e);
 }
 
 const char *bp_engine_error(const struct bp_engine *e)
 {
-	return e ? e->error : "";
+	return e ? err_msg(&e->err) : "";
 }
 
 int bp_engine_add_plugin_dir(struct bp_engine *e, const char *dir)
@@ -242,23 +244,6 @@ const char *bp_engine_pipeline_path(const struct bp_engine *e)
 
 /* --- loading ------------------------------------------------------------ */
 
-/* The last value of [pipeline] KEY, or NULL. */
-static const struct pipeline_entry *
-pipeline_value(const struct pipeline_file *f, const char *section,
-	       const char *key)
-{
-	const struct pipeline_entry *found = NULL;
-
-	for (size_t i = 0; i < f->entries.count; i++) {
-		const struct pipeline_entry *e = &f->entries.items[i];
-
-		if (strcmp(e->section, section) == 0 &&
-		    strcmp(e->key, key) == 0)
-			found = e;
-	}
-	return found;
-}
-
 static int check_pipeline_keys(struct bp_engine *e)
 {
 	for (size_t i = 0; i < e->file.entries.count; i++) {
@@ -278,17 +263,6 @@ static int check_pipeline_keys(struct bp_engine *e)
 					   en->file, en->line, en->key);
 	}
 	return 0;
-}
-
-static char *default_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	const char *dot;
-
-	base = base ? base + 1 : path;
-	dot = strrchr(base, '.');
-	return dot && dot != base ? strndup(base, (size_t)(dot - base))
-				  : strdup(base);
 }
 
 static bool stage_listed(const struct bp_engine *e, const char *name)
@@ -334,39 +308,23 @@ static int add_stage(struct bp_engine *e, const char *name,
 	return 0;
 }
 
+static int add_stage_cb(void *user, const char *name,
+			const struct pipeline_entry *where)
+{
+	return add_stage(user, name, where);
+}
+
 /* `stages` is whitespace separated, over any number of lines. */
 static int parse_stages(struct bp_engine *e)
 {
-	const struct pipeline_file *f = &e->file;
-	const struct pipeline_entry *last = NULL;
-	int rc = 0;
+	bool listed;
+	int rc = pipeline_foreach_stage(&e->file, add_stage_cb, e, &listed);
 
-	for (size_t i = 0; i < f->entries.count && rc == 0; i++) {
-		const struct pipeline_entry *en = &f->entries.items[i];
-		const char *p = en->value;
-
-		if (strcmp(en->section, "pipeline") != 0 ||
-		    strcmp(en->key, "stages") != 0)
-			continue;
-		last = en;
-		while (*p && rc == 0) {
-			size_t n = strcspn(p, " \t,");
-			char *name;
-
-			if (n) {
-				name = strndup(p, n);
-				rc = name ? add_stage(e, name, en) : BP_ENOMEM;
-				free(name);
-			}
-			p += n;
-			p += strspn(p, " \t,");
-		}
-	}
-	if (rc == 0 && (!last || e->stage_count == 0))
+	if (rc == 0 && (!listed || e->stage_count == 0))
 		rc = engine_fail(e, BP_ECONFIG,
 				 "%s: no stages: add `stages = STAGE...` under "
 				 "[pipeline]",
-				 f->path);
+				 e->file.path);
 	return rc;
 }
 
@@ -435,7 +393,7 @@ static int find_workspace(struct bp_engine *e, const struct expand_vars *vars,
 			  char **out)
 {
 	const struct pipeline_entry *en =
-	    pipeline_value(&e->file, "pipeline", "workspace");
+	    pipeline_last(&e->file, "pipeline", "workspace");
 	char *ws = NULL, *dir, *abs;
 	int rc = 0;
 
@@ -491,7 +449,7 @@ static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 	if (rc)
 		return rc;
 	vars->workspace = storage[0];
-	en = pipeline_value(&e->file, "pipeline", "package");
+	en = pipeline_last(&e->file, "pipeline", "package");
 	if (en) {
 		rc = expand_entry(e, en, vars, &storage[1]);
 	} else {
@@ -502,9 +460,9 @@ static int compute_vars(struct bp_engine *e, struct expand_vars *vars,
 		return rc;
 	vars->package = storage[1];
 	/* ${arch}: [pipeline] arch, else the first stage's `arch` option */
-	en = pipeline_value(&e->file, "pipeline", "arch");
+	en = pipeline_last(&e->file, "pipeline", "arch");
 	for (size_t i = 0; !en && i < e->stage_count; i++)
-		en = pipeline_value(&e->file, e->stages[i].name, "arch");
+		en = pipeline_last(&e->file, e->stages[i].name, "arch");
 	if (en) {
 		rc = expand_entry(e, en, vars, &storage[2]);
 		if (rc == 0)
@@ -541,19 +499,16 @@ static int bind_plugins(struct bp_engine *e, const struct expand_vars *vars)
 	for (size_t i = 0; i < e->stage_count && rc == 0; i++) {
 		struct bp_stage *s = &e->stages[i];
 		const struct pipeline_entry *p =
-		    pipeline_value(&e->file, s->name, "plugin");
-		char msg[sizeof(e->error)];
-
+		    pipeline_last(&e->file, s->name, "plugin");
 		rc = find_stage_plugin(e, s, p);
-		if (rc && p) {
-			snprintf(msg, sizeof(msg), "%s", e->error);
-			rc = engine_fail(e, rc, "%s:%d: stage [%s]: %s",
-					 p->file, p->line, s->name, msg);
-		} else if (rc) {
-			snprintf(msg, sizeof(msg), "%s", e->error);
-			rc = engine_fail(e, rc, "%s: stage %s: %s",
-					 s->listed_at, s->name, msg);
-		}
+		if (rc && p)
+			rc =
+			    engine_fail(e, rc, "%s:%d: stage [%s]: %s", p->file,
+					p->line, s->name, err_msg(&e->err));
+		else if (rc)
+			rc =
+			    engine_fail(e, rc, "%s: stage %s: %s", s->listed_at,
+					s->name, err_msg(&e->err));
 		if (rc == 0)
 			rc = options_bind(e, s, &e->file, vars);
 	}
@@ -652,10 +607,11 @@ static int publish_engine_keys(struct bp_engine *e,
 static void stage_error_line(struct bp_engine *e, struct bp_stage *s,
 			     int status)
 {
-	if (!s->error[0])
-		snprintf(s->error, sizeof(s->error), "%s", bp_strerror(status));
+	if (!s->err.msg)
+		err_set(&s->err, status, "%s", bp_strerror(status));
 	engine_fail(e, status, "stage %s (%s %s): %s", s->name,
-		    s->plugin->desc.name, s->plugin->desc.version, s->error);
+		    s->plugin->desc.name, s->plugin->desc.version,
+		    err_msg(&s->err));
 }
 
 static int init_stages(struct bp_engine *e)
@@ -696,14 +652,14 @@ int bp_engine_load(struct bp_engine *e, const char *path)
 	if (e->loaded)
 		return engine_fail(e, BP_EINVAL,
 				   "a pipeline is already loaded");
-	e->error[0] = '\0';
-	rc = pipeline_read(e, path, &e->overrides, &e->file);
+	err_clear(&e->err);
+	rc = pipeline_read(&e->err, path, &e->overrides, &e->file);
 	if (rc == 0)
 		rc = check_pipeline_keys(e);
 	if (rc == 0) {
-		en = pipeline_value(&e->file, "pipeline", "name");
-		e->name = en ? strdup(en->value) : default_name(path);
-		en = pipeline_value(&e->file, "pipeline", "description");
+		en = pipeline_last(&e->file, "pipeline", "name");
+		e->name = en ? strdup(en->value) : pipeline_default_name(path);
+		en = pipeline_last(&e->file, "pipeline", "description");
 		e->description = strdup(en ? en->value : "");
 		if (!e->name || !e->description)
 			rc = BP_ENOMEM;
@@ -728,7 +684,7 @@ int bp_engine_load(struct bp_engine *e, const char *path)
 		rc = init_stages(e);
 	for (size_t i = 0; i < 3; i++)
 		free(storage[i]);
-	if (rc == BP_ENOMEM && !e->error[0])
+	if (rc == BP_ENOMEM && !e->err.msg)
 		engine_fail(e, rc, "out of memory while loading %s", path);
 	if (rc) {
 		/* a failed load leaves the engine as new, so it can load again
@@ -764,7 +720,7 @@ int bp_engine_run(struct bp_engine *e)
 	for (size_t i = 0; i < e->stage_count; i++) {
 		e->stages[i].status = BP_STAGE_PENDING;
 		e->stages[i].duration = 0;
-		e->stages[i].error[0] = '\0';
+		err_clear(&e->stages[i].err);
 	}
 	e->console_dropped = 0;
 	cancel_set_running(e);
@@ -808,7 +764,7 @@ int bp_fail(struct bp_stage *self, int status, const char *fmt, ...)
 	if (!self)
 		return status;
 	va_start(ap, fmt);
-	vsnprintf(self->error, sizeof(self->error), fmt, ap);
+	err_vset(&self->err, status, fmt, ap);
 	va_end(ap);
 	return status;
 }
@@ -870,5 +826,5 @@ const char *bp_stage_plugin_summary(const struct bp_stage *s)
 
 const char *bp_stage_error(const struct bp_stage *s)
 {
-	return s->error;
+	return err_msg(&s->err);
 }

@@ -10,6 +10,7 @@
 
 #include <bootpipe/engine.h>
 
+#include "err.h"
 #include "strbuf.h"
 
 /* One `key = value` line (or continuation line) of a pipeline file, or one
@@ -77,13 +78,13 @@ struct bp_stage {
 	bool inited;
 	enum bp_stage_status status;
 	double duration;
-	char error[2048];
+	struct bp_err err;
 	struct progress_state progress;
 };
 
 struct bp_engine {
 	struct bp_ctx *ctx;
-	char error[4096];
+	struct bp_err err;
 
 	/* cancel.c: set by bp_engine_cancel, possibly from a signal handler */
 	volatile sig_atomic_t cancelled;
@@ -120,10 +121,22 @@ int engine_fail(struct bp_engine *engine, int status, const char *fmt, ...)
     BP_PRINTF(3, 4);
 
 /* pipeline.c: reads @path and its includes into @file; --set entries in
- * @overrides win over the file. */
-int pipeline_read(struct bp_engine *engine, const char *path,
+ * @overrides win over the file. Errors go to @err. */
+int pipeline_read(struct bp_err *err, const char *path,
 		  const struct entry_list *overrides,
 		  struct pipeline_file *file);
+/* Calls @fn for every word of [pipeline] stages in order; *listed says
+ * whether a `stages` key exists at all. */
+int pipeline_foreach_stage(const struct pipeline_file *file,
+			   int (*fn)(void *user, const char *name,
+				     const struct pipeline_entry *where),
+			   void *user, bool *listed);
+/* The last entry of SECTION.KEY, or NULL. */
+const struct pipeline_entry *pipeline_last(const struct pipeline_file *file,
+					   const char *section,
+					   const char *key);
+/* The file name without directory and extension; malloc'ed. */
+char *pipeline_default_name(const char *path);
 void pipeline_file_release(struct pipeline_file *file);
 int entry_list_add(struct entry_list *list, const char *section,
 		   const char *key, const char *value, const char *file,

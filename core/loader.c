@@ -422,7 +422,7 @@ static int visit_file(struct visit_state *st, const char *dir,
 	if (rc == 0)
 		rc = st->fn(st->user, path, &lp->desc, NULL);
 	else
-		rc = st->fn(st->user, path, NULL, st->engine->error);
+		rc = st->fn(st->user, path, NULL, err_msg(&st->engine->err));
 	free(path);
 	return rc;
 }

@@ -4,7 +4,6 @@
  */
 #include <dirent.h>
 #include <getopt.h>
-#include <ini.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -675,27 +674,22 @@ static int cmd_image(struct cli *c)
 	return rc;
 }
 
-struct pipeline_info {
-	char name[128];
-	char description[256];
-	char include[PATH_MAX];
-};
-
-static int on_pipeline_key(void *user, const char *section, const char *key,
-			   const char *value)
+/* Prints one line of `bootpipe pipelines`: file, [pipeline] name (as an
+ * included file may set it) and description, as the engine reads them. */
+static void print_pipeline_line(const char *file, const char *path)
 {
-	struct pipeline_info *info = user;
+	struct bp_pipeline *p = NULL;
+	struct bp_pipeline_value name, desc;
+	bool ok = bp_pipeline_open(path, &p) == 0;
 
-	if (strcmp(section, "pipeline") != 0)
-		return 1;
-	if (strcmp(key, "name") == 0)
-		snprintf(info->name, sizeof(info->name), "%s", value);
-	else if (strcmp(key, "description") == 0)
-		snprintf(info->description, sizeof(info->description), "%s",
-			 value);
-	else if (strcmp(key, "include") == 0)
-		snprintf(info->include, sizeof(info->include), "%s", value);
-	return 1;
+	printf("%-28s %-20s %s\n", file,
+	       ok && !bp_pipeline_get(p, "pipeline", "name", &name) ? name.value
+								    : "-",
+	       !ok ? bp_pipeline_error(p)
+	       : !bp_pipeline_get(p, "pipeline", "description", &desc)
+		   ? desc.value
+		   : "");
+	bp_pipeline_free(p);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -741,23 +735,10 @@ static int cmd_pipelines(struct cli *c)
 	closedir(d);
 	qsort(names, count, sizeof(*names), compare_strings);
 	for (size_t i = 0; i < count; i++) {
-		struct pipeline_info info = {.name = ""};
 		char path[2 * PATH_MAX];
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		ini_parse(path, on_pipeline_key, &info);
-		/* a wrapper names its pipeline in the file it includes */
-		if (!info.name[0] && info.include[0]) {
-			if (info.include[0] != '/')
-				snprintf(path, sizeof(path), "%s/%s", dir,
-					 info.include);
-			else
-				snprintf(path, sizeof(path), "%s",
-					 info.include);
-			ini_parse(path, on_pipeline_key, &info);
-		}
-		printf("%-28s %-20s %s\n", names[i],
-		       info.name[0] ? info.name : "-", info.description);
+		print_pipeline_line(names[i], path);
 		free(names[i]);
 	}
 	free(dir);

@@ -207,7 +207,7 @@ static int apply_default(struct bp_engine *engine, struct bp_stage *stage,
 					 "plugin %s declares a bad default "
 					 "for %s: %s",
 					 stage->plugin->desc.name, v->decl->key,
-					 engine->error);
+					 err_msg(&engine->err));
 	}
 	free(expanded);
 	return rc;

@@ -72,8 +72,9 @@ static json_t *report_json(struct bp_engine *e)
 	json_object_set_new(root, "exit_code", json_integer(e->outcome));
 	json_object_set_new(root, "duration", json_real(e->run_duration));
 	json_object_set_new(root, "dry_run", json_boolean(e->dry_run));
-	if (e->error[0])
-		json_object_set_new(root, "error", json_text(e->error));
+	if (bp_engine_error(e)[0])
+		json_object_set_new(root, "error",
+				    json_text(bp_engine_error(e)));
 	for (size_t i = 0; i < e->stage_count; i++) {
 		const struct bp_stage *s = &e->stages[i];
 		json_t *o =
@@ -82,8 +83,9 @@ static json_t *report_json(struct bp_engine *e)
 			      json_text(s->plugin->desc.version), "status",
 			      status_word(s->status), "duration", s->duration);
 
-		if (o && s->error[0])
-			json_object_set_new(o, "error", json_text(s->error));
+		if (o && bp_stage_error(s)[0])
+			json_object_set_new(o, "error",
+					    json_text(bp_stage_error(s)));
 		json_array_append_new(stages, o);
 	}
 	json_object_set_new(root, "stages", stages);
@@ -184,7 +186,7 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 		snprintf(name, sizeof(name), "stage %s", s->name);
 		if (s->status == BP_STAGE_FAILED)
 			junit_case(fp, suite, name, s->duration, "failure",
-				   s->error, s->error);
+				   bp_stage_error(s), bp_stage_error(s));
 		else if (s->status == BP_STAGE_PENDING)
 			junit_case(fp, suite, name, 0, "skipped",
 				   "not run: an earlier stage failed", NULL);
@@ -199,7 +201,7 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 			   NULL);
 	else
 		junit_case(fp, suite, "verdict", e->run_duration, "failure",
-			   message, verdict[0] ? verdict : e->error);
+			   message, verdict[0] ? verdict : bp_engine_error(e));
 	if (log) {
 		fputs("    <system-out>console log: ", fp);
 		xml_escaped(fp, log);

@@ -1,11 +1,14 @@
 /* Path helpers exported to plugins (include/bootpipe/util.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bootpipe/defaults.h>
+#include <bootpipe/error.h>
 #include <bootpipe/util.h>
 
 char *bp_path_join(const char *dir, const char *name)
@@ -108,4 +111,63 @@ const char *bp_default_tmp_dir(void)
 	const char *tmp = getenv("TMPDIR");
 
 	return tmp && tmp[0] ? tmp : "/tmp";
+}
+
+const char *bp_file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "regular file";
+	case S_IFDIR:
+		return "directory";
+	case S_IFIFO:
+		return "FIFO";
+	case S_IFCHR:
+		return "character device";
+	case S_IFBLK:
+		return "block device";
+	case S_IFSOCK:
+		return "socket";
+	case S_IFLNK:
+		return "symbolic link";
+	}
+	return "special file";
+}
+
+int bp_open_config(const char *path, const char *what, char **why)
+{
+	struct stat st;
+	int fd, flags, rc;
+
+	*why = NULL;
+	if (!what)
+		what = "file";
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno == ENOENT ? BP_ENOENT : BP_EIO;
+		if (asprintf(why, "cannot open %s %s: %s", what, path,
+			     strerror(errno)) < 0)
+			*why = NULL;
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		if (asprintf(why, "cannot stat %s %s: %s", what, path,
+			     strerror(errno)) < 0)
+			*why = NULL;
+		close(fd);
+		return BP_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (asprintf(why,
+			     "%s %s is a %s, not a regular file: give the "
+			     "path of a file",
+			     what, path, bp_file_kind(st.st_mode)) < 0)
+			*why = NULL;
+		close(fd);
+		return BP_ECONFIG;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
 }

@@ -8,6 +8,7 @@
 #include <bootpipe/error.h>
 #include <bootpipe/keys.h>
 #include <bootpipe/log.h>
+#include <bootpipe/pipeline.h>
 #include <bootpipe/plugin.h>
 #include <bootpipe/toml.h>
 #include <bootpipe/util.h>

@@ -36,6 +36,22 @@ int bp_mkdir_p(const char *dir, mode_t mode);
 /* bp_mkdir_p of the directory that will hold the file @path. */
 int bp_mkdir_parents(const char *path, mode_t mode);
 
+/*
+ * Opens @path read-only as a configuration file, @what naming it in
+ * messages ("pipeline file", "QEMU config"): the open never blocks (a
+ * FIFO without a writer), never takes a terminal, and anything but a
+ * regular file (FIFO, device, directory, socket) is refused, so a wrong
+ * path cannot hang a run or feed it an endless stream. Returns the file
+ * descriptor (O_CLOEXEC, blocking again), or a negative bp_status
+ * (BP_ENOENT, BP_ECONFIG, BP_EIO, BP_ENOMEM) with *why set to a malloc'ed
+ * message that names the path (may be NULL when out of memory; the caller
+ * frees it).
+ */
+int bp_open_config(const char *path, const char *what, char **why);
+
+/* "FIFO", "directory", "character device", ... for a st_mode. */
+const char *bp_file_kind(mode_t mode);
+
 #ifdef __cplusplus
 }
 #endif

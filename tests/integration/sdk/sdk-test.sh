@@ -227,6 +227,10 @@ case_check_pipelines() {
 
 case_matrix() {
 	local files=("$src"/pipelines/*.ini "$src/examples/stages/demo-custom.ini")
+	# matrix and pipelines read files through libbootpipe's one reader
+	if readelf -d "$bootpipe" | grep -q 'libinih'; then
+		fail "bootpipe links libinih"
+	fi
 	"$bootpipe" matrix "${files[@]}" "$src/pipelines/demo-aarch64.ini" >"$tmp/all" 2>"$tmp/err" ||
 		fail "matrix"
 	for n in 1 2 3 4 7 9; do
