@@ -5,6 +5,7 @@
  */
 #include "bootpipe/toml.h"
 #include "bootpipe/error.h"
+#include "bootpipe/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Nesting of tables and arrays; keeps recursion and hostile input bounded. */
 #define MAX_DEPTH 128
@@ -1658,19 +1660,23 @@ int bp_toml_parse_file(const char *path, struct bp_toml_doc **out, char *err,
 		       size_t errlen)
 {
 	FILE *f;
-	char *buf = NULL;
+	char *buf = NULL, *why = NULL;
 	size_t len = 0, cap = 0;
-	int rc;
+	int rc, fd;
 
 	if (!path || !out)
 		return BP_EINVAL;
 	*out = NULL;
-	f = fopen(path, "rb");
+	fd = bp_open_config(path, "TOML file", &why);
+	f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	if (!f) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s: cannot open: %s", path,
-				 strerror(errno));
-		return BP_EIO;
+			snprintf(err, errlen, "%s",
+				 why ? why : strerror(errno));
+		free(why);
+		if (fd >= 0)
+			close(fd);
+		return fd == BP_ECONFIG ? BP_ECONFIG : BP_EIO;
 	}
 	for (;;) {
 		size_t got;

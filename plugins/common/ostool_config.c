@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bootpipe/error.h>
 #include <bootpipe/toml.h>
+#include <bootpipe/util.h>
 
 int qemu_config_init(struct qemu_config *cfg)
 {
@@ -173,22 +175,21 @@ int qemu_config_load(struct qemu_config *cfg, const char *path,
 {
 	struct bp_toml_doc *doc = NULL;
 	const struct bp_toml_node *root;
-	char *text = NULL;
-	FILE *f;
-	int rc;
+	char *text = NULL, *why = NULL;
+	int rc, fd;
 
 	/* ostool expands placeholders in the path as well. */
 	rc = ostool_expand(path, vars, &text);
 	if (rc)
 		return rc;
-	f = fopen(text, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot read QEMU config %s: %s", text,
-			 strerror(errno));
-		rc = BP_ECONFIG;
+	fd = bp_open_config(text, "QEMU config", &why);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s", why ? why : "out of memory");
+		free(why);
+		rc = fd == BP_ENOMEM ? BP_ENOMEM : BP_ECONFIG;
 		goto out;
 	}
-	fclose(f);
+	close(fd);
 	rc = bp_toml_parse_file(text, &doc, err, errlen);
 	if (rc && rc != BP_ENOMEM)
 		rc = BP_ECONFIG;

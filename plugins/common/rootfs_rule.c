@@ -90,13 +90,22 @@ static int too_large(const char *path, char *err, size_t errlen)
 static int read_file(const char *path, char **data, size_t *len, char *err,
 		     size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
 	struct stat st = {0};
-	char *buf = NULL;
+	char *buf = NULL, *why = NULL;
 	size_t n = 0;
+	int fd = bp_open_config(path, "vm config", &why);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 
-	if (!f)
+	if (fd < 0) {
+		/* a FIFO or a device never ends or blocks: refused unread */
+		snprintf(err, errlen, "%s", why ? why : "out of memory");
+		free(why);
+		return fd == BP_ENOMEM ? BP_ENOMEM : BP_ECONFIG;
+	}
+	if (!f) {
+		close(fd);
 		goto fail_errno;
+	}
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) &&
 	    st.st_size > (off_t)VMCONFIG_MAX) {
 		fclose(f);

@@ -447,7 +447,7 @@ static void ostool_config_errors_name_the_place(void **state)
 	char *want =
 	    tu_asprintf("%s:2:8: `uefi` must be a bool, not string", path);
 	char *want_missing =
-	    tu_asprintf("cannot read QEMU config %s: No such file or "
+	    tu_asprintf("cannot open QEMU config %s: No such file or "
 			"directory",
 			missing);
 	struct qemu_config cfg;

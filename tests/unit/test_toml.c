@@ -543,9 +543,7 @@ static void test_parse_file(void **state)
 	assert_int_equal(bp_toml_parse_file(path, &doc, err, sizeof(err)),
 			 BP_EIO);
 	snprintf(want, sizeof(want),
-		 "%s: cannot open: No such file or "
-		 "directory",
-		 path);
+		 "cannot open TOML file %s: No such file or directory", path);
 	assert_string_equal(err, want);
 	assert_null(doc);
 }
