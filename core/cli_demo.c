@@ -19,13 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bootpipe/pipeline.h>
 #include <bootpipe/util.h>
 
 #include "cli.h"
 
 #define DEMO_VAR "BOOTPIPE_DEMO_WORKSPACE"
-#define MAX_INCLUDE_DEPTH 8
-#define MAX_SCAN_BYTES (1024 * 1024)
 
 char *cli_share_dir(void)
 {
@@ -50,71 +49,21 @@ char *cli_share_dir(void)
 	return path;
 }
 
-static char *read_head(const char *path)
+/* Whether @path or a file it includes names the demo workspace, read
+ * with the engine's own reader before the engine loads it: the engine
+ * needs the variable set when it expands [pipeline] workspace. */
+static bool names_demo(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
+	struct bp_pipeline *p = NULL;
+	struct bp_pipeline_value v;
+	bool yes = false;
 
-	if (!f)
-		return NULL;
-	buf = malloc(MAX_SCAN_BYTES + 1);
-	if (!buf) {
-		fclose(f);
-		return NULL;
+	if (bp_pipeline_open(path, &p) == 0) {
+		for (size_t i = 0; !yes && bp_pipeline_value_at(p, i, &v) == 0;
+		     i++)
+			yes = strstr(v.value, "${env:" DEMO_VAR) != NULL;
 	}
-	n = fread(buf, 1, MAX_SCAN_BYTES, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-/* Whether @path or a file it includes names the demo workspace. A textual
- * look, before the engine reads the file: the engine needs the variable
- * set when it expands [pipeline] workspace. */
-static bool names_demo(const char *path, int depth)
-{
-	char *text, *line, *save = NULL;
-	bool yes;
-
-	if (depth > MAX_INCLUDE_DEPTH)
-		return false;
-	text = read_head(path);
-	if (!text)
-		return false;
-	yes = strstr(text, "${env:" DEMO_VAR) != NULL;
-	for (line = strtok_r(text, "\n", &save); line && !yes;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = line, *end, *inc, *slash;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "include", 7) != 0)
-			continue;
-		p += 7;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p++ != '=')
-			continue;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		end = p + strcspn(p, ";\r");
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		*end = '\0';
-		if (!*p)
-			continue;
-		slash = strrchr(path, '/');
-		if (*p == '/' || !slash)
-			inc = strdup(p);
-		else if (asprintf(&inc, "%.*s/%s", (int)(slash - path), path,
-				  p) < 0)
-			inc = NULL;
-		if (inc)
-			yes = names_demo(inc, depth + 1);
-		free(inc);
-	}
-	free(text);
+	bp_pipeline_free(p);
 	return yes;
 }
 
@@ -221,7 +170,7 @@ int cli_demo_prepare(const char *pipeline)
 	char *marker = NULL;
 	int rc = -1;
 
-	if ((set && set[0]) || !pipeline || !names_demo(pipeline, 0))
+	if ((set && set[0]) || !pipeline || !names_demo(pipeline))
 		return 0;
 	share = cli_share_dir();
 	if (!share || asprintf(&demo, "%s/demo", share) < 0) {
