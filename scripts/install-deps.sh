@@ -26,6 +26,7 @@ done
 packages="$extra build-essential cmake pkg-config python3 xz-utils zstd bzip2
   libinih-dev libarchive-dev libcmocka-dev libcurl4-openssl-dev libssl-dev
   libpcre2-dev libelf-dev libjansson-dev libmicrohttpd-dev libext2fs-dev
+  liblzma-dev
   qemu-system-arm qemu-system-x86 qemu-system-misc qemu-utils dosfstools
   qemu-efi-aarch64 ovmf ipxe-qemu seabios opensbi
   gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
