@@ -1,5 +1,6 @@
 /* libcurl transfers with resume, retries, stall detection and SHA-256. */
 #include "download.h"
+#include "curl_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include <bootpipe/engine.h>
@@ -52,6 +52,9 @@ struct sink {
 	char modified[128];  /* of the current response */
 	char location[512];  /* of the current response, "" when none */
 };
+
+/* libcurl, loaded by the first transfer (see curl_api.h). */
+static const struct curl_api *cu;
 
 /* A server asking for a longer pause than this is waited for this long;
  * the attempt limit still bounds the whole download. */
@@ -251,7 +254,7 @@ static long parse_retry_after(const char *value)
 			return INT32_MAX; /* capped by retry_wait() */
 		return (long)secs;
 	}
-	when = curl_getdate(value, NULL);
+	when = cu->getdate(value, NULL);
 	if (when == -1)
 		return -1;
 	if (when <= time(NULL))
@@ -327,7 +330,7 @@ static bool check_status(struct sink *s)
 	long code = 0;
 
 	s->checked = true;
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (!is_http_ok(code)) {
 		s->bad_status = code;
 		return false;
@@ -477,29 +480,29 @@ static void setup(CURL *c, const struct dl_request *r, struct sink *s,
 	static char agent[64];
 
 	snprintf(agent, sizeof(agent), "bootpipe/%s", bp_version());
-	curl_easy_setopt(c, CURLOPT_URL, r->url);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
-			 dl_redirect_protocols(r->allow_insecure));
-	curl_easy_setopt(c, CURLOPT_USERAGENT, agent);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, s);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	cu->easy_setopt(c, CURLOPT_URL, r->url);
+	cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	cu->easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	cu->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+			dl_redirect_protocols(r->allow_insecure));
+	cu->easy_setopt(c, CURLOPT_USERAGENT, agent);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, s);
+	cu->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	cu->easy_setopt(c, CURLOPT_HEADERDATA, s);
+	cu->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	cu->easy_setopt(c, CURLOPT_XFERINFODATA, s);
+	cu->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (r->connect_timeout > 0)
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->connect_timeout);
+		cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, r->connect_timeout);
 	if (r->low_speed_time > 0) {
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
-				 r->low_speed_limit > 0 ? r->low_speed_limit
-							: 1L);
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->low_speed_time);
+		cu->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT,
+				r->low_speed_limit > 0 ? r->low_speed_limit
+						       : 1L);
+		cu->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->low_speed_time);
 	}
 }
 
@@ -518,7 +521,7 @@ static struct curl_slist *if_range(const struct sink *s)
 	if (!v[0])
 		return NULL;
 	snprintf(h, sizeof(h), "If-Range: %s", v);
-	return curl_slist_append(NULL, h);
+	return cu->slist_append(NULL, h);
 }
 
 /* Starts the part over from byte 0. */
@@ -542,7 +545,7 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 	long code = 0;
 	CURLcode cc;
 
-	s->curl = curl_easy_init();
+	s->curl = cu->easy_init();
 	if (!s->curl) {
 		snprintf(err, errlen, "GET %s: cannot start libcurl", r->url);
 		*rc = BP_ENOMEM;
@@ -551,13 +554,13 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 	setup(s->curl, r, s, errbuf);
 	if (s->fd >= 0 && s->have > 0) {
 		snprintf(range, sizeof(range), "%" PRIu64 "-", s->have);
-		curl_easy_setopt(s->curl, CURLOPT_RANGE, range);
+		cu->easy_setopt(s->curl, CURLOPT_RANGE, range);
 		headers = if_range(s);
 		if (headers)
-			curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
+			cu->easy_setopt(s->curl, CURLOPT_HTTPHEADER, headers);
 	}
-	cc = curl_easy_perform(s->curl);
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	cc = cu->easy_perform(s->curl);
+	cu->easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (cc == CURLE_UNSUPPORTED_PROTOCOL && s->location[0])
 		snprintf(
 		    errbuf, sizeof(errbuf),
@@ -565,8 +568,8 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 		    r->allow_insecure ? "http or https"
 				      : "https (allow_insecure_url = true also "
 					"follows plain http)");
-	curl_easy_cleanup(s->curl);
-	curl_slist_free_all(headers);
+	cu->easy_cleanup(s->curl);
+	cu->slist_free_all(headers);
 	s->curl = NULL;
 
 	if (s->restart)
@@ -634,7 +637,7 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 	}
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "GET %s: %s", r->url,
-			 errbuf[0] ? errbuf : curl_easy_strerror(cc));
+			 errbuf[0] ? errbuf : cu->easy_strerror(cc));
 		*rc = BP_ENET;
 		return retryable_curl(cc) ? RETRY : FAIL;
 	}
@@ -764,9 +767,11 @@ int dl_file(const struct dl_request *r, const char *dest,
 	    char sha256_out[SHA256_HEX_SIZE], char *err, size_t errlen)
 {
 	struct sink s = {.fd = -1, .req = r};
-	int rc;
+	int rc = curl_api_load(&cu, err, errlen);
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (rc)
+		return rc;
+	cu->global_init(CURL_GLOBAL_DEFAULT);
 	s.fd = open(dest, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (s.fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", dest,
@@ -807,7 +812,7 @@ out_free:
 out_close:
 	close(s.fd);
 out:
-	curl_global_cleanup();
+	cu->global_cleanup();
 	return rc;
 }
 
@@ -819,9 +824,12 @@ int dl_buffer(const struct dl_request *r, size_t max, char **buf, size_t *len,
 
 	*buf = NULL;
 	*len = 0;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = curl_api_load(&cu, err, errlen);
+	if (rc)
+		return rc;
+	cu->global_init(CURL_GLOBAL_DEFAULT);
 	rc = run_attempts(r, &s, err, errlen);
-	curl_global_cleanup();
+	cu->global_cleanup();
 	if (rc) {
 		free(s.buf);
 		return rc;

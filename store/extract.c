@@ -1,5 +1,6 @@
 /* One entry out of a (compressed) tar, written sparse. */
 #include "extract.h"
+#include "archive_api.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <bootpipe/error.h>
 #include <bootpipe/plugin.h>
+
+/* libarchive, loaded by the first extraction (see archive_api.h). */
+static const struct archive_api *ar;
 
 /* How many entry names a "no entry named X" message lists. */
 #define LISTED_ENTRIES 5
@@ -118,8 +119,7 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 		      const struct extract_request *r, bool *corrupt, char *err,
 		      size_t errlen)
 {
-	int64_t declared =
-	    archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+	int64_t declared = ar->entry_size_is_set(e) ? ar->entry_size(e) : 0;
 	int64_t end = 0;
 	int fd;
 
@@ -135,14 +135,14 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 		const void *buf;
 		size_t size;
 		la_int64_t offset;
-		int st = archive_read_data_block(a, &buf, &size, &offset);
+		int st = ar->read_data_block(a, &buf, &size, &offset);
 
 		if (st == ARCHIVE_EOF)
 			break;
 		if (st < ARCHIVE_WARN) {
 			*corrupt = true;
 			snprintf(err, errlen, "cannot read %s from %s: %s",
-				 r->entry, r->archive, archive_error_string(a));
+				 r->entry, r->archive, ar->error_string(a));
 			goto fail;
 		}
 		if (bp_interrupted()) {
@@ -189,9 +189,9 @@ fail_io:
 
 static const char *type_word(struct archive_entry *e)
 {
-	if (archive_entry_hardlink(e))
+	if (ar->entry_hardlink(e))
 		return "a hard link";
-	switch (archive_entry_filetype(e)) {
+	switch (ar->entry_filetype(e)) {
 	case AE_IFLNK:
 		return "a symbolic link";
 	case AE_IFDIR:
@@ -236,20 +236,24 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 {
 	struct seen seen = {0};
 	struct archive_entry *e;
-	struct archive *a = archive_read_new();
+	struct archive *a;
 	int rc;
 
 	*corrupt = false;
+	rc = archive_api_load(&ar, err, errlen);
+	if (rc)
+		return rc;
+	a = ar->read_new();
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
 		return BP_ENOMEM;
 	}
-	archive_read_support_filter_all(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, r->archive, 1 << 16) != ARCHIVE_OK) {
-		*corrupt = archive_errno(a) != ENOENT;
+	ar->read_support_filter_all(a);
+	ar->read_support_format_tar(a);
+	if (ar->read_open_filename(a, r->archive, 1 << 16) != ARCHIVE_OK) {
+		*corrupt = ar->errno_of(a) != ENOENT;
 		snprintf(err, errlen, "cannot open archive %s: %s", r->archive,
-			 archive_error_string(a));
+			 ar->error_string(a));
 		rc = *corrupt ? BP_EINFRA : BP_EIO;
 		goto out;
 	}
@@ -257,18 +261,18 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 		char buf[4096];
 		const char *path;
 		const char *base;
-		int st = archive_read_next_header(a, &e);
+		int st = ar->read_next_header(a, &e);
 
 		if (st == ARCHIVE_EOF)
 			break;
 		if (st < ARCHIVE_WARN) {
 			*corrupt = true;
 			snprintf(err, errlen, "corrupt archive %s: %s",
-				 r->archive, archive_error_string(a));
+				 r->archive, ar->error_string(a));
 			rc = BP_EINFRA;
 			goto out;
 		}
-		path = archive_entry_pathname(e);
+		path = ar->entry_pathname(e);
 		if (!path)
 			continue;
 		if (seen.count < LISTED_ENTRIES)
@@ -282,8 +286,8 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 			snprintf(seen.unsafe, sizeof(seen.unsafe), "%s", path);
 			continue;
 		}
-		if (archive_entry_hardlink(e) ||
-		    archive_entry_filetype(e) != AE_IFREG) {
+		if (ar->entry_hardlink(e) ||
+		    ar->entry_filetype(e) != AE_IFREG) {
 			snprintf(err, errlen,
 				 "archive %s: entry %s is %s, not a regular "
 				 "file; refusing it",
@@ -297,6 +301,6 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 	not_found(r, &seen, err, errlen);
 	rc = BP_ENOENT;
 out:
-	archive_read_free(a);
+	ar->read_free(a);
 	return rc;
 }

@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <bootpipe/error.h>
 #include <bootpipe/keys.h>
 #include <bootpipe/log.h>
@@ -125,21 +123,6 @@ static int explicit_must_exist(struct bp_stage *self, const char *store,
 	return 0;
 }
 
-static int fetch_init(struct bp_stage *self, void **state)
-{
-	(void)state;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return bp_fail(self, BP_EINFRA, "cannot initialise libcurl");
-	return 0;
-}
-
-static void fetch_cleanup(struct bp_stage *self, void *state)
-{
-	(void)self;
-	(void)state;
-	curl_global_cleanup();
-}
-
 static int ensure_managed(struct bp_stage *self, struct bp_store *s,
 			  struct bp_ctx *ctx)
 {
@@ -231,5 +214,4 @@ BP_PLUGIN_DEFINE(.name = "fetch-rootfs", .version = "1.0.0",
 		 .summary = "download, verify and unpack the managed rootfs "
 			    "image",
 		 .options = options, .requires = requires, .provides = provides,
-		 .init = fetch_init, .run = fetch_run,
-		 .cleanup = fetch_cleanup);
+		 .run = fetch_run);

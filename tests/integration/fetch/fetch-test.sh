@@ -104,6 +104,39 @@ P=$W/p.ini
 pipeline "$P" "url = $BASE/{name}.tar.xz" "sha256 = $SHA"
 
 case $case_name in
+lazy_libs)
+	# libcurl and libarchive are loaded when a byte must be downloaded or
+	# unpacked, not before: not by check, plan or a run of a ready image
+	src=$(cd "$(dirname "$0")/../../.." && pwd)
+	plugin=$(dirname "$BOOTPIPE")/../lib/bootpipe/plugins/fetch-rootfs.so
+	for f in "$BOOTPIPE" "$plugin"; do
+		! readelf -d "$f" | grep -Eq "NEEDED.*lib(curl|archive)" || fail "$f links libcurl or libarchive"
+	done
+	libs() { grep -Eo "calling init: [^ ]*lib(curl|archive)[^ ]*" "$W/out"; }
+	LD_DEBUG=libs "$BOOTPIPE" check "$src/pipelines/qemu-aarch64.ini" >"$W/out" 2>&1 || fail "check"
+	! libs || fail "check loads $(libs)"
+	LD_DEBUG=libs "$BOOTPIPE" plan "$P" >"$W/out" 2>&1 || fail "plan"
+	! libs || fail "plan loads $(libs)"
+	LD_DEBUG=libs run "$P"
+	libs | grep -q libcurl || fail "the download did not load libcurl"
+	libs | grep -q libarchive || fail "the extraction did not load libarchive"
+	LD_DEBUG=libs run "$P"
+	expect_rc 0
+	! libs || fail "a run of the ready image loads $(libs)"
+	# missing libraries are infra errors that say what to install
+	rm -rf "$STORE"
+	BOOTPIPE_LIBCURL=/nonexistent/libcurl.so.4 run "$P"
+	expect_rc 3
+	expect_out "cannot load libcurl, needed to download: /nonexistent/libcurl.so.4"
+	expect_out "apt-get install libcurl4"
+	BOOTPIPE_LIBARCHIVE=/nonexistent/libarchive.so.13 run "$P"
+	expect_rc 3
+	expect_out "cannot load libarchive, needed to unpack images"
+	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] || fail "an image was left without libarchive"
+	run "$P"
+	expect_rc 0
+	expect_ready
+	;;
 fresh)
 	run "$P"
 	expect_rc 0
