@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,6 +57,8 @@ struct run {
 	bool shell_sent;
 	char tail[STDERR_TAIL];
 	size_t tail_len;
+	uint64_t stderr_total; /* bytes seen on stderr: is the tail all? */
+	uint64_t stdout_total; /* bytes seen on stdout (the guest console) */
 	char input[INPUT_MAX];
 	size_t input_len;
 	bool stdin_open;
@@ -260,6 +263,7 @@ static void begin_stop(struct run *r, int64_t now)
 
 static void keep_tail(struct run *r, const char *buf, size_t n)
 {
+	r->stderr_total += n;
 	if (n >= STDERR_TAIL) {
 		memcpy(r->tail, buf + n - STDERR_TAIL, STDERR_TAIL);
 		r->tail_len = STDERR_TAIL;
@@ -374,6 +378,8 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 	log_console(r, buf, n);
 	if (is_err)
 		keep_tail(r, buf, n);
+	else
+		r->stdout_total += n;
 	if (r->state == RUNNING && !r->decided) {
 		if (matcher_feed(o->matcher, buf, n))
 			take_verdict(r, now);
@@ -593,6 +599,42 @@ static void tail_text(const struct run *r, char *buf, size_t len)
 	buf[o] = '\0';
 }
 
+/*
+ * QEMU exited 1 having printed nothing but its own error lines on
+ * stderr ("NAME:
+ * ...", NAME its argv[0]) and none about KVM: the command line is wrong,
+ * which is a config outcome, not a crash. A guest's output, a signal or
+ * a KVM failure (the host's business) is not this.
+ */
+static bool refused_argv(const struct run *r)
+{
+	const char *name = strrchr(r->o->argv[0], '/');
+	const char *p = r->tail, *end = r->tail + r->tail_len;
+	size_t len;
+
+	name = name ? name + 1 : r->o->argv[0];
+	len = strlen(name);
+	if (!WIFEXITED(r->res->wait_status) ||
+	    WEXITSTATUS(r->res->wait_status) != 1 || !r->tail_len ||
+	    r->stderr_total > r->tail_len || r->stdout_total)
+		return false;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if (eol > p && !(eol == p + 1 && *p == '\r')) {
+			if ((size_t)(eol - p) <= len + 1 ||
+			    memcmp(p, name, len) || p[len] != ':')
+				return false;
+			for (const char *q = p; q + 3 <= eol; q++)
+				if (!strncasecmp(q, "kvm", 3))
+					return false;
+		}
+		p = eol + 1;
+	}
+	return true;
+}
+
 static void decide_by_exit(struct run *r)
 {
 	struct supervise_result *res = r->res;
@@ -610,6 +652,11 @@ static void decide_by_exit(struct run *r)
 			 strsignal(WTERMSIG(st)), *tail ? "; stderr: " : "",
 			 tail);
 		decide(r, BP_OUTCOME_CRASH);
+	} else if (refused_argv(r)) {
+		snprintf(res->reason, sizeof(res->reason),
+			 "QEMU refused its command line (exit status %d): %s",
+			 WEXITSTATUS(st), tail);
+		decide(r, BP_OUTCOME_CONFIG);
 	} else if (WEXITSTATUS(st) != 0) {
 		snprintf(res->reason, sizeof(res->reason),
 			 "QEMU exited with status %d without a verdict%s%s",

@@ -17,6 +17,7 @@
 #include <bootpipe/defaults.h>
 #include <bootpipe/keys.h>
 #include <bootpipe/plugin.h>
+#include <bootpipe/util.h>
 
 #include "accel.h"
 #include "arch.h"
@@ -279,6 +280,17 @@ static int load_config(struct job *job)
 		return rc;
 	opt_bool_override(self, "to_bin", &job->cfg.to_bin);
 	opt_bool_override(self, "uefi", &job->cfg.uefi);
+	if (job->cfg.uefi && !job->cfg.to_bin)
+		return bp_fail(
+		    self, BP_ECONFIG,
+		    "%s: uefi = true needs to_bin = true (the EFI "
+		    "binary is made from the kernel, as axbuild "
+		    "requires): set to_bin = true in the QEMU config "
+		    "or [%s] to_bin = true",
+		    bp_stage_opt_is_set(self, "uefi")
+			? bp_stage_opt_origin(self, "uefi")
+			: job->config_path,
+		    bp_stage_name(self));
 	rc = opt_timeout(self, &job->cfg.timeout);
 	if (rc)
 		return rc;
@@ -632,14 +644,18 @@ static int kernel_image(struct job *job, struct patch_state *ps,
 	return 0;
 }
 
-/* The firmware: uefi_code/uefi_vars, else what the store fetched
- * (firmware.code/vars), else the distribution's packages. */
-static int pick_firmware(struct job *job, struct uefi_firmware *fw)
+/* The firmware: uefi_code/uefi_vars (relative: to the workspace), else
+ * what the store fetched (firmware.code/vars), else the distribution's
+ * packages. The paths are kept in @keep. */
+static int pick_firmware(struct job *job, struct uefi_firmware *fw,
+			 struct strv *keep)
 {
 	struct bp_stage *self = job->self;
 	const char *code = opt_str(self, "uefi_code");
 	const char *vars = opt_str(self, "uefi_vars");
+	const char *keys[] = {"uefi_code", "uefi_vars"};
 	char err[2048] = "";
+	struct stat st;
 	int rc;
 
 	if (!code != !vars)
@@ -649,10 +665,35 @@ static int pick_firmware(struct job *job, struct uefi_firmware *fw)
 			       bp_stage_opt_origin(self, code ? "uefi_code"
 							      : "uefi_vars"));
 	fw->package = NULL;
-	if (!code) {
-		code = bp_ctx_str_or(job->ctx, BP_KEY_FIRMWARE_CODE, NULL);
-		vars = bp_ctx_str_or(job->ctx, BP_KEY_FIRMWARE_VARS, NULL);
+	if (code) {
+		for (size_t k = 0; k < 2; k++) {
+			const char *v = k ? vars : code;
+			char *full = bp_path_join(job->workspace, v);
+
+			if (!full || strv_push(keep, full)) {
+				free(full);
+				return bp_fail(self, BP_ENOMEM,
+					       "out of memory");
+			}
+			int e = stat(full, &st) ? errno : 0;
+
+			rc = 0;
+			if (e || !S_ISREG(st.st_mode))
+				rc = bp_fail(self, BP_ECONFIG, "%s: %s %s: %s",
+					     bp_stage_opt_origin(self, keys[k]),
+					     keys[k], full,
+					     e ? strerror(e)
+					       : "not a regular file");
+			free(full);
+			if (rc)
+				return rc;
+		}
+		fw->code = keep->v[keep->n - 2];
+		fw->vars = keep->v[keep->n - 1];
+		return 0;
 	}
+	code = bp_ctx_str_or(job->ctx, BP_KEY_FIRMWARE_CODE, NULL);
+	vars = bp_ctx_str_or(job->ctx, BP_KEY_FIRMWARE_VARS, NULL);
 	if (code && vars) {
 		fw->code = code;
 		fw->vars = vars;
@@ -666,29 +707,27 @@ static int pick_firmware(struct job *job, struct uefi_firmware *fw)
 	return 0;
 }
 
-static int add_uefi(struct job *job, struct patch_state *ps, const char *image)
+/* The per-run UEFI dir (vars copy, ESP unless @esp is false) and the
+ * pflash drives; -kernel too when the firmware boots the kernel. */
+static int prepare_esp(struct job *job, struct patch_state *ps,
+		       const struct uefi_firmware *fw, const char *image,
+		       bool esp, const struct arch_info *info)
 {
 	struct bp_stage *self = job->self;
-	const struct arch_info *info = arch_by_name(job->arch);
-	struct uefi_firmware fw;
 	char err[2048] = "";
 	char *dir;
 	int rc;
 
-	if (!info)
-		return bp_fail(self, BP_ECONFIG, "uefi: unknown arch %s",
-			       job->arch);
-	rc = pick_firmware(job, &fw);
-	if (rc)
-		return rc;
 	if (job->dry_run) {
 		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
 		    0)
 			return bp_fail(self, BP_ENOMEM, "out of memory");
-		bp_log(self, BP_LOG_INFO,
-		       "would copy %s to %s/esp/EFI/BOOT/%s and %s to "
-		       "%s/vars.fd",
-		       image, dir, info->efi_boot, fw.vars, dir);
+		if (esp)
+			bp_log(self, BP_LOG_INFO,
+			       "would copy %s to %s/esp/EFI/BOOT/%s", image,
+			       dir, info->efi_boot);
+		bp_log(self, BP_LOG_INFO, "would copy %s to %s/vars.fd",
+		       fw->vars, dir);
 	} else {
 		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
 			0 ||
@@ -700,12 +739,46 @@ static int add_uefi(struct job *job, struct patch_state *ps, const char *image)
 		free(ps->uefi_dir);
 		ps->uefi_dir = strdup(dir);
 	}
-	rc = uefi_prepare(&job->args, &fw, dir, image, info->efi_boot,
-			  !job->dry_run, err, sizeof(err));
+	rc = uefi_prepare(&job->args, fw, dir, esp ? image : NULL,
+			  info->efi_boot, !job->dry_run, err, sizeof(err));
 	free(dir);
 	if (rc)
 		return bp_fail(self, rc, "uefi: %s", err);
+	/* QEMU refuses -append/-initrd without -kernel; the pflash
+	 * firmware boots a -kernel itself (fw_cfg) */
+	if (!esp &&
+	    (strv_push(&job->args, "-kernel") || strv_push(&job->args, image)))
+		return bp_fail(self, BP_ENOMEM, "out of memory");
 	return 0;
+}
+
+static int add_uefi(struct job *job, struct patch_state *ps, const char *image)
+{
+	struct bp_stage *self = job->self;
+	const struct arch_info *info = arch_by_name(job->arch);
+	/* a kernel with a command line or an initrd is booted by the
+	 * firmware as -kernel, not from the ESP */
+	bool esp = !qemu_args_has(&job->args, "append", NULL) &&
+		   !qemu_args_has(&job->args, "initrd", NULL);
+	struct uefi_firmware fw;
+	struct strv keep;
+	int rc;
+
+	if (!info)
+		return bp_fail(self, BP_ECONFIG, "uefi: unknown arch %s",
+			       job->arch);
+	if (!esp)
+		bp_log(self, BP_LOG_INFO,
+		       "uefi: the args have -append or -initrd: the firmware "
+		       "boots -kernel %s (no ESP)",
+		       image);
+	if (strv_init(&keep, NULL, 0))
+		return bp_fail(self, BP_ENOMEM, "out of memory");
+	rc = pick_firmware(job, &fw, &keep);
+	if (!rc)
+		rc = prepare_esp(job, ps, &fw, image, esp, info);
+	strv_free(&keep);
+	return rc;
 }
 
 static int add_kernel(struct job *job, struct patch_state *ps)

@@ -117,9 +117,9 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 	return rc;
 }
 
-static int make_dirs(const char *dir, char *err, size_t errlen)
+static int make_dirs(const char *dir, bool esp, char *err, size_t errlen)
 {
-	char *boot = bp_path_join(dir, "esp/EFI/BOOT");
+	char *boot = bp_path_join(dir, esp ? "esp/EFI/BOOT" : "");
 
 	if (!boot)
 		return BP_ENOMEM;
@@ -164,11 +164,11 @@ int uefi_prepare(struct strv *args, const struct uefi_firmware *fw,
 	snprintf(esp, sizeof(esp), "%s/esp", dir);
 	snprintf(boot, sizeof(boot), "%s/esp/EFI/BOOT/%s", dir, efi_name);
 	if (write) {
-		rc = make_dirs(dir, err, errlen);
+		rc = make_dirs(dir, binary != NULL, err, errlen);
 		/* the variable store is written by the firmware: a copy */
 		if (!rc)
 			rc = copy_file(fw->vars, vars, err, errlen);
-		if (!rc)
+		if (!rc && binary)
 			rc = copy_file(binary, boot, err, errlen);
 		if (rc)
 			return rc;
@@ -178,7 +178,7 @@ int uefi_prepare(struct strv *args, const struct uefi_firmware *fw,
 	if (!rc)
 		rc =
 		    push_drive(args, "if=pflash,format=raw,unit=1,file=", vars);
-	if (!rc)
+	if (!rc && binary)
 		rc = push_drive(args, "format=raw,file=fat:rw:", esp);
 	return rc;
 }

@@ -121,5 +121,13 @@ if command -v gdb-multiarch >/dev/null && command -v aarch64-linux-gnu-ld >/dev/
 else
 	echo "skip [debug]: gdb-multiarch or aarch64-linux-gnu-ld not found"
 fi
+# a command line QEMU refuses is the config's fault (2), not a crash (5)
+run refused-argv 2 --set set-ctx.argv=-no-such-option
+grep -q 'QEMU refused its command line (exit status 1): .*-no-such-option' \
+	"$WORK/refused-argv.err" || {
+	echo "FAIL [refused-argv]: no reason naming the refused option"
+	cat "$WORK/refused-argv.err"
+	failures=$((failures + 1))
+}
 echo "qemu-aarch64: $failures failures"
 [ "$failures" = 0 ]
