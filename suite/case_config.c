@@ -127,6 +127,22 @@ int suite_case_config_read(const char *path, const char *workspace,
 			s++;
 		out->has_shell_init_cmd = *s != '\0';
 	}
+	node = bp_toml_get(root, "fail_regex");
+	if (node && bp_toml_type(node) == BP_TOML_ARRAY && bp_toml_len(node) &&
+	    !(out->fail_regex =
+		  calloc(bp_toml_len(node), sizeof(*out->fail_regex)))) {
+		rc = fail(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; out->fail_regex && i < bp_toml_len(node); i++) {
+		if (!bp_toml_as_str(bp_toml_at(node, i), &s, NULL))
+			continue; /* patch-qemu names a bad pattern */
+		if (!(out->fail_regex[out->fail_regex_count] = strdup(s))) {
+			rc = fail(err, errlen, "out of memory");
+			goto out;
+		}
+		out->fail_regex_count++;
+	}
 	node = bp_toml_get(root, "test_commands");
 	if (node && bp_toml_type(node) != BP_TOML_ARRAY) {
 		rc = fail(err, errlen,
@@ -194,6 +210,9 @@ void suite_case_config_release(struct suite_case_config *c)
 	for (size_t i = 0; i < c->test_command_count; i++)
 		free(c->test_commands[i]);
 	free(c->test_commands);
+	for (size_t i = 0; i < c->fail_regex_count; i++)
+		free(c->fail_regex[i]);
+	free(c->fail_regex);
 	free(c->http.bind);
 	free(c->http.body);
 	free(c->http.dir);

@@ -28,6 +28,8 @@ struct suite_case_config {
 	char **test_commands;
 	size_t test_command_count;
 	bool has_shell_init_cmd; /* non-empty shell_init_cmd */
+	char **fail_regex;	 /* the config's own */
+	size_t fail_regex_count;
 	struct suite_http_config http;
 };
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "http_fixture.h"
 #include "qemu_copy.h"
 #include "run.h"
+#include "runner.h"
 
 extern char **environ;
 
@@ -166,7 +168,7 @@ static char *case_dir_name(size_t index, const struct suite_case *c)
 }
 
 static int write_pipeline(const char *path, const struct suite_run_opts *o,
-			  const struct suite_case *c)
+			  const struct suite_case *c, bool case_rootfs)
 {
 	FILE *f = fopen(path, "w");
 	int rc;
@@ -181,6 +183,11 @@ static int write_pipeline(const char *path, const struct suite_run_opts *o,
 		"name = %s-%s\n"
 		"include = %s\n",
 		c->display, c->os, c->arch, c->os, c->arch, o->pipeline);
+	/* test_commands: the runner goes into a copy of the rootfs */
+	if (case_rootfs)
+		fputs("stages = resolve-request fetch-rootfs infer-rootfs "
+		      "case-rootfs patch-qemu launch\n",
+		      f);
 	rc = ferror(f) ? -1 : 0;
 	return fclose(f) == 0 ? rc : -1;
 }
@@ -247,6 +254,94 @@ static int start_fixture(const struct suite_case *c,
 	return 0;
 }
 
+static int write_text(const char *dir, const char *name, const char *text,
+		      mode_t mode, char **path)
+{
+	FILE *f;
+	int rc;
+
+	*path = bp_path_join(dir, name);
+	if (!*path || bp_mkdir_parents(*path, 0755) < 0)
+		return -1;
+	f = fopen(*path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	rc = ferror(f) ? -1 : 0;
+	if (fclose(f) != 0 || chmod(*path, mode) != 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * test_commands: the runner (and StarryOS's profile.d hook) are written
+ * beside the case and into its rootfs copy by the case-rootfs stage; the
+ * runner's markers become the case's verdict patterns, as in axbuild's
+ * apply_grouped_qemu_config.
+ */
+static int add_runner(const struct suite_case *c,
+		      const struct suite_case_config *cfg, struct job *j,
+		      struct suite_result *r)
+{
+	const struct suite_runner_markers *m = suite_runner_markers_for(c->os);
+	char *script =
+	    suite_runner_script(m, (const char *const *)cfg->test_commands,
+				cfg->test_command_count);
+	char *profile = suite_runner_profile_script(m);
+	char *init = suite_runner_shell_init_cmd(m);
+	char *runner_path = NULL, *profile_path = NULL, *guest_dir = NULL;
+	bool have_fail = false;
+	int rc = -1;
+
+	guest_dir = bp_path_join(r->dir, "guest");
+	if (!script || !guest_dir || (m->profile_script && !profile) ||
+	    (!m->profile_script && !init))
+		goto oom;
+	if (write_text(guest_dir, m->runner_name, script, 0755, &runner_path) <
+		0 ||
+	    (profile && write_text(guest_dir, m->profile_script, profile, 0755,
+				   &profile_path) < 0)) {
+		set_result(r, BP_OUTCOME_INFRA,
+			   "cannot write the runner in %s: %s", guest_dir,
+			   strerror(errno));
+		goto out;
+	}
+	if (argv_add(&j->argv, "--set=case-rootfs.copy=%s/case-rootfs.img",
+		     r->dir) ||
+	    argv_add(&j->argv, "--set=case-rootfs.inject=%s=%s", runner_path,
+		     m->runner_path) ||
+	    (profile_path &&
+	     argv_add(&j->argv, "--set=case-rootfs.inject=%s=/etc/profile.d/%s",
+		      profile_path, m->profile_script)) ||
+	    argv_add(&j->argv, "--set=patch-qemu.success_regex=%s",
+		     m->success_regex) ||
+	    (init &&
+	     argv_add(&j->argv, "--set=patch-qemu.shell_init_cmd=%s", init)))
+		goto oom;
+	for (size_t i = 0; i < cfg->fail_regex_count; i++) {
+		have_fail =
+		    have_fail || !strcmp(cfg->fail_regex[i], m->fail_regex);
+		if (argv_add(&j->argv, "--set=patch-qemu.fail_regex=%s",
+			     cfg->fail_regex[i]))
+			goto oom;
+	}
+	if (!have_fail &&
+	    argv_add(&j->argv, "--set=patch-qemu.fail_regex=%s", m->fail_regex))
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	set_result(r, BP_OUTCOME_INFRA, "out of memory");
+out:
+	free(script);
+	free(profile);
+	free(init);
+	free(runner_path);
+	free(profile_path);
+	free(guest_dir);
+	return rc;
+}
+
 /* Everything up to the spawn: the case directory, its pipeline and the
  * `bootpipe run` command line. A failure is the case's config or infra
  * outcome, not the suite's. */
@@ -284,7 +379,15 @@ static int prepare(const struct suite_case *c, size_t index,
 		goto out;
 	pipeline = bp_path_join(r->dir, "pipeline.ini");
 	j->report = bp_path_join(r->dir, "report.json");
-	if (!pipeline || !j->report || write_pipeline(pipeline, o, c) < 0) {
+	if (cfg.test_command_count && !suite_runner_markers_for(c->os))
+		fprintf(stderr,
+			"bootpipe test: %s: test_commands ignored: %s cases "
+			"have no runner (axbuild ignores them too)\n",
+			c->qemu_config, c->os);
+	if (!pipeline || !j->report ||
+	    write_pipeline(pipeline, o, c,
+			   cfg.test_command_count &&
+			       suite_runner_markers_for(c->os)) < 0) {
 		set_result(r, BP_OUTCOME_INFRA, "cannot write %s: %s",
 			   pipeline ? pipeline : "pipeline.ini",
 			   strerror(errno));
@@ -324,6 +427,9 @@ static int prepare(const struct suite_case *c, size_t index,
 			     (long long)timeout))
 			goto oom;
 	}
+	if (cfg.test_command_count && suite_runner_markers_for(c->os) &&
+	    add_runner(c, &cfg, j, r) < 0)
+		goto out;
 	for (size_t i = 0; i < o->run_arg_count; i++)
 		if (argv_add(&j->argv, "%s", o->run_args[i]))
 			goto oom;

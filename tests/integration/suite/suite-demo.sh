@@ -18,7 +18,7 @@ command -v qemu-system-aarch64 >/dev/null || { echo "skip: no qemu-system-aarch6
 rm -rf "$work" && mkdir -p "$work/ws"
 ws=$work/ws
 w=$ws/test-suit/axvisor/normal/qemu
-mkdir -p "$w/smoke" "$w/failing" "$w/broken" "$ws/vms"
+mkdir -p "$w/smoke" "$w/failing" "$w/broken" "$w/grouped" "$ws/vms"
 sed 's|^name = .*|name = "suite-demo"|' \
 	"$demo/os/axvisor/configs/vms/aarch64-demo.toml" >"$ws/vms/demo.toml"
 cat >"$w/build-aarch64-unknown-none-softfloat.toml" <<'T'
@@ -37,6 +37,9 @@ args = ["-nographic"]
 shell_init_cmd = "true"
 test_commands = ["true"]
 T
+# test_commands on a rootfs that is no ext4 image (the demo's is a label)
+sed -e '/^shell_init_cmd/d' "$qemu_cfg" >"$w/grouped/qemu-aarch64.toml"
+echo 'test_commands = ["echo hi"]' >>"$w/grouped/qemu-aarch64.toml"
 
 run() {
 	"$bootpipe" test "$ws/test-suit" --kernel "$guests/demo-aarch64.elf" \
@@ -45,7 +48,7 @@ run() {
 }
 
 "$bootpipe" test "$ws/test-suit" --list >"$work/list" || fail "--list"
-[ "$(cut -f3 "$work/list" | tr '\n' ' ')" = "qemu/broken qemu/failing qemu/smoke " ] ||
+[ "$(cut -f3 "$work/list" | tr '\n' ' ')" = "qemu/broken qemu/failing qemu/grouped qemu/smoke " ] ||
 	fail "list: $(cat "$work/list")"
 
 run all --report json="$work/all.json" --report junit="$work/all.xml"
@@ -58,18 +61,27 @@ grep -qE '^axvisor +qemu/failing +aarch64 +fail .*guest test pass' "$work/all.ou
 	fail "failing is not fail with the matched line"
 grep -qE '^axvisor +qemu/broken +aarch64 +config .*shell_init_cmd.*test_commands' "$work/all.out" ||
 	fail "broken is not a config error naming both keys"
-grep -q "1 of 3 passed" "$work/all.out" || fail "totals"
+grep -qE '^axvisor +qemu/grouped +aarch64 +config .*not an ext2/3/4 image' "$work/all.out" ||
+	fail "grouped is not a config error on the non-ext4 rootfs"
+# the runner axbuild would write, beside the case; the store image untouched
+g=$(ls -d "$work"/runs/all/*qemu_grouped)
+grep -q "^if sh -c 'echo hi'; then" "$g/guest/axvisor-run-case-tests" || fail "no runner"
+[ -x "$g/guest/axvisor-run-case-tests" ] || fail "runner not executable"
+grep -q -- "--set=patch-qemu.shell_init_cmd=exec /usr/bin/axvisor-run-case-tests" "$g/command.sh" ||
+	fail "runner not started at the prompt"
+[ ! -e "$g/case-rootfs.img" ] || fail "a failed copy left behind"
+grep -q "1 of 4 passed" "$work/all.out" || fail "totals"
 
 python3 - "$work/all.json" "$work/all.xml" <<'P' || fail "reports"
 import json, sys, xml.etree.ElementTree as ET
 doc = json.load(open(sys.argv[1]))
 got = {c["case"]: c["outcome"] for c in doc["cases"]}
-assert got == {"qemu/broken": "config", "qemu/failing": "fail", "qemu/smoke": "pass"}, got
+assert got == {"qemu/broken": "config", "qemu/failing": "fail", "qemu/grouped": "config", "qemu/smoke": "pass"}, got
 assert doc["exit_code"] == 2, doc["exit_code"]
 smoke = [c for c in doc["cases"] if c["case"] == "qemu/smoke"][0]
 assert open(smoke["console_log"]).read().count("guest test pass!"), "console log"
 suite = ET.parse(sys.argv[2]).getroot().find("testsuite")
-assert suite.get("tests") == "3" and suite.get("failures") == "1" and suite.get("errors") == "1", suite.attrib
+assert suite.get("tests") == "4" and suite.get("failures") == "1" and suite.get("errors") == "2", suite.attrib
 cases = {c.get("name"): c for c in suite.findall("testcase")}
 assert cases["qemu/failing"].find("failure") is not None
 assert cases["qemu/broken"].find("error") is not None
@@ -85,7 +97,7 @@ python3 - "$work/rerun.json" <<'P' || fail "rerun report"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 got = [(c["case"], c["outcome"]) for c in doc["cases"]]
-assert got == [("qemu/broken", "config"), ("qemu/failing", "not-run")], got
+assert got == [("qemu/broken", "config"), ("qemu/failing", "not-run"), ("qemu/grouped", "not-run")], got
 P
 
 # -j 2: both good cases at once, each its own dir, log and QEMU
