@@ -481,6 +481,45 @@ static void debug_mode(struct bp_stage *self, struct bp_ctx *ctx,
 		bp_log(self, BP_LOG_INFO, "debug: attach with: %s", cmd);
 }
 
+/* QEMU with KVM died before the guest said a word, and its last words
+ * name KVM: a host whose KVM opens but does not work (broken nested
+ * virtualisation aborts with "failed to set MSR 0x10a"). */
+static bool kvm_died_at_start(const struct supervise_result *res)
+{
+	return (res->outcome == BP_OUTCOME_CRASH ||
+		res->outcome == BP_OUTCOME_INFRA) &&
+	       !res->console_seen && strcasestr(res->reason, "kvm");
+}
+
+/* The TCG argv to retry with once, when accel = auto chose KVM; NULL
+ * when there is none. */
+static const char *const *tcg_fallback(struct bp_ctx *ctx)
+{
+	const char *const *argv = NULL;
+	bool autoselected = false;
+	size_t n = 0;
+
+	if (bp_ctx_get_bool(ctx, BP_KEY_QEMU_ACCEL_AUTO, &autoselected) < 0 ||
+	    !autoselected ||
+	    bp_ctx_get_list(ctx, BP_KEY_QEMU_ARGV_TCG, &argv, &n) < 0 || !n)
+		return NULL;
+	return argv;
+}
+
+static void log_command(struct bp_stage *self, const char *const *argv)
+{
+	size_t argc = 0;
+	char *cmdline;
+
+	while (argv[argc])
+		argc++;
+	/* the exact command, pastable, so a failure can be rerun by hand */
+	cmdline = bp_shell_join(argv, argc);
+	if (cmdline)
+		bp_log(self, BP_LOG_INFO, "command: %s", cmdline);
+	free(cmdline);
+}
+
 static bool retryable(enum bp_outcome o)
 {
 	return o == BP_OUTCOME_INFRA || o == BP_OUTCOME_TIMEOUT;
@@ -490,23 +529,17 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		    struct bp_ctx *ctx, struct supervise_opts *o,
 		    const char *log_base)
 {
+	const char *const *tcg = tcg_fallback(ctx);
 	struct supervise_result res;
-	char *log = NULL, *first = NULL, *want, *cmdline;
+	char *log = NULL, *first = NULL, *want;
 	bool unique = !st->console_log;
-	size_t argc = 0;
-	int attempt, rc = 0;
+	int attempt, extra = 0, rc = 0;
 
 	if ((rc = bp_ctx_set_list(ctx, BP_KEY_RUN_ATTEMPT_OUTCOMES, NULL, 0)) <
 	    0)
 		return bp_fail(self, rc, "cannot set %s: %s",
 			       BP_KEY_RUN_ATTEMPT_OUTCOMES, bp_ctx_error(ctx));
-	while (o->argv[argc])
-		argc++;
-	/* the exact command, pastable, so a failure can be rerun by hand */
-	cmdline = bp_shell_join(o->argv, argc);
-	if (cmdline)
-		bp_log(self, BP_LOG_INFO, "command: %s", cmdline);
-	free(cmdline);
+	log_command(self, o->argv);
 	for (attempt = 1;; attempt++) {
 		if (log != first)
 			free(log);
@@ -526,7 +559,8 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		matcher_reset(o->matcher);
 		bp_log(self, BP_LOG_INFO,
 		       "attempt %d of %lld: starting %s, console log %s",
-		       attempt, (long long)st->retries + 1, o->argv[0], log);
+		       attempt, (long long)st->retries + 1 + extra, o->argv[0],
+		       log);
 		rc = supervise_run(self, o, &res);
 		close(o->log_fd);
 		o->log_fd = -1;
@@ -536,8 +570,20 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		}
 		bp_ctx_list_append(ctx, BP_KEY_RUN_ATTEMPT_OUTCOMES,
 				   bp_outcome_name(res.outcome));
+		if (tcg && kvm_died_at_start(&res)) {
+			/* once, and not counted against retries */
+			bp_log(self, BP_LOG_WARN,
+			       "attempt %d: QEMU with KVM died at start (%s); "
+			       "retrying once under TCG",
+			       attempt, res.reason);
+			o->argv = tcg;
+			tcg = NULL;
+			extra++;
+			log_command(self, o->argv);
+			continue;
+		}
 		if (res.outcome == BP_OUTCOME_INTERRUPTED ||
-		    !retryable(res.outcome) || attempt > st->retries)
+		    !retryable(res.outcome) || attempt > st->retries + extra)
 			break;
 		bp_log(self, BP_LOG_WARN, "attempt %d: %s: %s; retrying",
 		       attempt, bp_outcome_name(res.outcome), res.reason);

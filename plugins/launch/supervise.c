@@ -367,6 +367,8 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 	const struct supervise_opts *o = r->o;
 
 	r->last_output = now;
+	if (!is_err)
+		r->res->console_seen = true;
 	/* the host's console sink never waits for a reader that does not
 	 * read: what it did not take is gone from the screen, not from the
 	 * log or the matcher */

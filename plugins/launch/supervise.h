@@ -40,6 +40,7 @@ struct supervise_result {
 	bool exited;	       /* wait_status is valid */
 	uint64_t log_dropped;  /* console bytes past log_max, not written */
 	uint64_t echo_dropped; /* console bytes the console sink did not take */
+	bool console_seen;     /* QEMU wrote to its stdout: the guest spoke */
 };
 
 /* Returns 0 with @res filled for every outcome (including infra and

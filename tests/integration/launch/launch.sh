@@ -174,6 +174,31 @@ if expect crash-exit 5; then
 		fail "the error line lacks the status and QEMU's stderr"
 fi
 
+# QEMU refusing its command line before the guest says a word is a
+# configuration outcome: its error line starts with its program name
+qemu "stderr:fake-qemu: -machine virt,foo=bar: Property 'virt-9.0-machine.foo' not found" exit:1
+expect argv-refused 2 &&
+	json argv-refused 'r["outcome"] == "config" and "QEMU refused its command line" in r["verdict"] and "foo=bar" in r["verdict"]'
+
+# KVM that opens but does not work: QEMU with KVM dies at start; with
+# accel = auto (qemu.accel_auto) launch retries once with qemu.argv_tcg
+kvm_death=("stderr:fake-qemu: error: failed to set MSR 0x10a to 0x2000000000000000"
+	"stderr:fake-qemu: ../target/i386/kvm/kvm.c:2996: kvm_buf_set_msrs: Assertion failed." signal:6)
+qemu "${kvm_death[@]}"
+tcg=(--set "set-ctx.argv_tcg=$FAKE" --set 'set-ctx.argv_tcg=print:guest test pass!' --set set-ctx.argv_tcg=hang)
+if expect kvm-to-tcg 0 --set set-ctx.accel_auto=true "${tcg[@]}"; then
+	json kvm-to-tcg 'r["attempt_outcomes"] == ["crash", "pass"]'
+	has kvm-to-tcg err 'QEMU with KVM died at start'
+	has kvm-to-tcg err 'retrying once under TCG'
+fi
+# only once, and only for accel = auto: accel = kvm fails loudly
+qemu "${kvm_death[@]}"
+expect kvm-explicit 5 "${tcg[@]}" && json kvm-explicit '"failed to set MSR" in r["verdict"]'
+qemu "${kvm_death[@]}"
+expect kvm-to-tcg-once 5 --set set-ctx.accel_auto=true \
+	--set "set-ctx.argv_tcg=$FAKE" --set "set-ctx.argv_tcg=${kvm_death[0]}" --set set-ctx.argv_tcg=signal:6 &&
+	json kvm-to-tcg-once 'r["attempt_outcomes"] == ["crash", "crash"]'
+
 qemu_args=(--set "set-ctx.argv=$WORK/no-such-qemu")
 expect infra 3 &&
 	has infra err 'No such file or directory'

@@ -19,6 +19,8 @@ static const struct bp_option set_ctx_options[] = {
     {"debug", BP_OPT_BOOL, NULL, "request.debug", 0, NULL},
     {"kernel", BP_OPT_STR, NULL, "request.kernel", 0, NULL},
     {"arch", BP_OPT_STR, NULL, "request.arch", 0, NULL},
+    {"accel_auto", BP_OPT_BOOL, NULL, "qemu.accel_auto", 0, NULL},
+    {"argv_tcg", BP_OPT_LIST, NULL, "qemu.argv_tcg", 0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
@@ -32,6 +34,8 @@ static const char *const set_ctx_provides[] = {
     BP_KEY_REQUEST_DEBUG,
     BP_KEY_REQUEST_KERNEL,
     BP_KEY_REQUEST_ARCH,
+    BP_KEY_QEMU_ACCEL_AUTO,
+    BP_KEY_QEMU_ARGV_TCG,
     NULL,
 };
 
@@ -64,10 +68,23 @@ static int copy_str(struct bp_stage *self, struct bp_ctx *ctx, const char *opt,
 	return rc < 0 ? bp_fail(self, rc, "cannot copy %s to %s", opt, key) : 0;
 }
 
+static int copy_bool(struct bp_stage *self, struct bp_ctx *ctx, const char *opt,
+		     const char *key)
+{
+	bool value;
+	int rc;
+
+	if (!bp_stage_opt_is_set(self, opt))
+		return 0;
+	rc = bp_stage_opt_bool(self, opt, &value);
+	if (rc == 0)
+		rc = bp_ctx_set_bool(ctx, key, value);
+	return rc < 0 ? bp_fail(self, rc, "cannot copy %s to %s", opt, key) : 0;
+}
+
 static int set_ctx_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
 	int64_t timeout;
-	bool debug;
 	int rc;
 
 	(void)state;
@@ -83,13 +100,11 @@ static int set_ctx_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	    (rc = copy_str(self, ctx, "kernel", BP_KEY_REQUEST_KERNEL)) < 0 ||
 	    (rc = copy_str(self, ctx, "arch", BP_KEY_REQUEST_ARCH)) < 0)
 		return rc;
-	if (bp_stage_opt_is_set(self, "debug")) {
-		rc = bp_stage_opt_bool(self, "debug", &debug);
-		if (rc == 0)
-			rc = bp_ctx_set_bool(ctx, BP_KEY_REQUEST_DEBUG, debug);
-		if (rc < 0)
-			return bp_fail(self, rc, "cannot copy debug");
-	}
+	if ((rc = copy_bool(self, ctx, "debug", BP_KEY_REQUEST_DEBUG)) < 0 ||
+	    (rc = copy_bool(self, ctx, "accel_auto", BP_KEY_QEMU_ACCEL_AUTO)) <
+		0 ||
+	    (rc = copy_list(self, ctx, "argv_tcg", BP_KEY_QEMU_ARGV_TCG)) < 0)
+		return rc;
 	if (bp_stage_opt_is_set(self, "timeout")) {
 		rc = bp_stage_opt_int(self, "timeout", &timeout);
 		if (rc == 0)
