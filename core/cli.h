@@ -5,6 +5,8 @@
 #ifndef BOOTPIPE_CLI_H
 #define BOOTPIPE_CLI_H
 
+#include <stdbool.h>
+
 /*
  * `bootpipe matrix [--shard I/N] PIPELINE...`: prints a CI job matrix as
  * one line of JSON, {"include":[{"pipeline":...,"name":...,"arch":...}]}.
@@ -57,5 +59,20 @@ struct cli_image_opts {
  */
 int cli_image(struct bp_engine *engine, char *const *args, int count,
 	      const struct cli_image_opts *o);
+
+/*
+ * The pipeline file @arg names: a path (it has a '/' or exists), else
+ * NAME or NAME.ini in ./pipelines, <workspace>/pipelines (@workspace or
+ * discovery), $XDG_CONFIG_HOME/bootpipe/pipelines, the shipped ones.
+ * 0 with *out malloc'ed, or an exit code after a message on stderr.
+ */
+int cli_pipeline_resolve(const char *arg, const char *workspace, char **out);
+
+/* Whether the file itself says [pipeline] include_only = true. */
+bool cli_pipeline_include_only(const char *path);
+
+/* `bootpipe pipelines [DIR]`: DIR, else every directory of the search
+ * path in order. Returns the exit code. */
+int cli_pipelines_list(char *const *args, int count, const char *workspace);
 
 #endif

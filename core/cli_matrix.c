@@ -140,6 +140,12 @@ int cli_matrix(char *const *pipelines, int count, const char *shard)
 
 		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
 			continue;
+		/* shared parts other pipelines include are no job */
+		if (cli_pipeline_include_only(sorted[i])) {
+			fprintf(stderr, "bootpipe: %s: include-only, not a job\n",
+				sorted[i]);
+			continue;
+		}
 		/* every file is read, so a broken one fails every shard */
 		entry = matrix_entry(sorted[i], &rc);
 		if (entry && (long long)(unique % (size_t)total) + 1 == index) {
@@ -152,11 +158,16 @@ int cli_matrix(char *const *pipelines, int count, const char *shard)
 	}
 	if (rc)
 		goto out;
-	if (kept == 0)
+	/* a job that runs nothing would pass and hide the mistake */
+	if (kept == 0) {
 		fprintf(stderr,
 			"bootpipe: shard %lld/%lld is empty: %zu pipelines "
-			"for %lld shards\n",
-			index, total, unique, total);
+			"for %lld shards; use at most %zu shards (GitLab "
+			"parallel:, the --shard N)\n",
+			index, total, unique, total, unique);
+		rc = BP_OUTCOME_CONFIG;
+		goto out;
+	}
 	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!text) {
 		rc = BP_OUTCOME_INFRA;

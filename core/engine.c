@@ -25,8 +25,8 @@ static const char *const engine_provides[] = {
 };
 
 static const char *const pipeline_keys[] = {
-    "name",	 "description", "stages", "include",
-    "workspace", "package",	"arch",	  NULL,
+    "name",    "description", "stages",	      "include", "workspace",
+    "package", "arch",	      "include_only", NULL,
 };
 
 const char *bp_version(void)
@@ -259,8 +259,37 @@ static int check_pipeline_keys(struct bp_engine *e)
 					   "%s:%d: [pipeline] has no key `%s`; "
 					   "its keys are name, description, "
 					   "stages, include, workspace, "
-					   "package, arch",
+					   "package, arch, include_only",
 					   en->file, en->line, en->key);
+	}
+	return 0;
+}
+
+/* `include_only = true` marks a file other pipelines include (shared
+ * stages and patterns): it is not a pipeline of its own. Only the file's
+ * own entry counts, never one it inherits from an include. */
+static int check_include_only(struct bp_engine *e, const char *path)
+{
+	for (size_t i = 0; i < e->file.entries.count; i++) {
+		const struct pipeline_entry *en = &e->file.entries.items[i];
+
+		if (strcmp(en->section, "pipeline") != 0 ||
+		    strcmp(en->key, "include_only") != 0)
+			continue;
+		if (strcmp(en->value, "true") != 0 &&
+		    strcmp(en->value, "false") != 0)
+			return engine_fail(e, BP_ECONFIG,
+					   "%s:%d: [pipeline] include_only = "
+					   "%s: write true or false",
+					   en->file, en->line, en->value);
+		if (strcmp(en->value, "true") == 0 &&
+		    strcmp(en->file, path) == 0)
+			return engine_fail(
+			    e, BP_ECONFIG,
+			    "%s: include-only ([pipeline] include_only = true "
+			    "at line %d): it holds what other pipelines "
+			    "include; run one that includes it",
+			    path, en->line);
 	}
 	return 0;
 }
@@ -656,6 +685,8 @@ int bp_engine_load(struct bp_engine *e, const char *path)
 	rc = pipeline_read(&e->err, path, &e->overrides, &e->file);
 	if (rc == 0)
 		rc = check_pipeline_keys(e);
+	if (rc == 0)
+		rc = check_include_only(e, path);
 	if (rc == 0) {
 		en = pipeline_last(&e->file, "pipeline", "name");
 		e->name = en ? strdup(en->value) : pipeline_default_name(path);

@@ -2,7 +2,6 @@
  * The bootpipe command: a thin tool over the public API. Results go to
  * stdout, diagnostics to stderr, and the exit code is the run's outcome.
  */
-#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,6 +63,7 @@ static const char usage_text[] =
     "  stages                  list the available stage plugins\n"
     "  describe STAGE          show a stage's options and context keys\n"
     "  pipelines [DIR]         list pipeline files with their description\n"
+    "                          (PIPELINE: a path, or a name they list)\n"
     "  matrix [--shard I/N] PIPELINE...\n"
     "                          CI job matrix of pipeline files, as JSON\n"
     "  test [SUITE_DIR]        run the test-suit/ CI cases as axbuild does\n"
@@ -122,8 +122,10 @@ static const struct {
      "context keys it requires and provides.\n"},
     {"pipelines",
      "usage: bootpipe pipelines [DIR]\n"
-     "Lists the pipeline files in DIR (default: the shipped ones)\n"
-     "with their name and description.\n"},
+     "Lists the pipeline files in DIR, else in the directories a\n"
+     "pipeline name is looked up in, in order: ./pipelines, the\n"
+     "workspace's pipelines/, $XDG_CONFIG_HOME/bootpipe/pipelines,\n"
+     "the shipped ones. `bootpipe run NAME` runs the first NAME.ini.\n"},
     {"matrix",
      "usage: bootpipe matrix [--shard I/N] PIPELINE...\n"
      "Prints {\"include\":[{\"pipeline\",\"name\",\"arch\"}...]} on one\n"
@@ -482,7 +484,10 @@ static int cmd_run(struct cli *c)
 	if (c->arg_count > 1)
 		return usage_error("%s takes one pipeline file", c->command);
 	if (c->arg_count == 1) {
-		pipeline = c->args[0];
+		rc = cli_pipeline_resolve(c->args[0], c->workspace, &fallback);
+		if (rc)
+			return rc;
+		pipeline = fallback;
 	} else {
 		fallback = default_pipeline();
 		if (!fallback || access(fallback, R_OK) != 0) {
@@ -517,20 +522,35 @@ static int cmd_check(struct cli *c)
 		return usage_error("%s needs at least one pipeline file",
 				   c->command);
 	for (int i = 0; i < c->arg_count; i++) {
-		struct bp_engine *e = bp_engine_new();
+		struct bp_engine *e;
+		char *path;
 
-		if (!e)
+		if (cli_pipeline_resolve(c->args[i], c->workspace, &path)) {
+			worst = EXIT_USAGE;
+			continue;
+		}
+		/* a lint of every pipeline file passes over the shared parts */
+		if (cli_pipeline_include_only(path)) {
+			printf("%s: include-only, skipped\n", c->args[i]);
+			free(path);
+			continue;
+		}
+		e = bp_engine_new();
+		if (!e) {
+			free(path);
 			return BP_OUTCOME_INFRA;
+		}
 		c->dry_run = true;
 		c->quiet = true;
 		if (configure_engine(c, e) != 0) {
 			bp_engine_free(e);
+			free(path);
 			return EXIT_USAGE;
 		}
 		bp_engine_set_log_level(e, BP_LOG_ERROR);
-		if (prepare_demo(c, c->args[i]) != 0) {
+		if (prepare_demo(c, path) != 0) {
 			worst = EXIT_USAGE;
-		} else if (bp_engine_load(e, c->args[i]) == 0) {
+		} else if (bp_engine_load(e, path) == 0) {
 			printf("%s: ok (%s, %zu stages)\n", c->args[i],
 			       bp_engine_pipeline_name(e),
 			       bp_engine_stage_count(e));
@@ -539,6 +559,7 @@ static int cmd_check(struct cli *c)
 			worst = EXIT_USAGE;
 		}
 		bp_engine_free(e);
+		free(path);
 	}
 	return worst;
 }
@@ -625,6 +646,7 @@ static int cmd_describe(struct cli *c)
 
 static int cmd_replay(struct cli *c)
 {
+	char *path;
 	int rc;
 
 	if (c->arg_count != 2)
@@ -637,9 +659,11 @@ static int cmd_replay(struct cli *c)
 	if (bp_ctx_set_str(bp_engine_ctx(c->engine), BP_KEY_RUN_REPLAY_LOG,
 			   c->args[1]) != 0)
 		return BP_OUTCOME_INFRA;
-	if (prepare_demo(c, c->args[0]) != 0)
-		return EXIT_USAGE;
-	rc = load(c, c->args[0]);
+	rc = cli_pipeline_resolve(c->args[0], c->workspace, &path);
+	if (rc)
+		return rc;
+	rc = prepare_demo(c, path) != 0 ? EXIT_USAGE : load(c, path);
+	free(path);
 	if (rc)
 		return rc;
 	rc = bp_engine_run(c->engine);
@@ -658,91 +682,29 @@ static int image_prepare(const char *pipeline)
 
 static int cmd_image(struct cli *c)
 {
-	char *fallback = default_pipeline();
+	char *fallback = default_pipeline(), *named = NULL;
 	struct cli_image_opts o = {.workspace = c->workspace,
 				   .store = c->store,
-				   .pipeline = c->pipeline_opt,
 				   .default_pipeline = fallback,
 				   .prepare = image_prepare,
 				   .dry_run = c->dry_run};
 	int rc = EXIT_USAGE;
 
 	image_workspace_given = c->workspace != NULL;
-	if (configure(c) == 0)
+	if (c->pipeline_opt)
+		rc =
+		    cli_pipeline_resolve(c->pipeline_opt, c->workspace, &named);
+	o.pipeline = named;
+	if ((!c->pipeline_opt || named) && configure(c) == 0)
 		rc = cli_image(c->engine, c->args, c->arg_count, &o);
+	free(named);
 	free(fallback);
 	return rc;
 }
 
-/* Prints one line of `bootpipe pipelines`: file, [pipeline] name (as an
- * included file may set it) and description, as the engine reads them. */
-static void print_pipeline_line(const char *file, const char *path)
-{
-	struct bp_pipeline *p = NULL;
-	struct bp_pipeline_value name, desc;
-	bool ok = bp_pipeline_open(path, &p) == 0;
-
-	printf("%-28s %-20s %s\n", file,
-	       ok && !bp_pipeline_get(p, "pipeline", "name", &name) ? name.value
-								    : "-",
-	       !ok ? bp_pipeline_error(p)
-	       : !bp_pipeline_get(p, "pipeline", "description", &desc)
-		   ? desc.value
-		   : "");
-	bp_pipeline_free(p);
-}
-
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists the .ini files of a directory with the name and description of their
- * [pipeline]. */
 static int cmd_pipelines(struct cli *c)
 {
-	char *dflt = NULL, *dir;
-	struct dirent *de;
-	char *names[512];
-	size_t count = 0;
-	DIR *d;
-
-	if (c->arg_count > 1)
-		return usage_error("%s takes at most one directory",
-				   c->command);
-	if (c->arg_count == 1) {
-		dir = strdup(c->args[0]);
-	} else {
-		dflt = default_pipeline();
-		dir = dflt ? strdup(dflt) : NULL;
-		if (dir && strrchr(dir, '/'))
-			*strrchr(dir, '/') = '\0';
-	}
-	free(dflt);
-	d = dir ? opendir(dir) : NULL;
-	if (!d) {
-		fprintf(stderr, "bootpipe: cannot open directory %s\n",
-			dir ? dir : "?");
-		free(dir);
-		return EXIT_USAGE;
-	}
-	while ((de = readdir(d)) && count < 512) {
-		size_t len = strlen(de->d_name);
-
-		if (len > 4 && strcmp(de->d_name + len - 4, ".ini") == 0)
-			names[count++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, count, sizeof(*names), compare_strings);
-	for (size_t i = 0; i < count; i++) {
-		char path[2 * PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		print_pipeline_line(names[i], path);
-		free(names[i]);
-	}
-	free(dir);
-	return 0;
+	return cli_pipelines_list(c->args, c->arg_count, c->workspace);
 }
 
 static int cmd_matrix(struct cli *c)

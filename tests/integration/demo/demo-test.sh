@@ -167,6 +167,10 @@ per-user)
 	(cd "$ws/elsewhere" && "$bootpipe" run -q) >"$ws/out" 2>"$ws/err" || fail "run with no pipeline"
 	refuse_err "downloading"
 	[ -z "$(ls -A "$ws/elsewhere")" ] || fail "the run wrote into the current directory"
+	# by name, from there: the shipped pipeline
+	(cd "$ws/elsewhere" && "$bootpipe" run demo-aarch64 -q) >"$ws/out" 2>"$ws/err" ||
+		fail "run demo-aarch64 by name"
+	expect_err "demo-aarch64: PASS"
 	# an explicit BOOTPIPE_DEMO_WORKSPACE wins and is not touched
 	BOOTPIPE_DEMO_WORKSPACE=$ws "$bootpipe" plan >"$ws/out" 2>"$ws/err" || fail "plan"
 	expect_out "file=$store/rootfs-aarch64-alpine.img"

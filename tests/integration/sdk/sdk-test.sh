@@ -6,6 +6,8 @@
 #                    the shipped stages; the embedding example builds too
 #   embed            the in-tree build of examples/embed runs and replays
 #   check-pipelines  bootpipe check pipelines/*.ini
+#   by-name          pipelines by name through the search path, as
+#                    `bootpipe pipelines` lists it; include-only files
 #   matrix           bootpipe matrix is JSON and its shards partition
 #   ci-yaml          examples/ci/*.yml parse and use the matrix
 #   man              docs/bootpipe.1 renders without warnings
@@ -211,8 +213,9 @@ case_check_pipelines() {
 	# outside any workspace, and in an AxVisor-shaped one
 	(cd "$tmp" && "$bootpipe" check "$src"/pipelines/*.ini) >"$tmp/out" 2>"$tmp/err" ||
 		fail "check outside a workspace"
-	[ "$(grep -c ': ok (' "$tmp/out")" = "$(ls "$src"/pipelines/*.ini | wc -l)" ] ||
+	[ "$(grep -c ': ok (' "$tmp/out")" = "$(($(ls "$src"/pipelines/*.ini | wc -l) - 1))" ] ||
 		fail "not every pipeline checked"
+	has "axvisor-common.ini: include-only, skipped" "$tmp/out"
 	"$bootpipe" check "$src"/pipelines/*.ini --workspace "$src/tests/data/axvisor-ws" \
 		>"$tmp/out" 2>"$tmp/err" || fail "check in the AxVisor test workspace"
 	# board pipelines share axvisor-common.ini and set only what differs
@@ -225,6 +228,61 @@ case_check_pipelines() {
 	has "qemu-riscv64.ini             qemu-riscv64         AxVisor on QEMU virt, riscv64" "$tmp/out"
 }
 
+case_by_name() {
+	local p=$tmp/proj ws=$tmp/ws
+	export XDG_CONFIG_HOME=$tmp/config
+	mkdir -p "$p/pipelines" "$XDG_CONFIG_HOME/bootpipe/pipelines" "$ws/pipelines" "$ws/sub"
+	printf '[pipeline]\nname = mine-local\ninclude = %s\n' "$src/pipelines/demo-aarch64.ini" \
+		>"$p/pipelines/mine.ini"
+	printf '[pipeline]\nname = from-config\ndescription = the user'"'"'s\ninclude = %s\n' \
+		"$src/pipelines/demo-x86_64.ini" >"$XDG_CONFIG_HOME/bootpipe/pipelines/demo-x86_64.ini"
+	printf '[workspace]\nmembers = []\n' >"$ws/Cargo.toml"
+	printf '[pipeline]\nname = in-ws\ninclude = %s\n' "$src/pipelines/demo-aarch64.ini" \
+		>"$ws/pipelines/wsp.ini"
+	# chk DIR NAME WANT: `bootpipe check NAME` from DIR names pipeline WANT
+	chk() {
+		(cd "$1" && "$bootpipe" check "$2") >"$tmp/out" 2>"$tmp/err" || fail "check $2 from $1"
+		has "$2: ok ($3, 5 stages)" "$tmp/out"
+	}
+	chk "$p" mine mine-local
+	chk "$p" mine.ini mine-local
+	chk "$p" demo-x86_64 from-config # ~/.config comes before the shipped ones
+	chk "$p" demo-aarch64 demo-aarch64
+	chk "$ws/sub" wsp in-ws
+	(cd "$p" && "$bootpipe" check wsp --workspace "$ws") >"$tmp/out" 2>"$tmp/err" ||
+		fail "check wsp --workspace"
+	has "wsp: ok (in-ws, 5 stages)" "$tmp/out"
+	# what pipelines lists is what run finds, in the same order
+	(cd "$p" && "$bootpipe" pipelines) >"$tmp/out" 2>"$tmp/err" || fail "pipelines"
+	has "$p/pipelines (./pipelines):" "$tmp/out"
+	has "$XDG_CONFIG_HOME/bootpipe/pipelines (\$XDG_CONFIG_HOME):" "$tmp/out"
+	has "$build/share/bootpipe/pipelines (shipped):" "$tmp/out"
+	has "  mine.ini                     mine-local" "$tmp/out"
+	has "  demo-x86_64.ini              from-config          the user's" "$tmp/out"
+	has "  axvisor-common.ini           (include-only)" "$tmp/out"
+	grep -q "demo-x86_64.ini .*(shadowed: an earlier directory has it)" "$tmp/out" ||
+		fail "the shipped demo-x86_64.ini is not marked shadowed"
+	[ "$(grep -o '^/[^ ]* (' "$tmp/out" | tr -d ' (' | tr '\n' ' ')" = \
+		"$p/pipelines $XDG_CONFIG_HOME/bootpipe/pipelines $build/share/bootpipe/pipelines " ] ||
+		fail "search order: $(grep '^/' "$tmp/out")"
+	# a name that is nowhere: exit 2, the directories, the closest name
+	(cd "$p" && "$bootpipe" run demo-x86) >"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] || fail "unknown name: expected exit 2"
+	has "no pipeline \`demo-x86\`: no demo-x86.ini in $p/pipelines, $XDG_CONFIG_HOME/bootpipe/pipelines" "$tmp/err"
+	has "did you mean \`demo-x86_64\`?" "$tmp/err"
+	# include-only: never run, checked as skipped, no matrix job
+	(cd "$p" && "$bootpipe" run axvisor-common) >"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] || fail "include-only run: expected exit 2"
+	has "axvisor-common.ini: include-only ([pipeline] include_only = true at line" "$tmp/err"
+	has "run one that includes it" "$tmp/err"
+	(cd "$p" && "$bootpipe" check axvisor-common) >"$tmp/out" 2>"$tmp/err" || fail "check include-only"
+	has "axvisor-common: include-only, skipped" "$tmp/out"
+	# ...but what includes it still gets its settings
+	(cd "$p" && "$bootpipe" check qemu-aarch64 --workspace "$src/tests/data/axvisor-ws") \
+		>"$tmp/out" 2>"$tmp/err" || fail "check qemu-aarch64"
+	has "qemu-aarch64: ok (qemu-aarch64, 5 stages)" "$tmp/out"
+}
+
 case_matrix() {
 	local files=("$src"/pipelines/*.ini "$src/examples/stages/demo-custom.ini")
 	# matrix and pipelines read files through libbootpipe's one reader
@@ -233,13 +291,15 @@ case_matrix() {
 	fi
 	"$bootpipe" matrix "${files[@]}" "$src/pipelines/demo-aarch64.ini" >"$tmp/all" 2>"$tmp/err" ||
 		fail "matrix"
-	for n in 1 2 3 4 7 9; do
+	for n in 1 2 3 4 7 8; do
 		for ((i = 1; i <= n; i++)); do
 			"$bootpipe" matrix --shard "$i/$n" "${files[@]}" >"$tmp/shard-$n-$i" 2>"$tmp/err" ||
 				fail "matrix --shard $i/$n"
 		done
 	done
-	python3 - "$tmp" "${#files[@]}" <<'PY' || fail "matrix content"
+	# axvisor-common.ini is include-only: no job
+	has "axvisor-common.ini: include-only, not a job" "$tmp/err"
+	python3 - "$tmp" "$((${#files[@]} - 1))" <<'PY' || fail "matrix content"
 import json, sys, glob, os
 tmp, count = sys.argv[1], int(sys.argv[2])
 lines = open(os.path.join(tmp, "all")).read().splitlines()
@@ -256,11 +316,11 @@ assert by["demo-x86_64.ini"]["arch"] == "x86_64"
 # through the include of demo-aarch64.ini
 assert by["demo-custom.ini"]["name"] == "demo-custom-stages"
 assert by["demo-custom.ini"]["arch"] == "aarch64"
-assert by["axvisor-common.ini"]["name"] == "axvisor-common"
+assert "axvisor-common.ini" not in by
 for e in full["include"]:
     assert set(e) == {"pipeline", "name", "arch"}, e
     assert all(isinstance(v, str) for v in e.values())
-for n in (1, 2, 3, 4, 7, 9):
+for n in (1, 2, 3, 4, 7, 8):
     seen = []
     sizes = []
     for i in range(1, n + 1):
@@ -282,6 +342,11 @@ PY
 		has "expected I/N" "$tmp/err"
 		[ ! -s "$tmp/out" ] || fail "--shard '$bad' printed a matrix"
 	done
+	# more shards than jobs: the empty one is an error, not a green job
+	"$bootpipe" matrix --shard 9/9 "${files[@]}" >"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] || fail "an empty shard passed"
+	has "shard 9/9 is empty: 8 pipelines for 9 shards; use at most 8 shards" "$tmp/err"
+	[ ! -s "$tmp/out" ] || fail "an empty shard printed a matrix"
 	"$bootpipe" matrix "$tmp/nope.ini" >"$tmp/out" 2>"$tmp/err"
 	[ $? = 2 ] || fail "missing file accepted"
 	has "cannot open pipeline file $tmp/nope.ini" "$tmp/err"
@@ -387,6 +452,7 @@ case $case in
 install) case_install ;;
 embed) case_embed ;;
 check-pipelines) case_check_pipelines ;;
+by-name) case_by_name ;;
 matrix) case_matrix ;;
 ci-yaml) case_ci_yaml ;;
 man) case_man ;;
