@@ -21,6 +21,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the libraries the store dlopens are not seen by dpkg-shlibdeps
+for lib in libcurl4 libarchive13 libjansson4 libinih1 libpcre2-8-0; do
+	dpkg-deb -f "$dir/$deb" Depends | grep -q "$lib" ||
+		{ echo "deb-test: Depends lacks $lib" >&2; exit 1; }
+done
+dpkg-deb -f "$dir/$deb" Recommends | grep -q qemu-system-arm ||
+	{ echo "deb-test: Recommends lacks QEMU" >&2; exit 1; }
 (cd "$dir" && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "./$deb")
 [ "$(command -v bootpipe)" = /usr/bin/bootpipe ] || { echo "deb-test: bootpipe is not /usr/bin/bootpipe" >&2; exit 1; }
 $sudo useradd -M -d "$home" -s /bin/sh "$user"
