@@ -27,6 +27,7 @@
 #include "ostool_config.h"
 #include "pattern.h"
 #include "qemu_args.h"
+#include "qemu_binary.h"
 #include "rootfs_rule.h"
 #include "snapshots.h"
 #include "uefi.h"
@@ -329,6 +330,40 @@ static int drop_rootfs(struct job *job, const struct rootfs_patch *p)
 		       p->path);
 	rc = qemu_args_patch_rootfs(&job->args, p, err, sizeof(err));
 	return rc ? bp_fail(self, rc, "out of memory") : 0;
+}
+
+/* AXBUILD_TEST_TIMEOUT_SCALE, an integer > 1, multiplies the QEMU
+ * config's timeout as axbuild's test flows do; any other value is ignored
+ * with a warning. A timeout option is final (`bootpipe test` passes the
+ * case's, already scaled). */
+static int scale_timeout_by_env(struct job *job)
+{
+	const char *v = getenv("AXBUILD_TEST_TIMEOUT_SCALE");
+	int64_t before = job->cfg.timeout;
+	long long scale;
+	char *end;
+
+	if (!v || !job->cfg.timeout ||
+	    bp_stage_opt_is_set(job->self, "timeout"))
+		return 0;
+	errno = 0;
+	scale = strtoll(v, &end, 10);
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (errno || end == v || *end || scale <= 1) {
+		bp_log(job->self, BP_LOG_WARN,
+		       "ignoring AXBUILD_TEST_TIMEOUT_SCALE=%s: expected an "
+		       "integer > 1",
+		       v);
+		return 0;
+	}
+	job->cfg.timeout = job->cfg.timeout > TIMEOUT_MAX_S / scale
+			       ? TIMEOUT_MAX_S
+			       : job->cfg.timeout * scale;
+	bp_log(job->self, BP_LOG_INFO,
+	       "AXBUILD_TEST_TIMEOUT_SCALE=%lld: timeout %llds -> %llds", scale,
+	       (long long)before, (long long)job->cfg.timeout);
+	return 0;
 }
 
 /* rootfs_write = persist never writes an image of the store: it writes
@@ -870,23 +905,36 @@ static int finish(struct job *job)
 {
 	struct bp_stage *self = job->self;
 	const char *binary = opt_str(self, "qemu");
+	const char *source = NULL;
 	char fallback[64];
+	char *lvz = NULL;
 	int rc;
 
+	/* loongarch64 AxVisor needs an LVZ-capable QEMU: axbuild's search */
+	if (!binary && job->flow == FLOW_AXVISOR &&
+	    !strcmp(job->arch, "loongarch64") &&
+	    (lvz = qemu_lvz_binary(job->workspace, &source))) {
+		bp_log(self, BP_LOG_INFO, "QEMU %s (from %s)", lvz, source);
+		binary = lvz;
+	}
 	if (!binary) {
 		snprintf(fallback, sizeof(fallback), "qemu-system-%s",
 			 job->arch);
 		binary = fallback;
 	}
 	if (!in_path(binary)) {
-		if (!job->dry_run)
-			return bp_fail(self, BP_EINFRA,
-				       "QEMU binary %s not found (install QEMU "
-				       "for %s or set [%s] qemu = PATH)",
-				       binary, job->arch, bp_stage_name(self));
+		if (!job->dry_run) {
+			rc = bp_fail(self, BP_EINFRA,
+				     "QEMU binary %s not found (install QEMU "
+				     "for %s or set [%s] qemu = PATH)",
+				     binary, job->arch, bp_stage_name(self));
+			free(lvz);
+			return rc;
+		}
 		bp_log(self, BP_LOG_WARN, "QEMU binary %s not found", binary);
 	}
 	rc = strv_insert(&job->args, 0, binary);
+	free(lvz);
 	if (!rc)
 		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_ARGV,
 				     (const char *const *)job->args.v,
@@ -1007,6 +1055,8 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	if (!job.workspace)
 		job.workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 	rc = load_config(&job);
+	if (!rc)
+		rc = scale_timeout_by_env(&job);
 	if (!rc)
 		rc = patch_rootfs(&job);
 	if (!rc)

@@ -21,7 +21,8 @@ stand_in_kernel "$ws/target/riscv64gc-unknown-none-elf/release/axvisor" 243
 stand_in_kernel "$ws/target/loongarch64-unknown-none-softfloat/release/axvisor" 258
 
 unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE
-export NO_COLOR=1 TMPDIR=/tmp
+export NO_COLOR=1 TMPDIR=/tmp AXVISOR_QEMU_LVZ_CACHE="$work/no-lvz-cache"
+unset AXBUILD_QEMU_SYSTEM_LOONGARCH64 AXBUILD_QEMU_DIR AXBUILD_TEST_TIMEOUT_SCALE
 cd "$ws" || exit 1
 for ini in "$here"/plan/*.ini; do
 	name=$(basename "$ini" .ini)

@@ -36,7 +36,7 @@ allow_unverified = true
 INI
 unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE AXBUILD_QEMU_SYSTEM_LOONGARCH64 \
 	AXBUILD_QEMU_DIR AXBUILD_TEST_TIMEOUT_SCALE
-export NO_COLOR=1 TMPDIR="$work/tmp"
+export NO_COLOR=1 TMPDIR="$work/tmp" AXVISOR_QEMU_LVZ_CACHE="$work/no-lvz-cache"
 pending=" $(grep -v '^#' "$data/pending.txt" 2>/dev/null | awk '{print $1}' | tr '\n' ' ') "
 pass=0 fail=0 still=0
 
