@@ -75,4 +75,19 @@ bool cli_pipeline_include_only(const char *path);
  * path in order. Returns the exit code. */
 int cli_pipelines_list(char *const *args, int count, const char *workspace);
 
+/* Levenshtein distance of two short words, for "did you mean";
+ * (size_t)-1 for words of 64 bytes or more. */
+size_t cli_distance(const char *a, const char *b);
+
+/*
+ * --log-format json (core/cli_jsonlog.c): start makes stderr a pipe whose
+ * lines a thread writes out as JSON objects (passing JSON through); end
+ * drains it and writes the end line (outcome, exit_code, reason; @reason
+ * NULL or "": the last error line seen); stop only drains (atexit).
+ */
+int cli_jsonlog_start(void);
+void cli_jsonlog_end(int exit_code, const char *outcome, const char *message,
+		     const char *reason);
+void cli_jsonlog_stop(void);
+
 #endif

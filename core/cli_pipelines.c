@@ -146,8 +146,7 @@ static char *with_ini(const char *name)
 	return asprintf(&out, "%s.ini", name) < 0 ? NULL : out;
 }
 
-/* Levenshtein distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
+size_t cli_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
 
@@ -189,7 +188,7 @@ static void closest(const struct search_path *sp, const char *file, char *out,
 
 			if (len <= 4 || strcmp(de->d_name + len - 4, ".ini"))
 				continue;
-			dist = distance(file, de->d_name);
+			dist = cli_distance(file, de->d_name);
 			if (dist < best) {
 				best = dist;
 				snprintf(out, size, "%.*s", (int)(len - 4),

@@ -38,13 +38,17 @@ double monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wall-clock seconds with sub-second precision, for JSON lines. */
-static double now_epoch(void)
+/* Now as RFC 3339 in UTC with microseconds, for JSON lines. */
+static void rfc3339_now(char *buf, size_t size)
 {
 	struct timespec ts;
+	struct tm tm;
+	char base[24];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%06dZ", base, (int)(ts.tv_nsec / 1000 % 1000000));
 }
 
 static bool use_colour(void)
@@ -68,18 +72,26 @@ void bp_log_sink_text(void *user, enum bp_log_level level, const char *source,
 		message, c ? "\033[0m" : "");
 }
 
+/* One object per line: time (RFC 3339, UTC, microseconds), level, stage
+ * (null for the engine itself), message. */
 void bp_log_sink_json(void *user, enum bp_log_level level, const char *source,
 		      const char *message)
 {
-	json_t *o = json_pack("{s:f, s:s, s:o, s:o}", "time", now_epoch(),
-			      "level", bp_log_level_name(level), "source",
-			      json_text(source), "message", json_text(message));
+	char when[48];
+	json_t *o;
 	char *line;
 
 	(void)user;
+	rfc3339_now(when, sizeof(when));
+	o = json_pack("{s:s, s:s, s:o, s:o}", "time", when, "level",
+		      bp_log_level_name(level), "stage",
+		      source && strcmp(source, "bootpipe") != 0
+			  ? json_text(source)
+			  : json_null(),
+		      "message", json_text(message));
 	if (!o)
 		return;
-	line = json_dumps(o, JSON_COMPACT);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line) {
 		fprintf(stderr, "%s\n", line);
 		free(line);
@@ -141,12 +153,17 @@ static void human_bytes(char *buf, size_t len, double bytes)
 static void progress_json(struct bp_stage *self, const char *what,
 			  uint64_t done, uint64_t total, double rate)
 {
-	json_t *o = json_pack("{s:f, s:s, s:s, s:s, s:o, s:I, s:I, s:f}",
-			      "time", now_epoch(), "level", "info", "source",
-			      self->name, "event", "progress", "what",
-			      json_text(what), "done", (json_int_t)done,
-			      "total", (json_int_t)total, "rate", rate);
-	char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char when[48];
+	json_t *o;
+	char *line;
+
+	rfc3339_now(when, sizeof(when));
+	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:f}", "time", when,
+		      "level", "info", "stage", self->name, "message",
+		      json_text(what), "event", "progress", "done",
+		      (json_int_t)done, "total", (json_int_t)total, "rate",
+		      rate);
+	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
 	if (line)
 		fprintf(stderr, "%s\n", line);

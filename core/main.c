@@ -245,11 +245,41 @@ static int add_report(struct cli *c, const char *spec)
 	return 0;
 }
 
+/* An option getopt does not know, with the closest one it does. */
+static int unknown_option(const char *arg, int short_opt)
+{
+	char name[64];
+	const char *best = NULL;
+	size_t best_d = 4;
+
+	if (short_opt && arg[1] != '-') {
+		fprintf(stderr, "bootpipe: unknown option `-%c`\n", short_opt);
+		fprintf(stderr, "run `bootpipe --help` for usage\n");
+		return EXIT_USAGE;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="),
+		 arg + 2);
+	for (const struct option *o = long_options; o->name; o++) {
+		size_t d = cli_distance(name, o->name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = o->name;
+		}
+	}
+	fprintf(stderr, "bootpipe: unknown option `--%s`", name);
+	if (best)
+		fprintf(stderr, "; did you mean `--%s`?", best);
+	fprintf(stderr, "\nrun `bootpipe --help` for usage\n");
+	return EXIT_USAGE;
+}
+
 static int parse_args(struct cli *c, int argc, char **argv)
 {
 	int opt, rc = 0;
 
-	while (rc == 0 && (opt = getopt_long(argc, argv, "qvh", long_options,
+	opterr = 0; /* the messages below name the closest option */
+	while (rc == 0 && (opt = getopt_long(argc, argv, ":qvh", long_options,
 					     NULL)) != -1) {
 		switch (opt) {
 		case OPT_SET:
@@ -328,6 +358,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case 'h':
 			print_help(c->command);
 			exit(0);
+		case ':':
+			return usage_error("option `%s` needs a value",
+					   argv[optind - 1]);
+		case '?':
+			return unknown_option(argv[optind - 1], optopt);
 		default:
 			return EXIT_USAGE;
 		}
@@ -723,47 +758,185 @@ static const struct {
     {"matrix", cmd_matrix},
 };
 
+/* Whether argv asks for JSON log lines, before anything is parsed, so even
+ * a usage error is one. */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--log-format=json") == 0 ||
+		    (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc &&
+		     strcmp(argv[i + 1], "json") == 0))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the long option @arg ("--name" or "--name=value") takes its
+ * value from the next argument. */
+static bool takes_next(const char *arg)
+{
+	if (arg[0] != '-' || arg[1] != '-' || strchr(arg, '='))
+		return false;
+	for (const struct option *o = long_options; o->name; o++)
+		if (strcmp(o->name, arg + 2) == 0)
+			return o->has_arg == required_argument;
+	return false;
+}
+
+/* The index of the command word: the first argument that is neither an
+ * option nor an option's value, so global options may come first
+ * (`bootpipe -v plan`). 0 when there is none. */
+static int command_index(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1 < argc ? i + 1 : 0;
+		if (argv[i][0] != '-' || !argv[i][1])
+			return i;
+		if (takes_next(argv[i]))
+			i++;
+	}
+	return 0;
+}
+
+static bool known_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return true;
+	return strcmp(name, "test") == 0 || strcmp(name, "help") == 0;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		size_t d = cli_distance(name, commands[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = commands[i].name;
+		}
+	}
+	if (cli_distance(name, "test") < best_d)
+		best = "test";
+	fprintf(stderr, "bootpipe: unknown command `%s`", name);
+	if (best)
+		fprintf(stderr, "; did you mean `%s`?", best);
+	fprintf(stderr, "\nrun `bootpipe --help` for the commands\n");
+	return EXIT_USAGE;
+}
+
+/* --log-format json: the end line says how the command ended. */
+static void end_line(struct cli *c, int rc)
+{
+	struct bp_engine *e = c->engine;
+	const char *verdict =
+	    e ? bp_ctx_str_or(bp_engine_ctx(e), BP_KEY_RUN_VERDICT, NULL)
+	      : NULL;
+	const char *error = e ? bp_engine_error(e) : "";
+	const char *name = e ? bp_engine_pipeline_name(e) : "";
+	const char *outcome = bp_outcome_name((enum bp_outcome)rc);
+	char message[512];
+
+	if (name && name[0] && rc == 0)
+		snprintf(message, sizeof(message), "%s: PASS", name);
+	else if (name && name[0])
+		snprintf(message, sizeof(message), "%s: FAIL (%s, exit %d)",
+			 name, outcome, rc);
+	else
+		snprintf(message, sizeof(message), "bootpipe %s: %s, exit %d",
+			 c->command ? c->command : "", outcome, rc);
+	cli_jsonlog_end(rc, outcome, message,
+			rc == 0		    ? verdict
+			: error && error[0] ? error
+					    : verdict);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c = {0};
-	int rc;
+	char **rest;
+	int rc, at;
 
-	if (argc < 2)
-		return usage_error("%s", "no command given");
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-		if (strcmp(argv[1], "--version") == 0)
-			printf("bootpipe %s (plugin ABI %d.%d)\n", bp_version(),
-			       BP_ABI_MAJOR, BP_ABI_MINOR);
-		else
-			print_help(argc > 2 && strcmp(argv[1], "help") == 0
-				       ? argv[2]
-				       : NULL);
-		return 0;
+	if (wants_json(argc, argv) && cli_jsonlog_start() == 0)
+		atexit(cli_jsonlog_stop);
+	at = command_index(argc, argv);
+	if (at == 0) {
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--version") == 0) {
+				printf("bootpipe %s (plugin ABI %d.%d)\n",
+				       bp_version(), BP_ABI_MAJOR,
+				       BP_ABI_MINOR);
+				return 0;
+			}
+			if (strcmp(argv[i], "-h") == 0 ||
+			    strcmp(argv[i], "--help") == 0) {
+				print_help(NULL);
+				return 0;
+			}
+		}
+		rc = usage_error("%s", "no command given");
+		end_line(&c, rc);
+		return rc;
 	}
-	c.command = argv[1];
+	c.command = argv[at];
+	if (strcmp(c.command, "help") == 0) {
+		if (at + 2 < argc) {
+			rc = usage_error("help takes one command (%s)",
+					 argv[at + 2]);
+		} else if (at + 1 < argc && !known_command(argv[at + 1])) {
+			rc = unknown_command(argv[at + 1]);
+		} else {
+			print_help(at + 1 < argc ? argv[at + 1] : NULL);
+			rc = 0;
+		}
+		end_line(&c, rc);
+		return rc;
+	}
+	if (!known_command(c.command)) {
+		rc = unknown_command(c.command);
+		end_line(&c, rc);
+		return rc;
+	}
+	/* the command word first, then every other argument in order */
+	rest = malloc((size_t)argc * sizeof(*rest));
+	if (!rest)
+		return BP_OUTCOME_INFRA;
+	rest[0] = argv[at];
+	for (int i = 1, j = 1; i < argc; i++)
+		if (i != at)
+			rest[j++] = argv[i];
 	/* `test` runs many engines and parses its own options */
-	if (strcmp(c.command, "test") == 0)
-		return cli_test(argc - 1, argv + 1);
+	if (strcmp(c.command, "test") == 0) {
+		rc = cli_test(argc - 1, rest);
+		free(rest);
+		end_line(&c, rc);
+		return rc;
+	}
 	c.engine = bp_engine_new();
 	if (!c.engine) {
+		free(rest);
 		fprintf(stderr, "bootpipe: out of memory\n");
 		return BP_OUTCOME_INFRA;
 	}
 	bp_install_signal_handlers();
-	rc = parse_args(&c, argc - 1, argv + 1);
+	rc = parse_args(&c, argc - 1, rest);
 	if (rc == 0) {
 		if (strcmp(c.command, "plan") == 0)
 			c.dry_run = true;
-		rc = -1;
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]);
 		     i++) {
 			if (strcmp(commands[i].name, c.command) == 0)
 				rc = commands[i].fn(&c);
 		}
-		if (rc == -1)
-			rc = usage_error("unknown command `%s`", c.command);
 	}
+	end_line(&c, rc);
 	bp_engine_free(c.engine);
+	free(rest);
 	return rc;
 }

@@ -246,6 +246,49 @@ installed)
 			fail "the store is not the user's"
 	fi
 	;;
+json-log)
+	# --log-format json: every stderr line one object, in passing, failing,
+	# config-error, infra and usage-error runs; the last one the end line
+	check_json() { # EXPECTED_EXIT OUTCOME
+		python3 - "$ws/err" "$1" "$2" <<'PY' || fail "JSON lines ($2)"
+import json, re, sys
+path, code, outcome = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+lines = open(path, encoding="utf-8").read().splitlines()
+assert lines, "no line"
+stamp = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d)$")
+for n, line in enumerate(lines, 1):
+    o = json.loads(line)
+    assert isinstance(o, dict), (n, line)
+    for k in ("time", "level", "stage", "message"):
+        assert k in o, (n, k, line)
+    assert stamp.match(o["time"]), (n, o["time"])
+    assert o["level"] in ("error", "warn", "info", "debug"), (n, o)
+    assert o["stage"] is None or isinstance(o["stage"], str), (n, o)
+    assert isinstance(o["message"], str), (n, o)
+end = json.loads(lines[-1])
+assert end["outcome"] == outcome and end["exit_code"] == code, end
+assert isinstance(end["reason"], str) and end["reason"], end
+assert all("outcome" not in json.loads(l) for l in lines[:-1])
+stages = {json.loads(l)["stage"] for l in lines}
+if code in (0, 1):
+    assert "launch" in stages, stages
+PY
+	}
+	run demo-aarch64.ini 0 --log-format json
+	check_json 0 pass
+	run demo-aarch64.ini 1 --log-format json --set "fetch-rootfs.registry=$demo/registry/registry-broken.toml"
+	check_json 1 fail
+	run demo-aarch64.ini 2 --log-format json --set launch.no_such_key=1
+	check_json 2 config
+	grep -q 'no_such_key' "$ws/err" || fail "the config error is not in the JSON"
+	run demo-aarch64.ini 3 --log-format json --set patch-qemu.accel=kvm \
+		--set patch-qemu.kvm_device=/nonexistent/kvm --set patch-qemu.host_arch=aarch64
+	check_json 3 infra
+	"$bootpipe" --log-format json run --reprot x >"$ws/out" 2>"$ws/err"
+	[ $? = 2 ] || fail "usage error: expected exit 2"
+	check_json 2 config
+	grep -q 'did you mean `--report`' "$ws/err" || fail "no suggestion in the JSON"
+	;;
 *)
 	echo "unknown case $case"
 	exit 2
