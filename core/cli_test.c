@@ -3,12 +3,16 @@
  * test-suit/, found as axbuild finds them (suite/). This file is the
  * command line; the suite library does the work.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,6 +59,7 @@ struct test_args {
 	size_t report_count;
 	const char *run_dir;
 	const char *pipeline;
+	const char *relay;
 	const char *pass[MAX_PASS]; /* to every `bootpipe run` */
 	size_t pass_count;
 };
@@ -128,6 +133,7 @@ static int parse(struct test_args *a, int argc, char **argv)
 	    {"pipeline", required_argument, NULL, 'p'},
 	    {"set", required_argument, NULL, 'S'},
 	    {"plugin-dir", required_argument, NULL, 'P'},
+	    {"relay", required_argument, NULL, 'Y'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -207,6 +213,9 @@ static int parse(struct test_args *a, int argc, char **argv)
 			    ch == 'S' ? "--set" : "--plugin-dir";
 			a->pass[a->pass_count++] = optarg;
 			break;
+		case 'Y':
+			a->relay = optarg;
+			break;
 		case 'h':
 			fputs(test_usage, stdout);
 			return -1;
@@ -219,6 +228,21 @@ static int parse(struct test_args *a, int argc, char **argv)
 	if (optind < argc)
 		return usage("unexpected argument `%s`", argv[optind]);
 	a->filter.cases = a->cases;
+	return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 
@@ -349,6 +373,62 @@ out:
 	return rc;
 }
 
+/*
+ * `bootpipe test --relay HOST:PORT`, internal: QEMU starts it for each
+ * guest connection to a forwarded fixture port (guestfwd=...-cmd:), the
+ * connection on stdin and stdout; it carries the bytes to HOST:PORT.
+ */
+static int relay(const char *target)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	char host[64], buf[1 << 16];
+	const char *colon = strrchr(target, ':');
+	struct pollfd p[2];
+	bool in_open = true;
+	int fd;
+
+	if (!colon || (size_t)(colon - target) >= sizeof(host))
+		return BP_OUTCOME_CONFIG;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - target), target);
+	sa.sin_port = htons((uint16_t)strtoul(colon + 1, NULL, 10));
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return BP_OUTCOME_CONFIG;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "bootpipe test --relay %s: %s\n", target,
+			strerror(errno));
+		return BP_OUTCOME_INFRA;
+	}
+	for (;;) {
+		ssize_t n;
+
+		p[0] =
+		    (struct pollfd){.fd = in_open ? 0 : -1, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents) {
+			n = read(0, buf, sizeof(buf));
+			if (n <= 0) {
+				in_open = false;
+				shutdown(fd, SHUT_WR);
+			} else if (write_all(fd, buf, (size_t)n) < 0) {
+				break;
+			}
+		}
+		if (p[1].revents) {
+			n = read(fd, buf, sizeof(buf));
+			if (n <= 0 || write_all(1, buf, (size_t)n) < 0)
+				break;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int cli_test(int argc, char **argv)
 {
 	struct test_args a = {0};
@@ -359,6 +439,8 @@ int cli_test(int argc, char **argv)
 
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
+	if (a.relay)
+		return relay(a.relay);
 	if (a.shard && !parse_shard(a.shard, &shard_index, &shard_count))
 		return usage("--shard `%s`: expected I/N with 1 <= I <= N",
 			     a.shard);

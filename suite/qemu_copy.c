@@ -159,17 +159,31 @@ out:
 	return rc;
 }
 
-char *suite_netdev_guestfwd(const char *arg, int guest_port,
+char *suite_netdev_guestfwd(const char *arg, int guest_port, const char *relay,
 			    const char *host_ip, int host_port)
 {
-	char *out = NULL;
+	char *out = NULL, *cmd;
+	size_t n = 0;
 
 	if (strncmp(arg, "user", 4) != 0 || (arg[4] && arg[4] != ',') ||
 	    strstr(arg, "host=") || strstr(arg, "guestfwd="))
 		return NULL;
-	if (asprintf(&out,
-		     "%s,host=10.0.2.254,guestfwd=tcp:10.0.2.2:%d-tcp:%s:%d",
-		     arg, guest_port, host_ip, host_port) < 0)
+	cmd = malloc(2 * strlen(relay) + 1);
+	if (!cmd)
 		return NULL;
+	for (const char *p = relay; *p; p++) {
+		cmd[n++] = *p;
+		if (*p == ',')
+			cmd[n++] = ',';
+	}
+	cmd[n] = '\0';
+	/* a chardev target would carry one connection for the whole run; a
+	 * command per connection serves every request of the guest */
+	if (asprintf(&out,
+		     "%s,host=10.0.2.254,guestfwd=tcp:10.0.2.2:%d-cmd:%s "
+		     "%s:%d",
+		     arg, guest_port, cmd, host_ip, host_port) < 0)
+		out = NULL;
+	free(cmd);
 	return out;
 }

@@ -24,11 +24,14 @@ int suite_qemu_copy(const char *src, const char *dst, suite_arg_rewrite_fn fn,
 
 /*
  * The -netdev value @arg with a guestfwd from @guest_port on QEMU's gateway
- * address to @host_ip:@host_port, the gateway moved to 10.0.2.254 because
- * QEMU refuses a guestfwd on its own address. NULL when @arg is not a user
- * netdev or already moves the host address or forwards. malloc'd.
+ * address to `cmd:@relay @host_ip:@host_port` (a program QEMU starts per
+ * guest connection, the connection on its stdin and stdout), the gateway
+ * moved to 10.0.2.254 because QEMU refuses a guestfwd on its own address.
+ * Commas in @relay are doubled for QEMU's option parser. NULL when @arg is
+ * not a user netdev or already moves the host address or forwards.
+ * malloc'd.
  */
-char *suite_netdev_guestfwd(const char *arg, int guest_port,
+char *suite_netdev_guestfwd(const char *arg, int guest_port, const char *relay,
 			    const char *host_ip, int host_port);
 
 #endif

@@ -48,6 +48,7 @@ struct job {
 #define HTTP_BIND_WAIT 180
 
 struct fwd {
+	const char *relay;
 	int guest_port;
 	const char *host_ip;
 	int host_port;
@@ -59,7 +60,7 @@ static char *forward_netdev(void *user, const char *prev, const char *arg)
 
 	if (!prev || strcmp(prev, "-netdev") != 0)
 		return NULL;
-	return suite_netdev_guestfwd(arg, f->guest_port, f->host_ip,
+	return suite_netdev_guestfwd(arg, f->guest_port, f->relay, f->host_ip,
 				     f->host_port);
 }
 
@@ -205,8 +206,9 @@ static int start_fixture(const struct suite_case *c,
 {
 	const char *bind = cfg->http.bind;
 	struct fwd f = {.guest_port = cfg->http.port};
-	char err[1024], *copy = NULL;
+	char err[1024], *copy = NULL, *relay = NULL;
 	size_t changed = 0;
+	int rc;
 
 	if (o->jobs > 1) {
 		const char *slash = strrchr(c->qemu_config, '/');
@@ -229,8 +231,16 @@ static int start_fixture(const struct suite_case *c,
 			? "127.0.0.1"
 			: bind;
 	f.host_port = suite_http_port(j->http);
-	if (suite_qemu_copy(c->qemu_config, copy, forward_netdev, &f, &changed,
-			    err, sizeof(err)) < 0) {
+	if (asprintf(&relay, "%s test --relay", o->bootpipe) < 0) {
+		set_result(r, BP_OUTCOME_INFRA, "out of memory");
+		free(copy);
+		return -1;
+	}
+	f.relay = relay;
+	rc = suite_qemu_copy(c->qemu_config, copy, forward_netdev, &f, &changed,
+			     err, sizeof(err));
+	free(relay);
+	if (rc < 0) {
 		set_result(r, BP_OUTCOME_CONFIG, "%s", err);
 		free(copy);
 		return -1;
@@ -400,7 +410,7 @@ static int prepare(const struct suite_case *c, size_t index,
 	    argv_add(&j->argv, "--set=resolve-request.arch=%s", c->arch) ||
 	    argv_add(&j->argv, "--set=resolve-request.target=%s", c->target) ||
 	    argv_add(&j->argv, "--set=resolve-request.qemu_config=%s",
-		     c->qemu_config) ||
+		     qemu_config ? qemu_config : c->qemu_config) ||
 	    /* the flow picks the OS's QEMU rules (drives, -smp) */
 	    argv_add(&j->argv, "--set=resolve-request.flow=%s", c->os) ||
 	    argv_add(&j->argv, "--set=resolve-request.build_config=%s",

@@ -43,7 +43,8 @@ static char *fwd(void *user, const char *prev, const char *arg)
 	(void)user;
 	if (!prev || strcmp(prev, "-netdev") != 0)
 		return NULL;
-	return suite_netdev_guestfwd(arg, 18180, "127.0.0.1", 40001);
+	return suite_netdev_guestfwd(arg, 18180, "/b/bootpipe test --relay",
+				     "127.0.0.1", 40001);
 }
 
 static void netdev_gets_a_guestfwd_and_nothing_else_changes(void **state)
@@ -65,7 +66,8 @@ static void netdev_gets_a_guestfwd_and_nothing_else_changes(void **state)
 	assert_string_equal(
 	    got, "# keep me\nargs = [\n  \"-m\", \"512M\",\n"
 		 "  \"-netdev\", \"user,id=net0,host=10.0.2.254,"
-		 "guestfwd=tcp:10.0.2.2:18180-tcp:127.0.0.1:40001\", # net\n"
+		 "guestfwd=tcp:10.0.2.2:18180-cmd:/b/bootpipe test --relay "
+		 "127.0.0.1:40001\", # net\n"
 		 "  \"-drive\", \"file=${workspace}/x.img\",\n]\n"
 		 "timeout = 5\n");
 	free(got);
@@ -85,13 +87,16 @@ static void guestfwd_only_for_plain_user_net(void **state)
 	char *s;
 
 	(void)state;
-	s = suite_netdev_guestfwd("user,id=net0", 80, "127.0.0.1", 9);
-	assert_string_equal(s, "user,id=net0,host=10.0.2.254,"
-			       "guestfwd=tcp:10.0.2.2:80-tcp:127.0.0.1:9");
+	s = suite_netdev_guestfwd("user,id=net0", 80, "/a,b/relay", "127.0.0.1",
+				  9);
+	assert_string_equal(
+	    s, "user,id=net0,host=10.0.2.254,"
+	       "guestfwd=tcp:10.0.2.2:80-cmd:/a,,b/relay 127.0.0.1:9");
 	free(s);
-	assert_null(suite_netdev_guestfwd("tap,id=n", 80, "127.0.0.1", 9));
-	assert_null(suite_netdev_guestfwd("usernet,id=n", 80, "127.0.0.1", 9));
-	assert_null(suite_netdev_guestfwd("user,id=n,host=10.0.2.9", 80,
+	assert_null(suite_netdev_guestfwd("tap,id=n", 80, "r", "127.0.0.1", 9));
+	assert_null(
+	    suite_netdev_guestfwd("usernet,id=n", 80, "r", "127.0.0.1", 9));
+	assert_null(suite_netdev_guestfwd("user,id=n,host=10.0.2.9", 80, "r",
 					  "127.0.0.1", 9));
 }
 
