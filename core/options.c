@@ -235,6 +235,17 @@ static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
 
 	if (!where)
 		return BP_ENOMEM;
+	/* one workspace per run: a stage's own would leave ${workspace}
+	 * pointing elsewhere in the same file */
+	if (!v && strcmp(e->key, "workspace") == 0) {
+		rc = engine_fail(engine, BP_ECONFIG,
+				 "%s: [%s] workspace: the workspace is one per "
+				 "run, for every stage and ${workspace}; set "
+				 "it in [pipeline] workspace = %s or pass "
+				 "--workspace %s",
+				 where, stage->name, e->value, e->value);
+		goto out;
+	}
 	if (!v) {
 		hint = options_closest(table, e->key);
 		rc = engine_fail(

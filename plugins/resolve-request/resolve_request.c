@@ -14,8 +14,6 @@
 #include "request.h"
 
 static const struct bp_option options[] = {
-    {"workspace", BP_OPT_STR, NULL,
-     "workspace root (default: the engine's workspace)", 0, NULL},
     {"package", BP_OPT_STR, NULL,
      "package dir, ${package} (default: <workspace>/os/axvisor if it "
      "exists, else the workspace)",
@@ -95,7 +93,6 @@ static int read_input(struct bp_stage *self, struct bp_ctx *ctx,
 	memset(in, 0, sizeof(*in));
 	in->stage = bp_stage_name(self);
 	in->engine_workspace = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, NULL);
-	in->workspace = opt(self, "workspace");
 	in->package = opt(self, "package");
 	in->arch = opt(self, "arch");
 	in->target = opt(self, "target");

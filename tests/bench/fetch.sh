@@ -59,9 +59,9 @@ for arc in "$work"/arc/*; do
 	cat >"$work/p.ini" <<-INI
 	[pipeline]
 	name = fetch-bench
+	workspace = $work
 	stages = resolve-request fetch-rootfs
 	[resolve-request]
-	workspace = $work
 	arch = aarch64
 	require_kernel = false
 	store = $store

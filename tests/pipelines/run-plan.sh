@@ -26,7 +26,7 @@ unset AXBUILD_QEMU_SYSTEM_LOONGARCH64 AXBUILD_QEMU_DIR AXBUILD_TEST_TIMEOUT_SCAL
 cd "$ws" || exit 1
 for ini in "$here"/plan/*.ini; do
 	name=$(basename "$ini" .ini)
-	"$bootpipe" plan "$ini" --set "resolve-request.workspace=$ws" \
+	"$bootpipe" plan "$ini" --workspace "$ws" \
 		>"$work/out" 2>"$work/err"
 	code=$?
 	{

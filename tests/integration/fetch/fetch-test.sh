@@ -50,8 +50,8 @@ pipeline() {
 	local f=$1
 	shift
 	{
-		printf '[pipeline]\nname = fetch-%s\nstages = resolve-request fetch-rootfs\n\n' "$case_name"
-		printf '[resolve-request]\nworkspace = %s\narch = aarch64\nrequire_kernel = false\n\n' "$W/ws"
+		printf '[pipeline]\nname = fetch-%s\nworkspace = %s\nstages = resolve-request fetch-rootfs\n\n' "$case_name" "$W/ws"
+		printf '[resolve-request]\narch = aarch64\nrequire_kernel = false\n\n'
 		# the test server speaks plain http
 		printf '[fetch-rootfs]\nretry_delay_ms = 20\nallow_insecure_url = true\n'
 		printf '%s\n' "$@"
