@@ -33,7 +33,8 @@ static const char test_usage[] =
     "         [--group NAME] [--arch ARCH] [--case NAME]... [--list]\n"
     "         [--shard I/N] [--kernel PATH] [-j N] [--fail-fast|--keep-going]\n"
     "         [--rerun-failed REPORT.json] [--report json=PATH|junit=PATH]\n"
-    "         [--workspace DIR] [--run-dir DIR] [--pipeline FILE]\n"
+    "         [--workspace DIR] [--run-dir DIR] [--pipeline FILE] [--cargo "
+    "CARGO]\n"
     "         [--set STAGE.KEY=VALUE]... [--plugin-dir DIR]...\n"
     "Finds the CI cases under SUITE_DIR (default: <workspace>/test-suit)\n"
     "as axbuild does and runs each as a pipeline (default: the shipped\n"
@@ -41,7 +42,9 @@ static const char test_usage[] =
     "case does not stop the others unless --fail-fast. Exit 0 when all\n"
     "passed, else the most severe outcome. --list prints the cases in run\n"
     "order, one per line: os, group, case, arch, variant (- for none),\n"
-    "tab-separated. Case directories (pipeline, command, logs, report)\n"
+    "tab-separated. Without --kernel each build group is built first\n"
+    "with the cargo-build stage (--cargo: the cargo binary), as axbuild\n"
+    "does. Case directories (pipeline, command, logs, report)\n"
     "go to --run-dir (default: <workspace>/tmp/bootpipe/test/<time>).\n";
 
 struct test_args {
@@ -60,6 +63,7 @@ struct test_args {
 	const char *run_dir;
 	const char *pipeline;
 	const char *relay;
+	const char *cargo;
 	const char *pass[MAX_PASS]; /* to every `bootpipe run` */
 	size_t pass_count;
 };
@@ -134,6 +138,7 @@ static int parse(struct test_args *a, int argc, char **argv)
 	    {"set", required_argument, NULL, 'S'},
 	    {"plugin-dir", required_argument, NULL, 'P'},
 	    {"relay", required_argument, NULL, 'Y'},
+	    {"cargo", required_argument, NULL, 'C'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -215,6 +220,9 @@ static int parse(struct test_args *a, int argc, char **argv)
 			break;
 		case 'Y':
 			a->relay = optarg;
+			break;
+		case 'C':
+			a->cargo = optarg;
 			break;
 		case 'h':
 			fputs(test_usage, stdout);
@@ -343,6 +351,7 @@ static int run_list(struct test_args *a, struct suite_list *list,
 	o.kernel = kernel;
 	o.pipeline = pipeline;
 	o.run_dir = run_dir;
+	o.cargo = a->cargo;
 	fprintf(stderr, "bootpipe test: %zu case%s, -j %u, in %s\n",
 		list->count, list->count == 1 ? "" : "s", o.jobs, run_dir);
 	rc = suite_run(list, &o, results);

@@ -356,8 +356,8 @@ out:
  * `bootpipe run` command line. A failure is the case's config or infra
  * outcome, not the suite's. */
 static int prepare(const struct suite_case *c, size_t index,
-		   const struct suite_run_opts *o, struct job *j,
-		   struct suite_result *r)
+		   const struct suite_run_opts *o, const char *kernel,
+		   struct job *j, struct suite_result *r)
 {
 	struct suite_case_config cfg;
 	char err[2048], warn[256], *name, *pipeline = NULL;
@@ -418,8 +418,8 @@ static int prepare(const struct suite_case *c, size_t index,
 	    argv_add(&j->argv, "--set=launch.console_log=%s/console.log",
 		     r->dir))
 		goto oom;
-	if (o->kernel &&
-	    argv_add(&j->argv, "--set=resolve-request.kernel=%s", o->kernel))
+	if (kernel &&
+	    argv_add(&j->argv, "--set=resolve-request.kernel=%s", kernel))
 		goto oom;
 	for (size_t i = 0; i < vm_count; i++)
 		if (argv_add(&j->argv, "--set=resolve-request.vmconfigs=%s",
@@ -545,6 +545,145 @@ static void collect(struct job *j, int status, struct suite_result *r)
 	json_decref(doc);
 }
 
+/* The package and binary axbuild builds for a case's OS. */
+static const char *build_package(const struct suite_case *c)
+{
+	if (c->package)
+		return c->package;
+	if (!strcmp(c->os, "axvisor"))
+		return "axvisor";
+	if (!strcmp(c->os, "starry"))
+		return "starryos";
+	return strcmp(c->group, "c") ? "arceos-test-suit"
+				     : "arceos-c-test-suit";
+}
+
+static bool same_build(const struct suite_case *a, const struct suite_case *b)
+{
+	return !strcmp(a->build_config, b->build_config) &&
+	       !strcmp(a->target, b->target) &&
+	       !strcmp(build_package(a), build_package(b)) &&
+	       (a->feature ? b->feature && !strcmp(a->feature, b->feature)
+			   : !b->feature);
+}
+
+/* Runs one build group's `bootpipe run` (resolve-request, cargo-build)
+ * and waits. 0, or -1 with the reason in @why. */
+static int build_one(const struct suite_case *c, const struct suite_run_opts *o,
+		     size_t n, char **kernel, char *why, size_t whylen)
+{
+	struct argv_buf a = {0};
+	char *dir = NULL, *pipe_path = NULL, *name = NULL, *tdir;
+	const char *pkg = build_package(c);
+	struct suite_result r = {0};
+	struct job j = {0};
+	FILE *f;
+	int status = 0, rc = -1;
+
+	if (asprintf(&name, "build-%02zu-%s-%s", n + 1, c->os, c->arch) < 0)
+		name = NULL;
+	dir = name ? bp_path_join(o->run_dir, name) : NULL;
+	pipe_path = dir ? bp_path_join(dir, "pipeline.ini") : NULL;
+	if (!pipe_path || bp_mkdir_p(dir, 0755) < 0 ||
+	    !(f = fopen(pipe_path, "w"))) {
+		snprintf(why, whylen, "cannot write %s",
+			 pipe_path ? pipe_path : name);
+		goto out;
+	}
+	fprintf(f,
+		"; written by bootpipe test: build group %s\n[pipeline]\n"
+		"name = %s\nstages = resolve-request cargo-build\n"
+		"[resolve-request]\nrequire_kernel = false\n",
+		c->build_group, name);
+	fclose(f);
+	j.report = bp_path_join(dir, "report.json");
+	r.dir = dir;
+	if (argv_add(&a, "%s", o->bootpipe) || argv_add(&a, "run") ||
+	    argv_add(&a, "%s", pipe_path) ||
+	    argv_add(&a, "--workspace=%s", o->workspace) ||
+	    argv_add(&a, "--report=json=%s", j.report) ||
+	    argv_add(&a, "--set=resolve-request.arch=%s", c->arch) ||
+	    argv_add(&a, "--set=resolve-request.target=%s", c->target) ||
+	    argv_add(&a, "--set=cargo-build.build_config=%s",
+		     c->build_config) ||
+	    argv_add(&a, "--set=cargo-build.target=%s", c->target) ||
+	    argv_add(&a, "--set=cargo-build.package=%s", pkg) ||
+	    (o->cargo &&
+	     argv_add(&a, "--set=cargo-build.cargo=%s", o->cargo)) ||
+	    (c->feature &&
+	     argv_add(&a, "--set=cargo-build.features=%s", c->feature))) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	j.argv = a;
+	a = (struct argv_buf){0};
+	write_command(&r, &j);
+	if (spawn(&j, &r) != 0) {
+		snprintf(why, whylen, "cannot start %s", o->bootpipe);
+		goto out;
+	}
+	fprintf(stderr, "bootpipe test: building %s (%s) for %s\n",
+		c->build_group, pkg, c->arch);
+	while (waitpid(j.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	j.started = now();
+	collect(&j, status, &r);
+	if (r.outcome != BP_OUTCOME_PASS) {
+		snprintf(why, whylen,
+			 "build of %s failed: %s (see %s/bootpipe.log)",
+			 c->build_group, r.reason ? r.reason : "?", dir);
+		goto out;
+	}
+	/* where cargo-build left it, by the same rule */
+	tdir = getenv("CARGO_TARGET_DIR");
+	if (asprintf(kernel, "%s%s/%s/release/%s", tdir ? tdir : o->workspace,
+		     tdir ? "" : "/target", c->target, pkg) < 0)
+		*kernel = NULL;
+	rc = *kernel ? 0 : -1;
+out:
+	argv_release(&a);
+	argv_release(&j.argv);
+	free(j.report);
+	free(r.reason);
+	free(r.console_log);
+	free(name);
+	free(pipe_path);
+	free(dir);
+	return rc;
+}
+
+/* axbuild's phase 1: every build group built before any case boots; the
+ * cases of a group whose build failed are that failure. */
+static void build_all(const struct suite_list *l,
+		      const struct suite_run_opts *o, char **kernels,
+		      struct suite_result *results)
+{
+	size_t groups = 0;
+
+	for (size_t i = 0; i < l->count; i++) {
+		char why[2048], *kernel = NULL;
+		bool seen = false;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = same_build(&l->cases[k], &l->cases[i]);
+		if (seen)
+			continue;
+		if (build_one(&l->cases[i], o, groups++, &kernel, why,
+			      sizeof(why)) < 0)
+			kernel = NULL;
+		for (size_t k = i; k < l->count; k++) {
+			if (!same_build(&l->cases[k], &l->cases[i]))
+				continue;
+			if (kernel)
+				kernels[k] = strdup(kernel);
+			else
+				set_result(&results[k], BP_OUTCOME_CONFIG, "%s",
+					   why);
+		}
+		free(kernel);
+	}
+}
+
 static void progress_line(const struct suite_list *l, const struct job *jobs,
 			  size_t running, size_t done)
 {
@@ -586,9 +725,18 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 	size_t next = 0, running = 0, done = 0;
 	bool stopping = false, interrupted = false;
 	int worst = BP_OUTCOME_PASS;
+	char **kernels = NULL;
 
 	if (!jobs)
 		return BP_OUTCOME_INFRA;
+	if (!o->kernel) {
+		kernels = calloc(list->count + 1, sizeof(*kernels));
+		if (!kernels) {
+			free(jobs);
+			return BP_OUTCOME_INFRA;
+		}
+		build_all(list, o, kernels, results);
+	}
 	while (next < list->count || running) {
 		struct pollfd pfd = {.fd = bp_interrupt_fd(), .events = POLLIN};
 		int status;
@@ -604,7 +752,12 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 			int rc;
 
 			*j = (struct job){.index = next};
-			if (prepare(&list->cases[next], next, o, j, r) < 0) {
+			if (r->ran) {
+				/* its build failed: nothing to boot */
+				report_done(&list->cases[next], r, o->progress);
+			} else if (prepare(&list->cases[next], next, o,
+					   kernels ? kernels[next] : o->kernel,
+					   j, r) < 0) {
 				report_done(&list->cases[next], r, o->progress);
 				suite_http_stop(j->http);
 				argv_release(&j->argv);
@@ -670,6 +823,9 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 	}
 	if (o->progress)
 		fputs("\r\033[K", stderr);
+	for (size_t i = 0; kernels && i < list->count; i++)
+		free(kernels[i]);
+	free(kernels);
 	free(jobs);
 	return interrupted ? BP_OUTCOME_INTERRUPTED : worst;
 }

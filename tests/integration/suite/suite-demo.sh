@@ -112,5 +112,51 @@ assert got == {"qemu/failing": "fail", "qemu/smoke": "pass"}, got
 logs = {c["console_log"] for c in doc["cases"]}
 assert len(logs) == 2, logs
 P
+# no --kernel: each build group is built first by the cargo-build stage;
+# a stand-in cargo records its argv, cwd and environment and writes the ELF
+cat >"$work/cargo" <<S
+#!/bin/sh
+{ echo "cwd=\$(pwd)"; echo "argv=\$*"; env | grep -E '^(AX_|SMP=|AXVISOR_VM_CONFIGS=|FOO=)' | sort; } >>"$work/cargo.log"
+while [ \$# -gt 0 ]; do case \$1 in --target) t=\$2; shift;; --bin) b=\$2; shift;; esac; shift; done
+mkdir -p "target/\$t/release" && cp "$demo/guests/demo-aarch64.elf" "target/\$t/release/\$b"
+S
+chmod +x "$work/cargo"
+cat >"$w/build-aarch64-unknown-none-softfloat.toml" <<'T'
+features = ["fs", "ax-driver/virtio-blk"]
+log = "Info"
+max_cpu_num = 2
+target = "aarch64-unknown-none-softfloat"
+vm_configs = ["vms/demo.toml"]
+[env]
+FOO = "bar"
+T
+"$bootpipe" test "$ws/test-suit" --cargo "$work/cargo" --case qemu/smoke --case qemu/failing \
+	--set fetch-rootfs.registry="$demo/registry/registry.toml" \
+	--run-dir "$work/runs/build" >"$work/build.out" 2>"$work/build.err"
+rc=$?
+[ $rc -eq 1 ] || fail "built run exit $rc; $(cat "$work/build.err")"
+grep -qE '^axvisor +qemu/smoke +aarch64 +pass ' "$work/build.out" || fail "built smoke did not pass"
+[ "$(grep -c '^argv=' "$work/cargo.log")" -eq 1 ] || fail "not one build for the group: $(cat "$work/cargo.log")"
+cat >"$work/cargo.want" <<W
+cwd=$ws
+argv=build -p axvisor --bin axvisor --target aarch64-unknown-none-softfloat --release --features ax-driver/virtio-blk,fs,smp
+AXVISOR_VM_CONFIGS=$ws/vms/demo.toml
+AX_ARCH=aarch64
+AX_LOG=info
+AX_TARGET=aarch64-unknown-none-softfloat
+FOO=bar
+SMP=2
+W
+diff -u "$work/cargo.want" "$work/cargo.log" || fail "cargo argv/env"
+grep -q -- "--set=resolve-request.kernel=$ws/target/aarch64-unknown-none-softfloat/release/axvisor" \
+	"$work"/runs/build/*qemu_smoke/command.sh || fail "case does not boot the built kernel"
+# a failing build fails its group's cases, and no QEMU starts for them
+printf '#!/bin/sh\necho compile error >&2\nexit 101\n' >"$work/cargo"
+"$bootpipe" test "$ws/test-suit" --cargo "$work/cargo" --case qemu/smoke \
+	--run-dir "$work/runs/badbuild" >"$work/badbuild.out" 2>"$work/badbuild.err"
+rc=$?
+[ $rc -eq 2 ] || fail "failed build exit $rc"
+grep -qE '^axvisor +qemu/smoke +aarch64 +config .*build of qemu failed.*exit 101' "$work/badbuild.out" ||
+	fail "failed build not named: $(cat "$work/badbuild.out")"
 pgrep -f "qemu-system-aarch64.*$work" >/dev/null && fail "QEMU left running"
 echo PASS
