@@ -2,11 +2,13 @@
  * The bootpipe command: a thin tool over the public API. Results go to
  * stdout, diagnostics to stderr, and the exit code is the run's outcome.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bootpipe/bootpipe.h>
@@ -48,6 +50,8 @@ struct cli {
 	const char *store;
 	const char *until;
 	const char *shard;
+	char *owned[64]; /* values made absolute, freed at exit */
+	size_t owned_count;
 	char **args;
 	int arg_count;
 };
@@ -225,6 +229,25 @@ static int shortcut(struct cli *c, const char *key, const char *value)
 	return remember(c, "resolve-request", key, value);
 }
 
+/* A path given on the command line is relative to the current directory,
+ * as with every shell tool, never to the workspace. @maybe_name: a value
+ * without '/' that names no file is a name (`--rootfs alpine`). */
+static int path_shortcut(struct cli *c, const char *key, const char *value,
+			 bool maybe_name)
+{
+	char cwd[PATH_MAX], *abs;
+
+	if (!value[0] || value[0] == '/' || strstr(value, "${") ||
+	    (maybe_name && !strchr(value, '/') && access(value, F_OK) != 0) ||
+	    c->owned_count == sizeof(c->owned) / sizeof(c->owned[0]) ||
+	    !getcwd(cwd, sizeof(cwd)))
+		return shortcut(c, key, value);
+	if (asprintf(&abs, "%s/%s", cwd, value) < 0)
+		return usage_error("out of memory (%s)", value);
+	c->owned[c->owned_count++] = abs;
+	return shortcut(c, key, abs);
+}
+
 static int add_report(struct cli *c, const char *spec)
 {
 	const char *eq = strchr(spec, '=');
@@ -331,16 +354,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			rc = shortcut(c, "arch", optarg);
 			break;
 		case OPT_KERNEL:
-			rc = shortcut(c, "kernel", optarg);
+			rc = path_shortcut(c, "kernel", optarg, false);
 			break;
 		case OPT_VMCONFIG:
-			rc = shortcut(c, "vmconfigs", optarg);
+			rc = path_shortcut(c, "vmconfigs", optarg, false);
 			break;
 		case OPT_QEMU_CONFIG:
-			rc = shortcut(c, "qemu_config", optarg);
+			rc = path_shortcut(c, "qemu_config", optarg, false);
 			break;
 		case OPT_ROOTFS:
-			rc = shortcut(c, "rootfs", optarg);
+			rc = path_shortcut(c, "rootfs", optarg, true);
 			break;
 		case OPT_FLOW:
 			rc = shortcut(c, "flow", optarg);
@@ -510,6 +533,53 @@ static int finish_run(struct cli *c, int outcome)
 	return outcome == BP_OUTCOME_PASS && rc ? rc : outcome;
 }
 
+/* Each --report path can be written, checked before anything runs: a
+ * bad one found after the boot made a PASS run exit 3. */
+static int check_reports(const struct cli *c)
+{
+	for (size_t i = 0; i < c->report_count; i++) {
+		const char *path = c->reports[i].path;
+		const char *slash = strrchr(path, '/');
+		char dir[PATH_MAX];
+		struct stat st;
+
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash ? (int)(slash == path ? 1 : slash - path) : 1,
+			 slash ? path : ".");
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(stderr,
+				"bootpipe: --report %s=%s: is a directory; "
+				"name a file\n",
+				c->reports[i].format, path);
+			return EXIT_USAGE;
+		}
+		if (access(dir, W_OK) != 0) {
+			fprintf(stderr,
+				"bootpipe: --report %s=%s: cannot write in "
+				"%s: %s\n",
+				c->reports[i].format, path, dir,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/* -v: how long each stage took, after the run. */
+static void log_durations(struct cli *c)
+{
+	struct bp_engine *e = c->engine;
+
+	if (!c->verbosity)
+		return;
+	for (size_t i = 0; i < bp_engine_stage_count(e); i++) {
+		struct bp_stage *st = bp_engine_stage_at(e, i);
+
+		bp_engine_log(e, BP_LOG_INFO, "stage %s: %.3f s",
+			      bp_stage_name(st), bp_stage_duration(st));
+	}
+}
+
 static int cmd_run(struct cli *c)
 {
 	char *fallback = NULL;
@@ -518,6 +588,9 @@ static int cmd_run(struct cli *c)
 
 	if (c->arg_count > 1)
 		return usage_error("%s takes one pipeline file", c->command);
+	rc = check_reports(c);
+	if (rc)
+		return rc;
 	if (c->arg_count == 1) {
 		rc = cli_pipeline_resolve(c->args[0], c->workspace, &fallback);
 		if (rc)
@@ -544,6 +617,7 @@ static int cmd_run(struct cli *c)
 	if (rc)
 		return rc;
 	rc = bp_engine_run(c->engine);
+	log_durations(c);
 	if (c->dry_run && rc == BP_OUTCOME_PASS)
 		print_plan(c->engine);
 	return finish_run(c, rc);
@@ -613,11 +687,17 @@ static int print_stage(void *user, const char *path, const struct bp_plugin *p,
 
 static int cmd_stages(struct cli *c)
 {
+	if (c->arg_count > 0)
+		return usage_error("stages takes no argument (%s); describe "
+				   "STAGE shows one",
+				   c->args[0]);
 	if (configure(c))
 		return EXIT_USAGE;
-	return bp_engine_foreach_plugin(c->engine, print_stage, NULL) == 0
-		   ? 0
-		   : BP_OUTCOME_INFRA;
+	if (bp_engine_foreach_plugin(c->engine, print_stage, NULL) == 0)
+		return 0;
+	/* e.g. a relative BOOTPIPE_PLUGIN_PATH entry: say which and why */
+	fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
+	return BP_OUTCOME_INFRA;
 }
 
 static const char *opt_type_word(enum bp_opt_type t)
@@ -647,6 +727,34 @@ static void print_keys(const char *title, const char *const *keys)
 	printf("\n");
 }
 
+struct closest_stage {
+	const char *want;
+	char name[64];
+	size_t d;
+	bool exists; /* a file of that name, valid or not */
+};
+
+static int closest_stage(void *user, const char *path,
+			 const struct bp_plugin *p, const char *error)
+{
+	struct closest_stage *b = user;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t len = strcspn(base, ".");
+	char name[64];
+	size_t d;
+
+	(void)error;
+	snprintf(name, sizeof(name), "%.*s", (int)len, p ? p->name : base);
+	if (strcmp(name, b->want) == 0)
+		b->exists = true;
+	d = cli_distance(b->want, name);
+	if (d < b->d) {
+		b->d = d;
+		snprintf(b->name, sizeof(b->name), "%s", name);
+	}
+	return 0;
+}
+
 static int cmd_describe(struct cli *c)
 {
 	const struct bp_plugin *p;
@@ -657,7 +765,21 @@ static int cmd_describe(struct cli *c)
 	if (configure(c))
 		return EXIT_USAGE;
 	if (bp_engine_find_plugin(c->engine, c->args[0], &p, &path) != 0) {
+		struct closest_stage best = {.want = c->args[0], .d = 4};
+
+		bp_engine_foreach_plugin(c->engine, closest_stage, &best);
 		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
+		/* no such stage at all: a typo on the command line */
+		if (!best.exists) {
+			if (best.name[0])
+				fprintf(stderr,
+					"bootpipe: no stage `%s`; did you "
+					"mean `%s`?\n",
+					c->args[0], best.name);
+			fprintf(stderr, "run `bootpipe stages` for the "
+					"stages\n");
+			return EXIT_USAGE;
+		}
 		return BP_OUTCOME_INFRA;
 	}
 	printf("%s %s: %s\n  file: %s\n\n", p->name, p->version,
@@ -681,19 +803,29 @@ static int cmd_describe(struct cli *c)
 
 static int cmd_replay(struct cli *c)
 {
-	char *path;
+	char *path, *log;
 	int rc;
 
 	if (c->arg_count != 2)
 		return usage_error("%s takes a pipeline file and a console log",
 				   c->command);
+	/* a log that is not there is a mistake on the command line */
+	log = realpath(c->args[1], NULL);
+	if (!log) {
+		fprintf(stderr, "bootpipe: replay: console log %s: %s\n",
+			c->args[1], strerror(errno));
+		return EXIT_USAGE;
+	}
 	/* every stage plans only; launch matches the log instead of QEMU */
 	c->dry_run = true;
-	if (configure(c))
-		return EXIT_USAGE;
-	if (bp_ctx_set_str(bp_engine_ctx(c->engine), BP_KEY_RUN_REPLAY_LOG,
-			   c->args[1]) != 0)
-		return BP_OUTCOME_INFRA;
+	rc = configure(c) ? EXIT_USAGE
+	     : bp_ctx_set_str(bp_engine_ctx(c->engine), BP_KEY_RUN_REPLAY_LOG,
+			      log) != 0
+		 ? BP_OUTCOME_INFRA
+		 : 0;
+	free(log);
+	if (rc)
+		return rc;
 	rc = cli_pipeline_resolve(c->args[0], c->workspace, &path);
 	if (rc)
 		return rc;
@@ -937,6 +1069,8 @@ int main(int argc, char **argv)
 	}
 	end_line(&c, rc);
 	bp_engine_free(c.engine);
+	for (size_t i = 0; i < c.owned_count; i++)
+		free(c.owned[i]);
 	free(rest);
 	return rc;
 }

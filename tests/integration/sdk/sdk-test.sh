@@ -8,6 +8,8 @@
 #   check-pipelines  bootpipe check pipelines/*.ini
 #   by-name          pipelines by name through the search path, as
 #                    `bootpipe pipelines` lists it; include-only files
+#   cli              command-line conventions: suggestions, usage errors,
+#                    global options first, paths relative to the cwd
 #   matrix           bootpipe matrix is JSON and its shards partition
 #   ci-yaml          examples/ci/*.yml parse and use the matrix
 #   man              docs/bootpipe.1 renders without warnings
@@ -283,6 +285,46 @@ case_by_name() {
 	has "qemu-aarch64: ok (qemu-aarch64, 5 stages)" "$tmp/out"
 }
 
+case_cli() {
+	local B=$bootpipe
+	[ -f "$build/share/bootpipe/demo/guests/demo-aarch64.elf" ] || skip "demo guests not built"
+	# code CMD...: the exit code of bootpipe CMD, output in $tmp/out, $tmp/err
+	code() {
+		"$B" "$@" >"$tmp/out" 2>"$tmp/err"
+		echo $?
+	}
+	[ "$(code describe lunch)" = 2 ] || fail "describe lunch: not a usage error"
+	has "did you mean \`launch\`?" "$tmp/err"
+	[ "$(code stages extra)" = 2 ] || fail "stages took an extra argument"
+	[ "$(code help nosuch)" = 2 ] || fail "help nosuch passed"
+	has "unknown command \`nosuch\`" "$tmp/err"
+	[ "$(code help run)" = 0 ] || fail "help run"
+	has "usage: bootpipe run" "$tmp/out"
+	[ "$(code lpan)" = 2 ] || fail "unknown command"
+	has "did you mean \`plan\`?" "$tmp/err"
+	[ "$(code run --reprot x)" = 2 ] || fail "unknown option"
+	has "unknown option \`--reprot\`; did you mean \`--report\`?" "$tmp/err"
+	[ "$(code run --report)" = 2 ] || fail "option without its value"
+	has "needs a value" "$tmp/err"
+	# global options before the command; -v gives each stage's duration
+	[ "$(code -v plan demo-aarch64)" = 0 ] || fail "-v plan"
+	grep -qE '^\[bootpipe\] stage launch: [0-9]+\.[0-9]{3} s$' "$tmp/err" || fail "no stage durations"
+	[ "$(code replay demo-aarch64 "$tmp/missing.log")" = 2 ] || fail "replay of a missing log"
+	has "console log $tmp/missing.log: No such file or directory" "$tmp/err"
+	# the report path is checked before anything runs
+	[ "$(code run demo-aarch64 --report "junit=$tmp/nodir/r.xml")" = 2 ] || fail "bad report path"
+	has "cannot write in $tmp/nodir" "$tmp/err"
+	! grep -q "starting qemu" "$tmp/err" || fail "QEMU ran before the report path was checked"
+	[ "$(BOOTPIPE_PLUGIN_PATH=rel code stages)" = 3 ] || fail "relative BOOTPIPE_PLUGIN_PATH"
+	has "BOOTPIPE_PLUGIN_PATH entry \`rel\` is relative" "$tmp/err"
+	# command-line paths are relative to the current directory
+	mkdir "$tmp/k"
+	cp "$build/share/bootpipe/demo/guests/demo-aarch64.elf" "$tmp/k/guest.elf"
+	(cd "$tmp/k" && "$B" plan demo-aarch64 --kernel guest.elf) >"$tmp/out" 2>"$tmp/err" ||
+		fail "plan --kernel guest.elf"
+	has "$tmp/k/guest.elf" "$tmp/err"
+}
+
 case_matrix() {
 	local files=("$src"/pipelines/*.ini "$src/examples/stages/demo-custom.ini")
 	# matrix and pipelines read files through libbootpipe's one reader
@@ -453,6 +495,7 @@ install) case_install ;;
 embed) case_embed ;;
 check-pipelines) case_check_pipelines ;;
 by-name) case_by_name ;;
+cli) case_cli ;;
 matrix) case_matrix ;;
 ci-yaml) case_ci_yaml ;;
 man) case_man ;;
