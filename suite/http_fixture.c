@@ -125,6 +125,7 @@ static enum MHD_Result serve_dir(const struct suite_http *h,
 				 struct MHD_Connection *conn, const char *url)
 {
 	const char *name = url;
+	struct MHD_Response *resp;
 	struct stat st;
 	int fd;
 
@@ -147,8 +148,10 @@ static enum MHD_Result serve_dir(const struct suite_http *h,
 			close(fd);
 		return not_found(conn);
 	}
-	return queue(conn, MHD_HTTP_OK,
-		     MHD_create_response_from_fd((uint64_t)st.st_size, fd));
+	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (!resp) /* the response owns fd only once it exists */
+		close(fd);
+	return queue(conn, MHD_HTTP_OK, resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -273,7 +276,7 @@ int suite_http_start(const struct suite_http_config *cfg, int port,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)180, MHD_OPTION_END);
 	if (!h->daemon) {
 		snprintf(err, errlen, "cannot start the HTTP fixture on %s:%d",
-			 cfg->bind, port);
+			 cfg->bind ? cfg->bind : "127.0.0.1", port);
 		goto fail;
 	}
 	h->fd = -1; /* the daemon owns it now and closes it on stop */
