@@ -50,6 +50,7 @@ struct cli_image_opts {
 	 * 0 or -1 after a message */
 	int (*prepare)(const char *pipeline);
 	bool dry_run;
+	bool remote; /* ls --remote */
 };
 
 /*

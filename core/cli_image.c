@@ -20,16 +20,15 @@
 #include <bootpipe/bootpipe.h>
 
 #include "cli.h"
+#include "image_config.h"
 #include "store.h"
-
-/* SPEC: axbuild's default store, relative to the workspace. */
-#define STORE_DEFAULT_SUBDIR "tmp/axbuild/rootfs"
 
 struct image_cli {
 	struct bp_engine *engine;
 	char *workspace;
 	char *dir;
 	const char *arch; /* the pipeline's, for names without one */
+	struct bp_image_config cfg;
 	bool progress_tty;
 	bool progress_shown;
 };
@@ -101,6 +100,26 @@ static struct bp_stage *stage_of(struct bp_engine *e, const char *plugin)
 	return NULL;
 }
 
+static int read_image_config(struct image_cli *ic)
+{
+	char err[2048];
+
+	if (bp_image_config_read(ic->workspace, &ic->cfg, err, sizeof(err))) {
+		fprintf(stderr, "bootpipe: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_image_config(struct image_cli *ic, struct bp_store *s)
+{
+	if (bp_store_use_image_config(s, &ic->cfg)) {
+		fprintf(stderr, "bootpipe: %s\n", s->err);
+		return BP_OUTCOME_CONFIG;
+	}
+	return 0;
+}
+
 /* Loads the pipeline (no stage runs) and takes its workspace, store and
  * fetch-rootfs policy. 0 or an exit code. */
 static int from_pipeline(struct image_cli *ic, const char *pipeline,
@@ -132,12 +151,14 @@ static int from_pipeline(struct image_cli *ic, const char *pipeline,
 		dir = NULL;
 	if (req && bp_stage_opt_str(req, "arch", &ic->arch) != 0)
 		ic->arch = NULL;
+	if (read_image_config(ic))
+		return BP_OUTCOME_CONFIG;
 	if (store_opt)
 		ic->dir = path_under(NULL, store_opt);
 	else if (dir && *dir)
 		ic->dir = path_under(ic->workspace, dir);
 	else
-		ic->dir = path_under(ic->workspace, STORE_DEFAULT_SUBDIR);
+		ic->dir = strdup(ic->cfg.local_storage);
 	if (!ic->workspace || !ic->dir)
 		return BP_OUTCOME_INFRA;
 	s->dir = ic->dir;
@@ -146,7 +167,7 @@ static int from_pipeline(struct image_cli *ic, const char *pipeline,
 		fprintf(stderr, "bootpipe: %s\n", s->err);
 		return BP_OUTCOME_CONFIG;
 	}
-	return 0;
+	return apply_image_config(ic, s);
 }
 
 static int without_pipeline(struct image_cli *ic, char *workspace,
@@ -155,13 +176,14 @@ static int without_pipeline(struct image_cli *ic, char *workspace,
 	ic->workspace = workspace;
 	if (!ic->workspace)
 		return BP_OUTCOME_INFRA;
-	ic->dir = store_opt ? strdup(store_opt)
-			    : path_under(ic->workspace, STORE_DEFAULT_SUBDIR);
+	if (read_image_config(ic))
+		return BP_OUTCOME_CONFIG;
+	ic->dir = strdup(store_opt ? store_opt : ic->cfg.local_storage);
 	if (!ic->dir)
 		return BP_OUTCOME_INFRA;
 	s->dir = ic->dir;
 	s->offline = bp_store_env_offline();
-	return 0;
+	return apply_image_config(ic, s);
 }
 
 /* True when @dir holds a Cargo.toml with a [workspace] table. */
@@ -204,16 +226,26 @@ static char *workspace_around_cwd(void)
 	}
 }
 
+static bool cache_exists(const char *dir)
+{
+	char *path = bp_path_join(dir, "images.toml");
+	bool yes = path && access(path, F_OK) == 0;
+
+	free(path);
+	return yes;
+}
+
 static int check_args(char *const *args, int count)
 {
 	const char *verb = count > 0 ? args[0] : "";
 	bool named = !strcmp(verb, "pull") || !strcmp(verb, "rm");
 	bool optional = !strcmp(verb, "verify");
 
-	if (!named && !optional && strcmp(verb, "ls") != 0) {
+	if (!named && !optional && strcmp(verb, "ls") != 0 &&
+	    strcmp(verb, "sync") != 0) {
 		fprintf(stderr,
-			"bootpipe: image %s: use ls, pull NAME, rm NAME or "
-			"verify [NAME]\n",
+			"bootpipe: image %s: use ls [--remote], pull NAME, rm "
+			"NAME, verify [NAME] or sync\n",
 			verb);
 		return BP_OUTCOME_CONFIG;
 	}
@@ -262,8 +294,16 @@ int cli_image(struct bp_engine *engine, char *const *args, int count,
 					  .progress = on_progress,
 					  .progress_end = on_progress_end,
 					  .user = &ic};
-	if (!strcmp(args[0], "ls"))
+	if (!strcmp(args[0], "ls") && o->remote) {
+		rc = bp_store_cmd_remote(&s, stdout);
+	} else if (!strcmp(args[0], "ls")) {
+		/* the store as it is: the cached registry, no network */
+		if (s.cache_dir && !cache_exists(s.cache_dir))
+			s.registry = NULL;
+		s.auto_sync = false;
 		rc = bp_store_cmd_ls(&s, stdout);
+	} else if (!strcmp(args[0], "sync"))
+		rc = bp_store_cmd_sync(&s, stdout);
 	else if (!strcmp(args[0], "verify"))
 		rc = bp_store_cmd_verify(&s, count == 2 ? args[1] : NULL,
 					 stdout);
@@ -277,6 +317,7 @@ int cli_image(struct bp_engine *engine, char *const *args, int count,
 	}
 out:
 	bp_store_fini(&s);
+	bp_image_config_free(&ic.cfg);
 	free(ic.workspace);
 	free(ic.dir);
 	return rc;

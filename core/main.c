@@ -48,6 +48,7 @@ struct cli {
 	size_t report_count;
 	const char *pipeline_opt;
 	const char *store;
+	bool remote;
 	const char *until;
 	const char *shard;
 	char *owned[64]; /* values made absolute, freed at exit */
@@ -71,7 +72,7 @@ static const char usage_text[] =
     "  matrix [--shard I/N] PIPELINE...\n"
     "                          CI job matrix of pipeline files, as JSON\n"
     "  test [SUITE_DIR]        run the test-suit/ CI cases as axbuild does\n"
-    "  image ls|pull NAME|rm NAME|verify [NAME]\n"
+    "  image ls [--remote]|pull NAME|rm NAME|verify [NAME]|sync\n"
     "                          manage the rootfs image store\n"
     "\n"
     "options:\n"
@@ -136,11 +137,15 @@ static const struct {
      "line: GitHub Actions strategy.matrix (fromJSON) and GitLab\n"
      "parallel:matrix entries. --shard I/N keeps the I-th of N\n"
      "round-robin parts of the sorted files (1-based).\n"},
-    {"image", "usage: bootpipe image ls|pull NAME|rm NAME|verify [NAME]\n"
-	      "       [--store DIR | --workspace DIR | --pipeline FILE]\n"
-	      "Manages the rootfs image store: --store, else the store of\n"
-	      "--pipeline (with its registry and url), else\n"
-	      "<workspace>/tmp/axbuild/rootfs. Runs no stage.\n"},
+    {"image",
+     "usage: bootpipe image ls [--remote]|pull NAME|rm NAME|verify "
+     "[NAME]|sync\n"
+     "       [--store DIR | --workspace DIR | --pipeline FILE]\n"
+     "Manages the rootfs image store: --store, else the store of\n"
+     "--pipeline (with its registry and url), else\n"
+     "the workspace's .image.toml local_storage (default\n"
+     "<workspace>/tmp/axbuild/rootfs). ls --remote lists the registry,\n"
+     "sync refreshes its cache (images.toml). Runs no stage.\n"},
 };
 
 static void print_help(const char *command)
@@ -175,6 +180,7 @@ enum {
 	OPT_WORKSPACE,
 	OPT_PIPELINE,
 	OPT_STORE,
+	OPT_REMOTE,
 	OPT_SHARD,
 	OPT_UNTIL,
 	OPT_ARCH,
@@ -199,6 +205,7 @@ static const struct option long_options[] = {
     {"workspace", required_argument, NULL, OPT_WORKSPACE},
     {"pipeline", required_argument, NULL, OPT_PIPELINE},
     {"store", required_argument, NULL, OPT_STORE},
+    {"remote", no_argument, NULL, OPT_REMOTE},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"until", required_argument, NULL, OPT_UNTIL},
     {"arch", required_argument, NULL, OPT_ARCH},
@@ -343,6 +350,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_STORE:
 			c->store = optarg;
+			break;
+		case OPT_REMOTE:
+			c->remote = true;
 			break;
 		case OPT_SHARD:
 			c->shard = optarg;
@@ -854,7 +864,8 @@ static int cmd_image(struct cli *c)
 				   .store = c->store,
 				   .default_pipeline = fallback,
 				   .prepare = image_prepare,
-				   .dry_run = c->dry_run};
+				   .dry_run = c->dry_run,
+				   .remote = c->remote};
 	int rc = EXIT_USAGE;
 
 	image_workspace_given = c->workspace != NULL;

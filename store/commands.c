@@ -175,6 +175,7 @@ int bp_store_cmd_ls(struct bp_store *s, FILE *out)
 
 		if (store_paths_for_name(&p, s->dir, names[i], err,
 					 sizeof(err)) ||
+		    store_paths_layout(&p, s->layout, err, sizeof(err)) ||
 		    lstat(p.image, &st) != 0)
 			continue;
 		state = image_state(s, &p, &src, why, sizeof(why));
@@ -190,7 +191,7 @@ int bp_store_cmd_ls(struct bp_store *s, FILE *out)
 		bool have = false;
 
 		for (size_t j = 0; j < count && !have; j++)
-			have = !strcmp(names[j], img->name);
+			have = registry_name_eq(names[j], img->name);
 		if (!have)
 			fprintf(out,
 				"%-32s %-12s %10s %10s  %-10s registry %s %s\n",
@@ -218,7 +219,8 @@ int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out)
 
 		if ((only && strcmp(only, names[i]) != 0) ||
 		    store_paths_for_name(&p, s->dir, names[i], err,
-					 sizeof(err)))
+					 sizeof(err)) ||
+		    store_paths_layout(&p, s->layout, err, sizeof(err)))
 			continue;
 		seen++;
 		state = image_state(s, &p, &src, why, sizeof(why));
@@ -257,7 +259,8 @@ static int image_arg(struct bp_store *s, const char *arg, struct store_paths *p,
 
 	if (rc)
 		return rc;
-	if (store_paths_for_name(p, s->dir, name, err, sizeof(err)))
+	if (store_paths_for_name(p, s->dir, name, err, sizeof(err)) ||
+	    store_paths_layout(p, s->layout, err, sizeof(err)))
 		return bp_store_fail(s, BP_ECONFIG, "%s", err);
 	return 0;
 }
@@ -312,4 +315,43 @@ int bp_store_cmd_rm(struct bp_store *s, const char *arg, FILE *out)
 		return bp_store_fail(s, rc, "%s", err);
 	fprintf(out, "removed %s\n", p.image);
 	return 0;
+}
+
+int bp_store_cmd_remote(struct bp_store *s, FILE *out)
+{
+	int rc = bp_store_registry_load(s);
+
+	if (rc)
+		return rc;
+	if (!s->registry)
+		return bp_store_fail(s, BP_ECONFIG,
+				     "no registry is configured");
+	fprintf(out, "%-36s %-10s %-12s %-24s %s\n", "NAME", "VERSION", "ARCH",
+		"RELEASED", "DESCRIPTION");
+	for (size_t i = 0; i < s->reg.count; i++) {
+		const struct reg_image *img = &s->reg.images[i];
+
+		fprintf(out, "%-36s %-10s %-12s %-24s %s\n", img->name,
+			img->version, img->arch,
+			img->released_at[0] ? img->released_at : "-",
+			img->description);
+	}
+	return 0;
+}
+
+int bp_store_cmd_sync(struct bp_store *s, FILE *out)
+{
+	int rc;
+
+	if (!s->cache_dir || !s->registry)
+		return bp_store_fail(
+		    s, BP_ECONFIG,
+		    "nothing to sync: the store has no registry "
+		    "of its own (the pipeline names one)");
+	s->force_sync = true;
+	rc = bp_store_registry_load(s);
+	if (rc == 0)
+		fprintf(out, "%zu images in %s/images.toml\n", s->reg.count,
+			s->cache_dir);
+	return rc;
 }

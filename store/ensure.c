@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bootpipe/error.h>
@@ -77,29 +78,13 @@ static int get_archive(struct bp_store *s, const struct store_paths *p,
 	return 0;
 }
 
-/* Extracts the archive into place and writes the marker last. */
-static int install_image(struct bp_store *s, const struct store_paths *p,
-			 const char *digest, bool last_round)
+/* The extraction of @p's archive into @dest went wrong: 1 to download
+ * once more when the archive is corrupt, else the error. */
+static int extract_failed(struct bp_store *s, const struct store_paths *p,
+			  int rc, bool corrupt, const char *err,
+			  bool last_round)
 {
-	char entry[NAME_MAX + 8];
-	char what[NAME_MAX + 16];
-	char err[4096];
-	bool corrupt = false;
-	struct extract_request x = {
-	    .archive = p->archive,
-	    .entry = entry,
-	    .dest = p->tmp,
-	    .what = what,
-	    .progress = store_on_progress,
-	    .user = s,
-	};
-	int rc;
-
-	snprintf(entry, sizeof(entry), "%s.img", p->name);
-	snprintf(what, sizeof(what), "extract %s", p->name);
-	rc = extract_image(&x, &corrupt, err, sizeof(err));
-	store_progress_end(s);
-	if (rc && corrupt) {
+	if (corrupt) {
 		remove_quietly(p->archive);
 		if (last_round)
 			return bp_store_fail(
@@ -109,9 +94,41 @@ static int install_image(struct bp_store *s, const struct store_paths *p,
 			     err);
 		return 1;
 	}
+	return bp_store_fail(s, rc == BP_ENOENT ? BP_EINFRA : rc, "%s", err);
+}
+
+static int extract_to(struct bp_store *s, const struct store_paths *p,
+		      const char *dest, bool *corrupt, char *err, size_t errlen)
+{
+	char entry[NAME_MAX + 8];
+	char what[NAME_MAX + 16];
+	struct extract_request x = {
+	    .archive = p->archive,
+	    .entry = entry,
+	    .dest = dest,
+	    .what = what,
+	    .progress = store_on_progress,
+	    .user = s,
+	};
+	int rc;
+
+	snprintf(entry, sizeof(entry), "%s.img", p->name);
+	snprintf(what, sizeof(what), "extract %s", p->name);
+	rc = extract_image(&x, corrupt, err, errlen);
+	store_progress_end(s);
+	return rc;
+}
+
+/* Flat: the image beside its archive, the marker written last. */
+static int install_flat(struct bp_store *s, const struct store_paths *p,
+			const char *digest, bool last_round)
+{
+	char err[4096];
+	bool corrupt = false;
+	int rc = extract_to(s, p, p->tmp, &corrupt, err, sizeof(err));
+
 	if (rc)
-		return bp_store_fail(s, rc == BP_ENOENT ? BP_EINFRA : rc, "%s",
-				     err);
+		return extract_failed(s, p, rc, corrupt, err, last_round);
 	/* The old marker must not vouch for the new image, even briefly. */
 	remove_quietly(p->marker);
 	if (rename(p->tmp, p->image) != 0) {
@@ -124,6 +141,60 @@ static int install_image(struct bp_store *s, const struct store_paths *p,
 	if (rc)
 		return bp_store_fail(s, rc, "%s", err);
 	return 0;
+}
+
+/* Today's: the image and its marker in a directory of their own, made
+ * aside and renamed into place whole, as axbuild reads it. */
+static int install_today(struct bp_store *s, const struct store_paths *p,
+			 const char *digest, bool last_round)
+{
+	char err[4096];
+	char old[sizeof(p->tmp) + 8];
+	struct store_paths staged = *p;
+	bool corrupt = false;
+	int rc;
+
+	snprintf(old, sizeof(old), "%s.old", p->tmp);
+	if (store_rmtree(p->tmp, err, sizeof(err)) ||
+	    store_rmtree(old, err, sizeof(err)))
+		return bp_store_fail(s, BP_EIO, "%s", err);
+	if (mkdir(p->tmp, 0755) != 0)
+		return bp_store_fail(s, BP_EIO, "cannot create %s: %s", p->tmp,
+				     strerror(errno));
+	if ((size_t)snprintf(staged.image, sizeof(staged.image), "%s/%s.img",
+			     p->tmp, p->name) >= sizeof(staged.image) ||
+	    (size_t)snprintf(staged.marker, sizeof(staged.marker),
+			     "%s/.archive.sha256",
+			     p->tmp) >= sizeof(staged.marker))
+		return bp_store_fail(s, BP_EINVAL, "path too long: %s", p->tmp);
+	rc = extract_to(s, p, staged.image, &corrupt, err, sizeof(err));
+	if (!rc)
+		rc = store_marker_write(&staged, digest, err, sizeof(err));
+	if (rc) {
+		store_rmtree(p->tmp, err + 2048, sizeof(err) - 2048);
+		return extract_failed(s, p, rc, corrupt, err, last_round);
+	}
+	/* an unpack dir of another archive goes aside, then away */
+	if (rename(p->unpack, old) != 0 && errno != ENOENT)
+		rc = errno;
+	if (!rc && rename(p->tmp, p->unpack) != 0)
+		rc = errno;
+	if (rc) {
+		store_rmtree(p->tmp, err, sizeof(err));
+		return bp_store_fail(s, BP_EIO, "cannot move %s to %s: %s",
+				     p->tmp, p->unpack, strerror(rc));
+	}
+	if (store_rmtree(old, err, sizeof(err)))
+		bp_store_log(s, BP_LOG_WARN, "%s", err);
+	return 0;
+}
+
+static int install_image(struct bp_store *s, const struct store_paths *p,
+			 const char *digest, bool last_round)
+{
+	return p->layout == STORE_LAYOUT_TODAY
+		   ? install_today(s, p, digest, last_round)
+		   : install_flat(s, p, digest, last_round);
 }
 
 static int fetch_locked(struct bp_store *s, const struct store_paths *p,
@@ -145,7 +216,9 @@ static int fetch_locked(struct bp_store *s, const struct store_paths *p,
 			return rc;
 		if (rc > 0)
 			continue;
-		if (!s->keep_archive)
+		/* axbuild checks the archive before it looks at the
+		 * unpacked image: today's layout keeps it */
+		if (!s->keep_archive && p->layout != STORE_LAYOUT_TODAY)
 			remove_quietly(p->archive);
 		return 0;
 	}
@@ -224,9 +297,11 @@ static int lock_and_fetch(struct bp_store *s, const struct store_paths *p,
 	return rc;
 }
 
-int bp_store_ensure(struct bp_store *s, const struct store_paths *p,
+int bp_store_ensure(struct bp_store *s, const struct store_paths *given,
 		    const char *arch, const char *version)
 {
+	struct store_paths q = *given;
+	const struct store_paths *p = &q;
 	char why[1024];
 	char nosrc[sizeof(s->err)];
 	char refusal[sizeof(((struct bp_store_source *)0)->url) +
@@ -265,6 +340,7 @@ int bp_store_ensure(struct bp_store *s, const struct store_paths *p,
 				     "image %s is not ready (%s) and it cannot "
 				     "be fetched: %s",
 				     p->image, why, nosrc);
+	store_paths_set_archive(&q, src.url);
 	rc = store_source_allowed(s, src.url, src.sha256, src.origin, refusal,
 				  sizeof(refusal));
 	if (rc)

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -42,6 +43,8 @@ static int fill(struct store_paths *p, const char *dir, const char *name,
 		return BP_EINVAL;
 	}
 	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	p->layout = STORE_LAYOUT_FLAT;
 	n = snprintf(p->image, sizeof(p->image), "%s/%s.img", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(p->image)) {
 		snprintf(err, errlen, "image path too long: %s/%s.img", dir,
@@ -55,6 +58,60 @@ static int fill(struct store_paths *p, const char *dir, const char *name,
 	snprintf(p->marker, sizeof(p->marker), "%s.sha256", p->image);
 	snprintf(p->lock, sizeof(p->lock), "%s.lock", p->image);
 	return 0;
+}
+
+int store_paths_layout(struct store_paths *p, enum store_layout prefer,
+		       char *err, size_t errlen)
+{
+	char flat[PATH_MAX];
+	struct stat st;
+	int n;
+
+	snprintf(flat, sizeof(flat), "%s", p->image);
+	if (lstat(flat, &st) == 0)
+		prefer = S_ISDIR(st.st_mode) ? STORE_LAYOUT_TODAY
+					     : STORE_LAYOUT_FLAT;
+	p->layout = prefer;
+	if (prefer == STORE_LAYOUT_FLAT)
+		return 0;
+	snprintf(p->unpack, sizeof(p->unpack), "%s", flat);
+	n = snprintf(p->image, sizeof(p->image), "%s/%s.img", flat, p->name);
+	if (n < 0 || (size_t)n >= sizeof(p->image)) {
+		snprintf(err, errlen, "image path too long: %s/%s.img", flat,
+			 p->name);
+		return BP_EINVAL;
+	}
+	snprintf(p->marker, sizeof(p->marker), "%s/.archive.sha256", flat);
+	snprintf(p->tmp, sizeof(p->tmp), "%s/.%s.img.tmp", p->dir, p->name);
+	/* axbuild's name when the URL has none: <name>.img.tar.gz */
+	snprintf(p->archive, sizeof(p->archive), "%s.tar.gz", flat);
+	snprintf(p->part, sizeof(p->part), "%s.part", p->archive);
+	return 0;
+}
+
+void store_paths_set_archive(struct store_paths *p, const char *url)
+{
+	char base[NAME_MAX + 1];
+	const char *end = strchr(url, '?');
+	const char *slash;
+	size_t n = end ? (size_t)(end - url) : strlen(url);
+
+	if (p->layout != STORE_LAYOUT_TODAY)
+		return;
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	slash = memrchr(url, '/', n);
+	slash = slash ? slash + 1 : url;
+	if ((size_t)(url + n - slash) >= sizeof(base))
+		return;
+	snprintf(base, sizeof(base), "%.*s", (int)(url + n - slash), slash);
+	/* a name that could leave the store, or be the unpack dir, is not
+	 * used; axbuild's fallback name is kept then */
+	if (!store_name_valid(base) ||
+	    !strcmp(base, p->unpack + strlen(p->dir) + 1))
+		return;
+	snprintf(p->archive, sizeof(p->archive), "%s/%s", p->dir, base);
+	snprintf(p->part, sizeof(p->part), "%s.part", p->archive);
 }
 
 int store_paths_init(struct store_paths *p, const char *image_path, char *err,
@@ -233,13 +290,40 @@ fail:
 	return BP_EIO;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return (type == FTW_DP ? rmdir(path) : unlink(path)) != 0 &&
+		       errno != ENOENT
+		   ? -1
+		   : 0;
+}
+
+int store_rmtree(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	/* FTW_PHYS: a link inside is removed, never followed */
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) {
+		snprintf(err, errlen, "cannot remove %s: %s", path,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	return 0;
+}
+
 int store_remove(const struct store_paths *p, char *err, size_t errlen)
 {
 	/* Marker first: an image without its marker is never taken as
 	 * verified while the rest goes. */
 	char part_src[sizeof(p->part) + 8];
-	const char *files[] = {p->marker, p->image, p->tmp,
-			       p->part,	  part_src, p->archive};
+	const char *files[] = {p->marker, p->image, p->part, part_src,
+			       p->archive};
+	bool today = p->layout == STORE_LAYOUT_TODAY;
 
 	/* download.c's record of where the part came from */
 	snprintf(part_src, sizeof(part_src), "%s.src", p->part);
@@ -250,6 +334,14 @@ int store_remove(const struct store_paths *p, char *err, size_t errlen)
 			return BP_EIO;
 		}
 	}
+	if (!today && unlink(p->tmp) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove %s: %s", p->tmp,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	if (today && (store_rmtree(p->tmp, err, errlen) ||
+		      store_rmtree(p->unpack, err, errlen)))
+		return BP_EIO;
 	return 0;
 }
 

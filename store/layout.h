@@ -8,6 +8,15 @@
  *   <name>.img.tmp       extraction in progress
  *   <name>.img.sha256    marker: the archive checksum the image came from
  *   <name>.img.lock      flock while an image is being ensured or removed
+ *
+ * That is the seed-era flat layout. Today's axbuild unpacks into a
+ * directory instead:
+ *   <name>.img/<name>.img        the image
+ *   <name>.img/.archive.sha256   marker: the archive checksum
+ *   <file name of the URL>       the archive, kept (axbuild checks it)
+ *   .<name>.img.tmp/             extraction in progress
+ * Which one an image has is decided per image: an existing directory is
+ * today's, an existing file the flat one, else the store's choice.
  */
 #ifndef BP_STORE_LAYOUT_H
 #define BP_STORE_LAYOUT_H
@@ -23,13 +32,21 @@
 /* Hex SHA-256 plus NUL. */
 #define SHA256_HEX_SIZE 65
 
+enum store_layout {
+	STORE_LAYOUT_FLAT,  /* <dir>/<name>.img */
+	STORE_LAYOUT_TODAY, /* <dir>/<name>.img/<name>.img */
+};
+
 struct store_paths {
-	char name[NAME_MAX + 1]; /* image name without ".img" */
+	enum store_layout layout;
+	char dir[PATH_MAX];
+	char unpack[PATH_MAX + 8]; /* today's: <dir>/<name>.img */
+	char name[NAME_MAX + 1];   /* image name without ".img" */
 	char image[PATH_MAX];
 	/* Derived from image: room for their suffixes. */
-	char archive[PATH_MAX + 16];
-	char part[PATH_MAX + 32];
-	char tmp[PATH_MAX + 16];
+	char archive[PATH_MAX + NAME_MAX + 16];
+	char part[PATH_MAX + NAME_MAX + 32];
+	char tmp[PATH_MAX + NAME_MAX + 16];
 	char marker[PATH_MAX + 16];
 	char lock[PATH_MAX + 16];
 };
@@ -48,6 +65,16 @@ int store_paths_init(struct store_paths *p, const char *image_path, char *err,
 /* The same for image @name (without ".img") inside directory @store. */
 int store_paths_for_name(struct store_paths *p, const char *store,
 			 const char *name, char *err, size_t errlen);
+
+/*
+ * Settles the layout of @p (filled by store_paths_init/_for_name): an
+ * existing <dir>/<name>.img decides, else @prefer. 0 or BP_EINVAL.
+ */
+int store_paths_layout(struct store_paths *p, enum store_layout prefer,
+		       char *err, size_t errlen);
+
+/* Today's layout keeps the archive under the file name of its URL. */
+void store_paths_set_archive(struct store_paths *p, const char *url);
 
 /* True when @hex is 64 hex digits; lower-cases it into @out. */
 bool sha256_hex_parse(const char *hex, char out[SHA256_HEX_SIZE]);
@@ -69,6 +96,9 @@ int store_marker_write(const struct store_paths *p, const char *sha256,
 
 /* Removes the image and every file beside it except the lock. */
 int store_remove(const struct store_paths *p, char *err, size_t errlen);
+
+/* Removes @path and all below it, never following a link. */
+int store_rmtree(const char *path, char *err, size_t errlen);
 
 /* Ensures the directory exists (mkdir -p). */
 int store_mkdir(const char *dir, char *err, size_t errlen);

@@ -9,6 +9,7 @@
 #include <bootpipe/error.h>
 #include <bootpipe/plugin.h>
 
+#include "image_config.h"
 #include "store.h"
 
 bool bp_store_env_offline(void)
@@ -64,6 +65,7 @@ int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 	s->connect_timeout = opt_int(st, "connect_timeout", 30);
 	s->stall_timeout = opt_int(st, "stall_timeout", 60);
 	s->stall_speed = opt_int(st, "stall_speed", 1024);
+	s->layout_option = opt_str(st, "layout");
 	if (s->attempts < 1 || s->attempts > 100)
 		return bp_store_fail(s, BP_ECONFIG,
 				     "%s: attempts must be 1..100, not %lld",
@@ -84,5 +86,33 @@ int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 			    "%s: sha256 must be 64 hex digits, not `%s`",
 			    bp_stage_opt_origin(st, "sha256"), s->sha256);
 	}
+	return 0;
+}
+
+int bp_store_use_image_config(struct bp_store *s,
+			      const struct bp_image_config *cfg)
+{
+	bool own = !s->registry && !s->url_template;
+	const char *l = s->layout_option;
+
+	if (own) {
+		s->registry = cfg->registry;
+		s->fallback_registry = cfg->fallback_registry;
+		s->cache_dir = s->dir;
+		s->auto_sync = cfg->auto_sync;
+		s->auto_sync_threshold = cfg->auto_sync_threshold;
+	}
+	if (!l || !strcmp(l, "auto"))
+		s->layout = cfg->present || own ? STORE_LAYOUT_TODAY
+						: STORE_LAYOUT_FLAT;
+	else if (!strcmp(l, "today"))
+		s->layout = STORE_LAYOUT_TODAY;
+	else if (!strcmp(l, "flat"))
+		s->layout = STORE_LAYOUT_FLAT;
+	else
+		return bp_store_fail(s, BP_ECONFIG,
+				     "layout must be auto, flat or today, not "
+				     "`%s`",
+				     l);
 	return 0;
 }

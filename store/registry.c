@@ -1,7 +1,9 @@
 /* tgosimages registry: parse, follow includes, look images up. */
 #include "registry.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <bootpipe/error.h>
 #include <bootpipe/toml.h>
@@ -31,6 +34,7 @@ struct loader {
 	size_t ndone;
 	char *err;
 	size_t errlen;
+	bool bootstrap; /* the top file follows only its bootstrap include */
 };
 
 static bool is_url(const char *s)
@@ -327,6 +331,58 @@ static int parse_image(struct loader *l, const char *source,
 }
 
 static int load_source(struct loader *l, const char *source);
+static int follow_include(struct loader *l, const char *source,
+			  const struct bp_toml_node *inc);
+
+/* "…/vX.Y.Z.toml" -> X, Y, Z; false for any other file name. */
+static bool release_version(const char *url, unsigned long long v[3])
+{
+	const char *base = strrchr(url, '/');
+	char *end;
+
+	base = base ? base + 1 : url;
+	if (*base++ != 'v')
+		return false;
+	for (int i = 0; i < 3; i++) {
+		if (!isdigit((unsigned char)*base))
+			return false;
+		errno = 0;
+		v[i] = strtoull(base, &end, 10);
+		if (errno)
+			return false;
+		base = end;
+		if (i < 2 && *base++ != '.')
+			return false;
+	}
+	return strcmp(base, ".toml") == 0;
+}
+
+/* Index of the include with the highest release version, else the last. */
+static size_t bootstrap_include(const struct bp_toml_node *incs)
+{
+	unsigned long long best[3] = {0, 0, 0};
+	size_t pick = bp_toml_len(incs) - 1;
+	bool found = false;
+
+	for (size_t i = 0; i < bp_toml_len(incs); i++) {
+		const struct bp_toml_node *u =
+		    bp_toml_get(bp_toml_at(incs, i), "url");
+		const char *ref;
+		unsigned long long v[3];
+
+		if (!u || !bp_toml_as_str(u, &ref, NULL) ||
+		    !release_version(ref, v))
+			continue;
+		if (!found || v[0] > best[0] ||
+		    (v[0] == best[0] &&
+		     (v[1] > best[1] || (v[1] == best[1] && v[2] > best[2])))) {
+			memcpy(best, v, sizeof(best));
+			pick = i;
+			found = true;
+		}
+	}
+	return pick;
+}
 
 static int parse_doc(struct loader *l, const char *source,
 		     const struct bp_toml_node *root)
@@ -346,27 +402,42 @@ static int parse_doc(struct loader *l, const char *source,
 	if (incs && bp_toml_type(incs) != BP_TOML_ARRAY)
 		return entry_error(l, source, incs,
 				   "`includes` must be an array of tables");
-	for (size_t i = 0; incs && i < bp_toml_len(incs); i++) {
-		const struct bp_toml_node *inc = bp_toml_at(incs, i);
-		const struct bp_toml_node *u = bp_toml_get(inc, "url");
-		const char *ref;
-		char *target;
+	/* axbuild's default.toml lists only includes, one per release: the
+	 * highest vX.Y.Z.toml (else the last) is the registry to follow */
+	if (l->bootstrap && l->depth == 1 && !images && incs &&
+	    bp_toml_len(incs) > 0) {
+		size_t pick = bootstrap_include(incs);
 
-		if (bp_toml_type(inc) != BP_TOML_TABLE || !u ||
-		    !bp_toml_as_str(u, &ref, NULL))
-			return entry_error(l, source, inc,
-					   "an include needs `url = \"...\"`");
-		target = resolve(source, ref);
-		if (!target) {
-			snprintf(l->err, l->errlen, "out of memory");
-			return BP_ENOMEM;
-		}
-		rc = load_source(l, target);
-		free(target);
+		return follow_include(l, source, bp_toml_at(incs, pick));
+	}
+	for (size_t i = 0; incs && i < bp_toml_len(incs); i++) {
+		rc = follow_include(l, source, bp_toml_at(incs, i));
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+static int follow_include(struct loader *l, const char *source,
+			  const struct bp_toml_node *inc)
+{
+	const struct bp_toml_node *u = bp_toml_get(inc, "url");
+	const char *ref;
+	char *target;
+	int rc;
+
+	if (bp_toml_type(inc) != BP_TOML_TABLE || !u ||
+	    !bp_toml_as_str(u, &ref, NULL))
+		return entry_error(l, source, inc,
+				   "an include needs `url = \"...\"`");
+	target = resolve(source, ref);
+	if (!target) {
+		snprintf(l->err, l->errlen, "out of memory");
+		return BP_ENOMEM;
+	}
+	rc = load_source(l, target);
+	free(target);
+	return rc;
 }
 
 static int cycle_error(struct loader *l, const char *key)
@@ -463,14 +534,16 @@ static int load_source(struct loader *l, const char *source)
 	return rc;
 }
 
-int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
-		  void *user, char *err, size_t errlen)
+static int load_top(struct registry *reg, const char *source,
+		    reg_fetch_fn fetch, void *user, bool bootstrap, char *err,
+		    size_t errlen)
 {
 	struct loader l = {.reg = reg,
 			   .fetch = fetch,
 			   .user = user,
 			   .err = err,
-			   .errlen = errlen};
+			   .errlen = errlen,
+			   .bootstrap = bootstrap};
 	char *path = is_file_url(source) ? strdup(source + 7) : strdup(source);
 	int rc;
 
@@ -483,6 +556,19 @@ int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
 	free(l.done);
 	free(path);
 	return rc;
+}
+
+int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
+		  void *user, char *err, size_t errlen)
+{
+	return load_top(reg, source, fetch, user, false, err, errlen);
+}
+
+int registry_load_bootstrap(struct registry *reg, const char *source,
+			    reg_fetch_fn fetch, void *user, char *err,
+			    size_t errlen)
+{
+	return load_top(reg, source, fetch, user, true, err, errlen);
 }
 
 void registry_free(struct registry *reg)
@@ -502,7 +588,7 @@ static void list_known(const struct registry *reg, const char *name, char *err,
 	for (size_t i = 0; i < reg->count && n < errlen; i++) {
 		const struct reg_image *img = &reg->images[i];
 
-		if (name && strcmp(img->name, name) != 0)
+		if (name && !registry_name_eq(img->name, name))
 			continue;
 		if (shown == 8) {
 			n += (size_t)snprintf(err + n, errlen - n, ", ...");
@@ -515,6 +601,19 @@ static void list_known(const struct registry *reg, const char *name, char *err,
 	}
 	if (shown == 0 && n < errlen)
 		snprintf(err + n, errlen - n, "none");
+}
+
+/* Names match with or without ".img": today's registry names entries
+ * after their file, `rootfs-aarch64-alpine.img`. */
+bool registry_name_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 4 && !strcmp(a + la - 4, ".img"))
+		la -= 4;
+	if (lb >= 4 && !strcmp(b + lb - 4, ".img"))
+		lb -= 4;
+	return la == lb && !strncmp(a, b, la);
 }
 
 /* True when @a was released strictly after @b; no date is oldest. */
@@ -541,7 +640,7 @@ const struct reg_image *registry_find(const struct registry *reg,
 	for (size_t i = 0; i < reg->count; i++) {
 		const struct reg_image *img = &reg->images[i];
 
-		if (strcmp(img->name, name) != 0)
+		if (!registry_name_eq(img->name, name))
 			continue;
 		named = true;
 		if (arch && strcmp(img->arch, arch) != 0)
@@ -562,4 +661,73 @@ const struct reg_image *registry_find(const struct registry *reg,
 	if (n < errlen)
 		list_known(reg, named ? name : NULL, err, errlen, n);
 	return NULL;
+}
+
+/* @s as a TOML basic string. */
+static void put_toml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+int registry_write(const struct registry *reg, const char *path, char *err,
+		   size_t errlen)
+{
+	char tmp[PATH_MAX + 16];
+	FILE *f;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return BP_EIO;
+	}
+	fprintf(f, "# the merged image registry, cached by bootpipe\n");
+	for (size_t i = 0; i < reg->count; i++) {
+		const struct reg_image *img = &reg->images[i];
+		const char *keys[] = {"name",	"version",     "released_at",
+				      "sha256", "description", "arch",
+				      "url"};
+		const char *vals[] = {img->name,	img->version,
+				      img->released_at, img->sha256,
+				      img->description, img->arch,
+				      img->url};
+
+		fprintf(f, "\n[[images]]\n");
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			if (k == 2 && !vals[k][0])
+				continue;
+			fprintf(f, "%s = ", keys[k]);
+			put_toml_str(f, vals[k]);
+			fputc('\n', f);
+		}
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp,
+			 strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return BP_EIO;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path,
+			 strerror(errno));
+		unlink(tmp);
+		return BP_EIO;
+	}
+	return 0;
 }

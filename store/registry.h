@@ -62,7 +62,28 @@ typedef int (*reg_fetch_fn)(void *user, const char *url, char **buf,
 int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
 		  void *user, char *err, size_t errlen);
 
+/*
+ * The same for axbuild's default registry: a top file with includes and
+ * no images (default.toml, one include per release) follows only its
+ * bootstrap, the include whose file is the highest vX.Y.Z.toml (compared
+ * as numbers), else the last one.
+ */
+int registry_load_bootstrap(struct registry *reg, const char *source,
+			    reg_fetch_fn fetch, void *user, char *err,
+			    size_t errlen);
+
 void registry_free(struct registry *reg);
+
+/* Image names match with or without ".img" (today's registry names its
+ * entries `rootfs-aarch64-alpine.img`). */
+bool registry_name_eq(const char *a, const char *b);
+
+/*
+ * Writes @reg as a registry file of its own (the store's images.toml
+ * cache): tmp file, fsync, rename. 0 or BP_EIO with @err.
+ */
+int registry_write(const struct registry *reg, const char *path, char *err,
+		   size_t errlen);
 
 /*
  * Finds image @name for @arch (NULL: any arch): the newest released_at

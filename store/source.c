@@ -2,11 +2,15 @@
  * Where an image comes from: the registry (loaded once, includes
  * followed) or the url template, and whether that source may be used.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bootpipe/error.h>
 
@@ -51,6 +55,8 @@ void bp_store_init(struct bp_store *s, const char *dir)
 	s->connect_timeout = 30;
 	s->stall_timeout = 60;
 	s->stall_speed = 1024;
+	s->auto_sync = true;
+	s->auto_sync_threshold = 60 * 60 * 24 * 7;
 }
 
 void bp_store_fini(struct bp_store *s)
@@ -143,6 +149,156 @@ static int fetch_registry(void *user, const char *url, char **buf, size_t *len,
 	return dl_buffer(&r, REGISTRY_MAX_BYTES, buf, len, err, errlen);
 }
 
+static int load_from(struct bp_store *s, const char *source, char *msg,
+		     size_t msglen)
+{
+	/* the store's own registry is axbuild's default.toml */
+	int rc = s->cache_dir
+		     ? registry_load_bootstrap(&s->reg, source, fetch_registry,
+					       s, msg, msglen)
+		     : registry_load(&s->reg, source, fetch_registry, s, msg,
+				     msglen);
+
+	if (rc)
+		registry_free(&s->reg);
+	return rc;
+}
+
+static int cache_path(const struct bp_store *s, const char *file, char *out,
+		      size_t len)
+{
+	int n = snprintf(out, len, "%s/%s", s->cache_dir, file);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* Seconds since the last sync; -1 when never (or unreadable). */
+static int64_t cache_age(const struct bp_store *s)
+{
+	char path[PATH_MAX], buf[32];
+	FILE *f;
+	long long when;
+	char *end;
+
+	if (cache_path(s, ".last_sync", path, sizeof(path)))
+		return -1;
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	errno = 0;
+	when = strtoll(buf, &end, 10);
+	if (errno || end == buf || when < 0)
+		return -1;
+	return (int64_t)time(NULL) - when;
+}
+
+static int cache_write(struct bp_store *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], err[1024];
+	FILE *f;
+	int rc;
+
+	if (cache_path(s, "images.toml", path, sizeof(path)) ||
+	    cache_path(s, ".last_sync.tmp", tmp, sizeof(tmp)))
+		return bp_store_fail(s, BP_EINVAL, "path too long: %s",
+				     s->cache_dir);
+	rc = store_mkdir(s->cache_dir, err, sizeof(err));
+	if (!rc)
+		rc = registry_write(&s->reg, path, err, sizeof(err));
+	if (rc)
+		return bp_store_fail(s, rc, "%s", err);
+	f = fopen(tmp, "we");
+	if (!f || fprintf(f, "%lld", (long long)time(NULL)) < 0 ||
+	    fclose(f) != 0) {
+		if (f)
+			fclose(f);
+		return bp_store_fail(s, BP_EIO, "cannot write %s: %s", tmp,
+				     strerror(errno));
+	}
+	cache_path(s, ".last_sync", path, sizeof(path));
+	if (rename(tmp, path) != 0)
+		return bp_store_fail(s, BP_EIO, "cannot write %s: %s", path,
+				     strerror(errno));
+	return 0;
+}
+
+/* The registry, else the fallback, into s->reg and the cache. */
+static int sync_registry(struct bp_store *s)
+{
+	char msg[4096], fmsg[4096];
+	const char *used = s->registry;
+	int rc = load_from(s, s->registry, msg, sizeof(msg));
+
+	if (rc && rc != BP_ECONFIG && s->fallback_registry &&
+	    strcmp(s->fallback_registry, s->registry) != 0) {
+		bp_store_log(s, BP_LOG_WARN,
+			     "registry %s: %s; using the fallback %s",
+			     s->registry, msg, s->fallback_registry);
+		used = s->fallback_registry;
+		rc = load_from(s, used, fmsg, sizeof(fmsg));
+		if (rc)
+			return bp_store_fail(
+			    s, rc, "registry %s: %s; fallback registry %s: %s",
+			    s->registry, msg, used, fmsg);
+	}
+	if (rc)
+		return bp_store_fail(s, rc, "registry %s: %s", s->registry,
+				     msg);
+	if (s->dry_run)
+		return 0;
+	rc = cache_write(s);
+	if (rc == 0)
+		bp_store_log(s, BP_LOG_INFO,
+			     "synced the image registry from %s (%zu images) "
+			     "into %s/images.toml",
+			     used, s->reg.count, s->cache_dir);
+	return rc;
+}
+
+static int registry_load_cached(struct bp_store *s)
+{
+	char path[PATH_MAX], msg[4096];
+	int64_t age = cache_age(s);
+	bool have;
+	int rc;
+
+	if (cache_path(s, "images.toml", path, sizeof(path)))
+		return bp_store_fail(s, BP_EINVAL, "path too long: %s",
+				     s->cache_dir);
+	have = access(path, F_OK) == 0;
+	if (have && !s->force_sync &&
+	    (s->offline || !s->auto_sync || s->auto_sync_threshold == 0 ||
+	     (age >= 0 && age < s->auto_sync_threshold))) {
+		rc = load_from(s, path, msg, sizeof(msg));
+		if (rc == 0)
+			return 0;
+		bp_store_log(s, BP_LOG_WARN, "cached registry %s: %s", path,
+			     msg);
+	}
+	if (s->offline && !url_is_file(s->registry) &&
+	    strstr(s->registry, "://"))
+		return bp_store_fail(
+		    s, BP_EINFRA,
+		    "offline: no cached registry %s; run `bootpipe image "
+		    "sync` while online, or point `registry` at a local file",
+		    path);
+	rc = sync_registry(s);
+	if (rc && have && !s->force_sync) {
+		bp_store_log(s, BP_LOG_WARN, "%s; using the cached %s", s->err,
+			     path);
+		rc = load_from(s, path, msg, sizeof(msg));
+		if (rc)
+			return bp_store_fail(s, rc, "cached registry %s: %s",
+					     path, msg);
+	}
+	return rc;
+}
+
 int bp_store_registry_load(struct bp_store *s)
 {
 	char msg[4096];
@@ -150,15 +306,17 @@ int bp_store_registry_load(struct bp_store *s)
 
 	if (!s->registry || s->registry_loaded)
 		return 0;
-	rc = registry_load(&s->reg, s->registry, fetch_registry, s, msg,
-			   sizeof(msg));
-	if (rc) {
-		registry_free(&s->reg);
-		return bp_store_fail(s, rc, "registry %s: %s", s->registry,
-				     msg);
+	if (s->cache_dir) {
+		rc = registry_load_cached(s);
+	} else {
+		rc = load_from(s, s->registry, msg, sizeof(msg));
+		if (rc)
+			bp_store_fail(s, rc, "registry %s: %s", s->registry,
+				      msg);
 	}
-	s->registry_loaded = true;
-	return 0;
+	if (rc == 0)
+		s->registry_loaded = true;
+	return rc;
 }
 
 /* Appends @s (or its @n first bytes) to out; false when it overflows. */

@@ -36,6 +36,17 @@ struct bp_store {
 	const char *url_origin;	  /* where url_template was set */
 	const char *sha256;	  /* pinned archive sha256 for the template */
 	const char *registry;	  /* path or URL, NULL: none */
+	/* used when the registry cannot be read, NULL: none */
+	const char *fallback_registry;
+	/* set: the store's own registry, cached in <cache_dir>/images.toml
+	 * with <cache_dir>/.last_sync (unix seconds), as axbuild does */
+	const char *cache_dir;
+	bool auto_sync;		     /* refresh a cache older than... */
+	int64_t auto_sync_threshold; /* ...this many seconds (0: never) */
+	bool force_sync;	     /* refresh the cache now */
+	/* for an image not in the store yet; an existing one keeps its own */
+	enum store_layout layout;
+	const char *layout_option; /* auto|flat|today, NULL: auto */
 	const char *image_version;
 	const char *policy_where; /* named in refusals: where to opt out */
 	bool offline;
@@ -66,7 +77,12 @@ struct bp_store_source {
 void bp_store_init(struct bp_store *s, const char *dir);
 void bp_store_fini(struct bp_store *s);
 
-/* Reads the registry (and its includes) once, when one is set. */
+/*
+ * Reads the registry (and its includes) once, when one is set. With a
+ * cache_dir: the cache while it is fresh (or offline), else the registry
+ * (the fallback when it cannot be read), written to the cache; the cache
+ * again when neither can be read.
+ */
 int bp_store_registry_load(struct bp_store *s);
 
 /*
@@ -92,6 +108,10 @@ int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out);
 int bp_store_cmd_pull(struct bp_store *s, const char *arg, const char *arch,
 		      FILE *out);
 int bp_store_cmd_rm(struct bp_store *s, const char *arg, FILE *out);
+/* What the registry offers (`image ls --remote`). */
+int bp_store_cmd_remote(struct bp_store *s, FILE *out);
+/* Refreshes the store's registry cache now (`image sync`). */
+int bp_store_cmd_sync(struct bp_store *s, FILE *out);
 
 struct bp_stage;
 
@@ -101,6 +121,18 @@ struct bp_stage;
  * 0 or BP_ECONFIG naming the option's file:line.
  */
 int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st);
+
+struct bp_image_config;
+
+/*
+ * Applies the workspace's .image.toml (@cfg, borrowed) where the policy
+ * leaves a choice: with neither a registry nor a url set, the store's own
+ * registry (cached in the store, the fallback behind it); the layout of
+ * new images (today's when the file exists or that registry is used,
+ * unless layout_option says). BP_ECONFIG for a bad layout_option.
+ */
+int bp_store_use_image_config(struct bp_store *s,
+			      const struct bp_image_config *cfg);
 
 /* BOOTPIPE_OFFLINE=1|true|yes|on */
 bool bp_store_env_offline(void);

@@ -17,6 +17,7 @@
 #include <bootpipe/log.h>
 #include <bootpipe/plugin.h>
 
+#include "image_config.h"
 #include "rootfs_rule.h"
 #include "store.h"
 
@@ -48,6 +49,11 @@ static const struct bp_option options[] = {
     {"allow_insecure_url", BP_OPT_BOOL, "false",
      "allow remote URLs that are not https (file:// is always allowed)", 0,
      NULL},
+    {"layout", BP_OPT_ENUM, "auto",
+     "store layout of new images: today (<name>/<name>, axbuild's), flat "
+     "(<name>, the seed's), auto (today when .image.toml exists or the "
+     "store's own registry is used)",
+     0, "auto|flat|today"},
     {"allow_unverified", BP_OPT_BOOL, "false",
      "allow downloading a remote archive without a known sha256", 0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
@@ -86,8 +92,10 @@ static void on_log(void *user, enum bp_log_level level, const char *message)
 }
 
 static int store_from_options(struct bp_stage *self, struct bp_ctx *ctx,
-			      struct bp_store *s)
+			      struct bp_store *s, struct bp_image_config *cfg)
 {
+	const char *ws = bp_ctx_str_or(ctx, BP_KEY_WORKSPACE, ".");
+	char err[2048];
 	int rc;
 
 	/* resolve-request decides the store once (its `store` option), so
@@ -96,6 +104,14 @@ static int store_from_options(struct bp_stage *self, struct bp_ctx *ctx,
 	rc = bp_store_from_stage(s, self);
 	if (rc)
 		return bp_fail(self, rc, "%s", s->err);
+	/* options first; .image.toml and the environment fill the rest */
+	rc = bp_image_config_read(ws, cfg, err, sizeof(err));
+	if (rc)
+		return bp_fail(self, rc, "%s", err);
+	rc = bp_store_use_image_config(s, cfg);
+	if (rc)
+		return bp_fail(self, rc, "%s: %s",
+			       bp_stage_opt_origin(self, "layout"), s->err);
 	s->hooks = (struct bp_store_hooks){.log = on_log,
 					   .progress = on_progress,
 					   .progress_end = on_progress_end,
@@ -186,10 +202,17 @@ static int ensure_managed(struct bp_stage *self, struct bp_store *s,
 		    bp_fail(self, BP_ECONFIG, "%s, or put the file there", err);
 		goto out;
 	}
+	/* the image file itself: <store>/<name>.img/<name>.img in today's
+	 * layout, never axbuild's unpack directory */
+	rc = store_paths_layout(&p, s->layout, err, sizeof(err));
+	if (rc) {
+		rc = bp_fail(self, rc, "%s", err);
+		goto out;
+	}
 	rc = bp_store_ensure(s, &p, arch, s->image_version);
 	if (rc)
 		rc = bp_fail(self, rc, "%s", s->err);
-	else if (bp_ctx_set_str(ctx, BP_KEY_ROOTFS_MANAGED_PATH, managed))
+	else if (bp_ctx_set_str(ctx, BP_KEY_ROOTFS_MANAGED_PATH, p.image))
 		rc = bp_fail(self, BP_ENOMEM, "cannot set %s",
 			     BP_KEY_ROOTFS_MANAGED_PATH);
 out:
@@ -199,14 +222,16 @@ out:
 
 static int fetch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
+	struct bp_image_config cfg = {0};
 	struct bp_store s;
 	int rc;
 
 	(void)state;
-	rc = store_from_options(self, ctx, &s);
+	rc = store_from_options(self, ctx, &s, &cfg);
 	if (rc == 0)
 		rc = ensure_managed(self, &s, ctx);
 	bp_store_fini(&s);
+	bp_image_config_free(&cfg);
 	return rc;
 }
 

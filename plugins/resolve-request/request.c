@@ -13,6 +13,7 @@
 #include <bootpipe/error.h>
 
 #include "arch.h"
+#include "image_config.h"
 #include "rootfs_rule.h"
 
 char *request_abs_path(const char *base, const char *path)
@@ -252,13 +253,25 @@ static int resolve_kernel(const struct request_input *in, struct request *req,
 }
 
 static int resolve_store_rootfs(const struct request_input *in,
-				struct request *req)
+				struct request *req, char *err, size_t errlen)
 {
-	if (in->store.value)
+	if (in->store.value) {
 		req->store = request_abs_path(req->workspace, in->store.value);
-	else
-		req->store =
-		    request_abs_path(req->workspace, "tmp/axbuild/rootfs");
+	} else {
+		/* axbuild's: .image.toml local_storage, the environment's
+		 * TGOS_IMAGE_LOCAL_STORAGE, else tmp/axbuild/rootfs */
+		struct bp_image_config cfg;
+		int rc =
+		    bp_image_config_read(req->workspace, &cfg, err, errlen);
+
+		if (rc) {
+			bp_image_config_free(&cfg);
+			return rc;
+		}
+		req->store = cfg.local_storage;
+		cfg.local_storage = NULL;
+		bp_image_config_free(&cfg);
+	}
 	if (!req->store)
 		return BP_ENOMEM;
 	if (!in->rootfs.value)
@@ -303,7 +316,7 @@ int request_resolve(const struct request_input *in, struct request *out,
 	if (!rc)
 		rc = resolve_qemu_config(in, state, out, err, errlen);
 	if (!rc)
-		rc = resolve_store_rootfs(in, out);
+		rc = resolve_store_rootfs(in, out, err, errlen);
 	if (!rc && in->smp_set && in->smp < 1) {
 		snprintf(err, errlen, "%s: smp must be at least 1, got %lld",
 			 in->smp_origin, (long long)in->smp);

@@ -103,7 +103,134 @@ start_server
 P=$W/p.ini
 pipeline "$P" "url = $BASE/{name}.tar.xz" "sha256 = $SHA"
 
+# Today's axbuild: <workspace>/tmp/axbuild/.image.toml names the registry,
+# a default.toml whose includes are the releases; the highest (v0.0.10,
+# not v0.0.9 as text would sort) is the bootstrap. Entries are named
+# after their file; the image lands in <store>/<name>.img/<name>.img.
+today_setup() {
+	mkdir -p "$SRV/registry" "$W/ws/tmp/axbuild"
+	cp "$SRV/$NAME.tar.xz" "$SRV/$NAME.img.tar.xz"
+	printf 'registry = "%s/registry/default.toml"\n' "$BASE" >"$W/ws/tmp/axbuild/.image.toml"
+	printf '[[includes]]\nurl = "%s/registry/v0.0.9.toml"\n[[includes]]\nurl = "%s/registry/v0.0.10.toml"\n[[includes]]\nurl = "%s/registry/v0.0.2.toml"\n' \
+		"$BASE" "$BASE" "$BASE" >"$SRV/registry/default.toml"
+	for v in 0.0.9 0.0.2; do
+		printf '[[images]]\nname = "%s.img"\nversion = "%s"\nsha256 = "%064d"\narch = "aarch64"\nurl = "%s/old.tar.xz"\n' \
+			"$NAME" "$v" 0 "$BASE" >"$SRV/registry/v$v.toml"
+	done
+	printf '[[images]]\nname = "%s.img"\nversion = "0.0.10"\nreleased_at = "2026-07-01T00:00:00Z"\ndescription = "Alpine"\nsha256 = "%s"\narch = "aarch64"\nurl = "%s/%s.img.tar.xz"\n' \
+		"$NAME" "$SHA" "$BASE" "$NAME" >"$SRV/registry/v0.0.10.toml"
+	# no url, no registry: the store's own registry
+	pipeline "$P"
+	TODAY=$STORE/$NAME.img/$NAME.img
+}
+expect_today_ready() {
+	cmp -s "$W/src/$NAME.img" "$TODAY" || fail "$TODAY differs from the source"
+	[ "$(cat "$STORE/$NAME.img/.archive.sha256")" = "$SHA" ] || fail "marker lacks the archive sha256"
+	[ -f "$STORE/$NAME.img.tar.xz" ] || fail "the archive was not kept (axbuild checks it)"
+	[ -f "$STORE/images.toml" ] && [ -f "$STORE/.last_sync" ] || fail "no registry cache"
+	[ ! -e "$STORE/.$NAME.img.tmp" ] || fail "extraction dir left"
+}
+gets() { grep -c "^GET $1 " "$LOG"; }
+
 case $case_name in
+today_fresh)
+	today_setup
+	run "$P"
+	expect_rc 0
+	expect_today_ready
+	[ "$(gets /registry/v0.0.10.toml)" = 1 ] || fail "the bootstrap v0.0.10 was not read"
+	[ "$(gets /registry/v0.0.9.toml)" = 0 ] || fail "v0.0.9 was read"
+	grep -q 'name = "rootfs-aarch64-alpine.img"' "$STORE/images.toml" || fail "images.toml lacks the entry"
+	# fresh cache, ready image: nothing is asked again
+	n=$(requests)
+	run "$P"
+	expect_rc 0
+	expect_out "is ready"
+	expect_requests "$n"
+	# the store commands read the same store and cache
+	"$BOOTPIPE" image ls --workspace "$W/ws" >"$W/out" 2>&1 || fail "image ls"
+	grep -Eq "^$NAME +aarch64 .* verified +registry 0.0.10" "$W/out" || { cat "$W/out"; fail "ls"; }
+	expect_requests "$n"
+	;;
+axbuild_store)
+	# a store exactly as axbuild leaves it is used as it is: no request
+	today_setup
+	mkdir -p "$STORE/$NAME.img"
+	cp "$W/src/$NAME.img" "$STORE/$NAME.img/$NAME.img"
+	printf '%s' "$SHA" >"$STORE/$NAME.img/.archive.sha256"
+	cp "$SRV/$NAME.img.tar.xz" "$STORE/"
+	cp "$SRV/registry/v0.0.10.toml" "$STORE/images.toml"
+	date +%s >"$STORE/.last_sync"
+	touch -d @1000000000 "$STORE/$NAME.img/$NAME.img"
+	run "$P"
+	expect_rc 0
+	expect_requests 0
+	[ "$(stat -c %Y "$STORE/$NAME.img/$NAME.img")" = 1000000000 ] || fail "axbuild's image was rewritten"
+	# a marker of another archive: fetched again, into the same place
+	printf '%064d' 1 >"$STORE/$NAME.img/.archive.sha256"
+	rm "$STORE/$NAME.img.tar.xz"
+	run "$P"
+	expect_rc 0
+	expect_today_ready
+	;;
+seed_flat)
+	# a seed-era flat image with its marker stays flat and is reused
+	today_setup
+	mkdir -p "$STORE"
+	cp "$W/src/$NAME.img" "$IMG"
+	echo "$SHA" >"$IMG.sha256"
+	cp "$SRV/registry/v0.0.10.toml" "$STORE/images.toml"
+	date +%s >"$STORE/.last_sync"
+	run "$P"
+	expect_rc 0
+	expect_requests 0
+	[ -f "$IMG" ] && [ ! -d "$STORE/$NAME.img" ] || fail "the flat image was not kept"
+	;;
+sync_age)
+	today_setup
+	run "$P"
+	expect_rc 0
+	# a cache older than auto_sync_threshold is refreshed
+	echo $(($(date +%s) - 700000)) >"$STORE/.last_sync"
+	run "$P"
+	expect_rc 0
+	[ "$(gets /registry/default.toml)" = 2 ] || fail "the stale cache was not refreshed"
+	# image sync refreshes now; ls --remote lists what the registry offers
+	"$BOOTPIPE" image sync --pipeline "$P" >"$W/out" 2>&1 || { cat "$W/out"; fail "image sync"; }
+	expect_out "1 images in $STORE/images.toml"
+	[ "$(gets /registry/default.toml)" = 3 ] || fail "sync did not fetch the registry"
+	"$BOOTPIPE" image ls --remote --pipeline "$P" >"$W/out" 2>&1 || { cat "$W/out"; fail "ls --remote"; }
+	grep -Eq "^$NAME.img +0.0.10 +aarch64" "$W/out" || { cat "$W/out"; fail "ls --remote"; }
+	;;
+offline_cache)
+	today_setup
+	run "$P"
+	expect_rc 0
+	# offline: the cached registry still names the image and its checksum
+	echo 0 >"$STORE/.last_sync"
+	n=$(requests)
+	BOOTPIPE_OFFLINE=1 run "$P"
+	expect_rc 0
+	expect_requests "$n"
+	rm -rf "$STORE/$NAME.img"
+	BOOTPIPE_OFFLINE=1 run "$P"
+	expect_rc 3
+	expect_out "offline: image $TODAY is not ready"
+	expect_out "$BASE/$NAME.img.tar.xz (sha256 $SHA)"
+	expect_requests "$n"
+	;;
+fallback_env)
+	# default.toml unreadable: TGOS_IMAGE_REGISTRY_FALLBACK_URL is used;
+	# TGOS_IMAGE_LOCAL_STORAGE moves the store
+	today_setup
+	rm "$SRV/registry/default.toml"
+	STORE=$W/elsewhere TODAY=$W/elsewhere/$NAME.img/$NAME.img
+	TGOS_IMAGE_LOCAL_STORAGE=$STORE TGOS_IMAGE_REGISTRY_FALLBACK_URL=$BASE/registry/v0.0.10.toml run "$P"
+	expect_rc 0
+	expect_out "using the fallback $BASE/registry/v0.0.10.toml"
+	expect_today_ready
+	[ ! -e "$W/ws/tmp/axbuild/rootfs" ] || fail "the default store was used"
+	;;
 lazy_libs)
 	# libcurl and libarchive are loaded when a byte must be downloaded or
 	# unpacked, not before: not by check, plan or a run of a ready image
