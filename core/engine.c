@@ -12,6 +12,7 @@
 
 #include <bootpipe/defaults.h>
 #include <bootpipe/keys.h>
+#include <bootpipe/version.h>
 
 #include "engine_internal.h"
 
@@ -28,6 +29,8 @@ static const char *const pipeline_keys[] = {
     "name",    "description", "stages",	      "include", "workspace",
     "package", "arch",	      "include_only", NULL,
 };
+
+_Static_assert(BP_VERSION_NUM > 0, "version.h is included");
 
 const char *bp_version(void)
 {
@@ -192,29 +195,35 @@ int bp_engine_set_stop_after(struct bp_engine *e, const char *stage)
 
 void bp_engine_set_dry_run(struct bp_engine *e, bool dry_run)
 {
-	e->dry_run = dry_run;
+	if (e)
+		e->dry_run = dry_run;
 }
 
 void bp_engine_set_quiet(struct bp_engine *e, bool quiet)
 {
-	e->quiet = quiet;
+	if (e)
+		e->quiet = quiet;
 }
 
 void bp_engine_set_log_sink(struct bp_engine *e, bp_log_sink_fn sink,
 			    void *user)
 {
+	if (!e)
+		return;
 	e->sink = sink ? sink : bp_log_sink_text;
 	e->sink_user = user;
 }
 
 void bp_engine_set_log_level(struct bp_engine *e, enum bp_log_level level)
 {
-	e->log_level = level;
+	if (e)
+		e->log_level = level;
 }
 
 void bp_engine_set_log_json(struct bp_engine *e, bool json)
 {
-	e->log_json = json;
+	if (e)
+		e->log_json = json;
 }
 
 struct bp_ctx *bp_engine_ctx(struct bp_engine *e)
@@ -222,9 +231,19 @@ struct bp_ctx *bp_engine_ctx(struct bp_engine *e)
 	return e ? e->ctx : NULL;
 }
 
+double bp_engine_duration(const struct bp_engine *e)
+{
+	return e ? e->run_duration : 0;
+}
+
+bool bp_engine_dry_run(const struct bp_engine *e)
+{
+	return e && e->dry_run;
+}
+
 enum bp_outcome bp_engine_outcome(const struct bp_engine *e)
 {
-	return e->outcome;
+	return e ? e->outcome : BP_OUTCOME_CONFIG;
 }
 
 const char *bp_engine_pipeline_name(const struct bp_engine *e)
@@ -577,7 +596,7 @@ static int check_data_flow(struct bp_engine *e)
 	for (size_t i = 0; i < e->stage_count; i++) {
 		const struct bp_stage *s = &e->stages[i];
 
-		for (const char *const *k = s->plugin->desc.requires; k && *k;
+		for (const char *const *k = s->plugin->desc.needs; k && *k;
 		     k++) {
 			struct producer_search ps = {.key = *k};
 			bool ok = list_contains(engine_provides, *k) ||
@@ -742,10 +761,10 @@ int bp_engine_run(struct bp_engine *e)
 	int status = 0;
 
 	if (!e)
-		return BP_OUTCOME_CONFIG;
+		return BP_EINVAL;
 	if (!e->loaded) {
-		engine_fail(e, BP_EINVAL, "no pipeline loaded");
-		return e->outcome = BP_OUTCOME_CONFIG;
+		e->outcome = BP_OUTCOME_CONFIG;
+		return engine_fail(e, BP_EINVAL, "no pipeline loaded");
 	}
 	bp_ctx_remove(e->ctx, BP_KEY_RUN_OUTCOME);
 	for (size_t i = 0; i < e->stage_count; i++) {
@@ -783,7 +802,7 @@ int bp_engine_run(struct bp_engine *e)
 	else if (!outcome_name || bp_outcome_parse(outcome_name, &outcome))
 		outcome = bp_outcome_from_status(status);
 	e->outcome = outcome;
-	return (int)outcome;
+	return status;
 }
 
 /* --- the stage handle ---------------------------------------------------- */
@@ -837,25 +856,25 @@ struct bp_stage *bp_engine_stage_at(struct bp_engine *e, size_t index)
 
 enum bp_stage_status bp_stage_status(const struct bp_stage *s)
 {
-	return s->status;
+	return s ? s->status : BP_STAGE_PENDING;
 }
 
 double bp_stage_duration(const struct bp_stage *s)
 {
-	return s->duration;
+	return s ? s->duration : 0;
 }
 
 const char *bp_stage_plugin_version(const struct bp_stage *s)
 {
-	return s->plugin->desc.version;
+	return s ? s->plugin->desc.version : "";
 }
 
 const char *bp_stage_plugin_summary(const struct bp_stage *s)
 {
-	return s->plugin->desc.summary ? s->plugin->desc.summary : "";
+	return s && s->plugin->desc.summary ? s->plugin->desc.summary : "";
 }
 
 const char *bp_stage_error(const struct bp_stage *s)
 {
-	return err_msg(&s->err);
+	return s ? err_msg(&s->err) : "";
 }

@@ -47,6 +47,9 @@ struct loaded_plugin {
 	char *path;
 	void *handle;
 	struct bp_plugin desc; /* the engine's zeroed, size-gated copy */
+	/* the option table copied entry by entry with the plugin's stride;
+	 * desc.options points here */
+	struct bp_option *options;
 	struct loaded_plugin *next;
 };
 
@@ -165,6 +168,16 @@ int loader_find(struct bp_engine *engine, const char *name_or_path,
 		struct loaded_plugin **out);
 void loader_release_all(struct bp_engine *engine);
 bool plugin_name_valid(const char *name);
+
+/* plugin_header.c: the descriptor header read from a plugin file without
+ * loading it (ELF64 of this machine's byte order only). 0 or -1. */
+struct plugin_header {
+	uint32_t magic;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	uint32_t size;
+};
+int plugin_header_peek(const char *path, struct plugin_header *out);
 
 /* options.c: fills stage->opts from the entries of its section. */
 int options_bind(struct bp_engine *engine, struct bp_stage *stage,

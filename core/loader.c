@@ -21,6 +21,56 @@
 #define BP_PLUGIN_SIZE_1_0                                                     \
 	(offsetof(struct bp_plugin, cleanup) + sizeof(bp_cleanup_fn))
 
+/* struct bp_option as ABI 1.0 defines it: what option_size 0 means. */
+#define BP_OPTION_SIZE_1_0                                                     \
+	(offsetof(struct bp_option, choices) + sizeof(const char *))
+/* The smallest entry the engine can read: key to flags. */
+#define BP_OPTION_SIZE_MIN                                                     \
+	(offsetof(struct bp_option, flags) + sizeof(unsigned))
+/* More options than any stage declares: a missing terminator. */
+#define MAX_OPTIONS 4096
+
+/* Copies the plugin's option table into @lp with the plugin's entry size,
+ * so appended fields read as zero for plugins built before them. */
+static int copy_options(struct bp_engine *engine, const char *path,
+			struct loaded_plugin *lp)
+{
+	size_t stride =
+	    lp->desc.option_size ? lp->desc.option_size : BP_OPTION_SIZE_1_0;
+	size_t copy = stride < sizeof(struct bp_option)
+			  ? stride
+			  : sizeof(struct bp_option);
+	const char *table = (const char *)lp->desc.options;
+	size_t n = 0;
+
+	if (!table)
+		return 0;
+	if (stride < BP_OPTION_SIZE_MIN || stride % sizeof(void *))
+		return engine_fail(engine, BP_EPLUGIN,
+				   "%s: option_size %zu is not a struct "
+				   "bp_option size (at least %zu, a multiple "
+				   "of %zu): define the descriptor with "
+				   "BP_PLUGIN_DEFINE",
+				   path, stride, BP_OPTION_SIZE_MIN,
+				   sizeof(void *));
+	while (((const struct bp_option *)(const void *)(table + n * stride))
+		   ->key) {
+		if (++n > MAX_OPTIONS)
+			return engine_fail(engine, BP_EPLUGIN,
+					   "%s: option table has no end (more "
+					   "than %d entries): end it with an "
+					   "entry whose key is NULL",
+					   path, MAX_OPTIONS);
+	}
+	lp->options = calloc(n + 1, sizeof(*lp->options));
+	if (!lp->options)
+		return BP_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		memcpy(&lp->options[i], table + i * stride, copy);
+	lp->desc.options = lp->options;
+	return 0;
+}
+
 bool plugin_name_valid(const char *name)
 {
 	if (!name || !name[0])
@@ -185,8 +235,27 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 	dlerror();
 	lp->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!lp->handle) {
-		rc = engine_fail(engine, BP_EPLUGIN,
-				 "cannot load plugin %s: %s", path, dlerror());
+		struct plugin_header h;
+		const char *why = dlerror();
+
+		/* a plugin for a newer bootpipe fails to link (a host
+		 * function or symbol version this one lacks) before its
+		 * descriptor can be read: read its header from the file */
+		if (plugin_header_peek(path, &h) == 0 &&
+		    h.magic == BP_PLUGIN_MAGIC &&
+		    (h.abi_major != BP_ABI_MAJOR || h.abi_minor > BP_ABI_MINOR))
+			rc = engine_fail(engine, BP_EPLUGIN,
+					 "%s: plugin needs ABI %u.%u but this "
+					 "bootpipe has ABI %d.%d: upgrade "
+					 "bootpipe or rebuild the plugin "
+					 "against this one (%s)",
+					 path, h.abi_major, h.abi_minor,
+					 BP_ABI_MAJOR, BP_ABI_MINOR,
+					 why ? why : "it does not link");
+		else
+			rc = engine_fail(engine, BP_EPLUGIN,
+					 "cannot load plugin %s: %s", path,
+					 why ? why : "unknown dlopen error");
 		/* glibc keeps the message until the next call asks again */
 		dlerror();
 		goto fail;
@@ -201,6 +270,8 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 		goto fail;
 	}
 	rc = check_descriptor(engine, path, sym, expected_name, &lp->desc);
+	if (rc == 0)
+		rc = copy_options(engine, path, lp);
 	if (rc)
 		goto fail;
 	lp->next = engine->plugins;
@@ -210,6 +281,7 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 fail:
 	if (lp->handle)
 		dlclose(lp->handle);
+	free(lp->options);
 	free(lp->path);
 	free(lp);
 	return rc;
@@ -350,6 +422,7 @@ void loader_release_all(struct bp_engine *engine)
 		/* Leak checkers cannot name a closed plugin's frames. */
 		if (!getenv("BOOTPIPE_NO_DLCLOSE"))
 			dlclose(lp->handle);
+		free(lp->options);
 		free(lp->path);
 		free(lp);
 		lp = next;

@@ -626,7 +626,8 @@ static int cmd_run(struct cli *c)
 	free(fallback);
 	if (rc)
 		return rc;
-	rc = bp_engine_run(c->engine);
+	bp_engine_run(c->engine);
+	rc = (int)bp_engine_outcome(c->engine);
 	log_durations(c);
 	if (c->dry_run && rc == BP_OUTCOME_PASS)
 		print_plan(c->engine);
@@ -806,7 +807,7 @@ static int cmd_describe(struct cli *c)
 			       o->default_value);
 	}
 	printf("\n");
-	print_keys("requires", p->requires);
+	print_keys("requires", p->needs);
 	print_keys("provides", p->provides);
 	return 0;
 }
@@ -843,7 +844,8 @@ static int cmd_replay(struct cli *c)
 	free(path);
 	if (rc)
 		return rc;
-	rc = bp_engine_run(c->engine);
+	bp_engine_run(c->engine);
+	rc = (int)bp_engine_outcome(c->engine);
 	if (bp_engine_error(c->engine)[0] && rc != BP_OUTCOME_PASS)
 		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
 	return rc;

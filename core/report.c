@@ -7,8 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bootpipe/engine.h>
 #include <bootpipe/keys.h>
 
+/* engine_fail only: the report reads the engine through its public getters */
 #include "engine_internal.h"
 #include "utf8.h"
 
@@ -50,7 +52,7 @@ static void set_str_if(json_t *o, const char *name, const struct bp_ctx *ctx,
 
 static json_t *report_json(struct bp_engine *e)
 {
-	const struct bp_ctx *ctx = e->ctx;
+	const struct bp_ctx *ctx = bp_engine_ctx(e);
 	json_t *root = json_object(), *stages = json_array(), *qemu;
 	int64_t attempts;
 	bool flaky;
@@ -68,20 +70,23 @@ static json_t *report_json(struct bp_engine *e)
 	json_object_set_new(root, "description",
 			    json_text(bp_engine_pipeline_description(e)));
 	json_object_set_new(root, "outcome",
-			    json_text(bp_outcome_name(e->outcome)));
-	json_object_set_new(root, "exit_code", json_integer(e->outcome));
-	json_object_set_new(root, "duration", json_real(e->run_duration));
-	json_object_set_new(root, "dry_run", json_boolean(e->dry_run));
+			    json_text(bp_outcome_name(bp_engine_outcome(e))));
+	json_object_set_new(root, "exit_code",
+			    json_integer(bp_engine_outcome(e)));
+	json_object_set_new(root, "duration", json_real(bp_engine_duration(e)));
+	json_object_set_new(root, "dry_run",
+			    json_boolean(bp_engine_dry_run(e)));
 	if (bp_engine_error(e)[0])
 		json_object_set_new(root, "error",
 				    json_text(bp_engine_error(e)));
-	for (size_t i = 0; i < e->stage_count; i++) {
-		const struct bp_stage *s = &e->stages[i];
-		json_t *o =
-		    json_pack("{s:s, s:s, s:o, s:s, s:f}", "name", s->name,
-			      "plugin", s->plugin->desc.name, "version",
-			      json_text(s->plugin->desc.version), "status",
-			      status_word(s->status), "duration", s->duration);
+	for (size_t i = 0; i < bp_engine_stage_count(e); i++) {
+		const struct bp_stage *s = bp_engine_stage_at(e, i);
+		json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:f}", "name",
+				      bp_stage_name(s), "plugin",
+				      bp_stage_plugin_name(s), "version",
+				      json_text(bp_stage_plugin_version(s)),
+				      "status", status_word(bp_stage_status(s)),
+				      "duration", bp_stage_duration(s));
 
 		if (o && bp_stage_error(s)[0])
 			json_object_set_new(o, "error",
@@ -158,50 +163,56 @@ static void junit_case(FILE *fp, const char *suite, const char *name,
 static void write_junit(struct bp_engine *e, FILE *fp)
 {
 	const char *suite = bp_engine_pipeline_name(e);
-	const char *log = bp_ctx_str_or(e->ctx, BP_KEY_RUN_CONSOLE_LOG, NULL);
-	const char *verdict = bp_ctx_str_or(e->ctx, BP_KEY_RUN_VERDICT, "");
-	size_t failures = 0, skipped = 0;
+	const struct bp_ctx *ctx = bp_engine_ctx(e);
+	const char *log = bp_ctx_str_or(ctx, BP_KEY_RUN_CONSOLE_LOG, NULL);
+	const char *verdict = bp_ctx_str_or(ctx, BP_KEY_RUN_VERDICT, "");
+	enum bp_outcome outcome = bp_engine_outcome(e);
+	size_t count = bp_engine_stage_count(e), failures = 0, skipped = 0;
+	double duration = bp_engine_duration(e);
 	char message[256];
 
-	for (size_t i = 0; i < e->stage_count; i++) {
-		failures += e->stages[i].status == BP_STAGE_FAILED;
-		skipped += e->stages[i].status == BP_STAGE_PENDING;
+	for (size_t i = 0; i < count; i++) {
+		enum bp_stage_status st =
+		    bp_stage_status(bp_engine_stage_at(e, i));
+
+		failures += st == BP_STAGE_FAILED;
+		skipped += st == BP_STAGE_PENDING;
 	}
-	failures += e->outcome != BP_OUTCOME_PASS;
+	failures += outcome != BP_OUTCOME_PASS;
 	fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(fp,
 		"<testsuites tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
-		e->stage_count + 1, failures, e->run_duration);
+		count + 1, failures, duration);
 	fputs("  <testsuite name=\"", fp);
 	xml_escaped(fp, suite);
 	fprintf(
 	    fp,
 	    "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
 	    "time=\"%.3f\">\n",
-	    e->stage_count + 1, failures, skipped, e->run_duration);
-	for (size_t i = 0; i < e->stage_count; i++) {
-		const struct bp_stage *s = &e->stages[i];
+	    count + 1, failures, skipped, duration);
+	for (size_t i = 0; i < count; i++) {
+		const struct bp_stage *s = bp_engine_stage_at(e, i);
 		char name[300];
 
-		snprintf(name, sizeof(name), "stage %s", s->name);
-		if (s->status == BP_STAGE_FAILED)
-			junit_case(fp, suite, name, s->duration, "failure",
-				   bp_stage_error(s), bp_stage_error(s));
-		else if (s->status == BP_STAGE_PENDING)
+		snprintf(name, sizeof(name), "stage %s", bp_stage_name(s));
+		if (bp_stage_status(s) == BP_STAGE_FAILED)
+			junit_case(fp, suite, name, bp_stage_duration(s),
+				   "failure", bp_stage_error(s),
+				   bp_stage_error(s));
+		else if (bp_stage_status(s) == BP_STAGE_PENDING)
 			junit_case(fp, suite, name, 0, "skipped",
 				   "not run: an earlier stage failed", NULL);
 		else
-			junit_case(fp, suite, name, s->duration, NULL, NULL,
-				   NULL);
+			junit_case(fp, suite, name, bp_stage_duration(s), NULL,
+				   NULL, NULL);
 	}
 	snprintf(message, sizeof(message), "outcome %s (exit %d)",
-		 bp_outcome_name(e->outcome), (int)e->outcome);
-	if (e->outcome == BP_OUTCOME_PASS)
-		junit_case(fp, suite, "verdict", e->run_duration, NULL, NULL,
-			   NULL);
+		 bp_outcome_name(outcome), (int)outcome);
+	if (outcome == BP_OUTCOME_PASS)
+		junit_case(fp, suite, "verdict", duration, NULL, NULL, NULL);
 	else
-		junit_case(fp, suite, "verdict", e->run_duration, "failure",
-			   message, verdict[0] ? verdict : bp_engine_error(e));
+		junit_case(fp, suite, "verdict", duration, "failure", message,
+			   verdict[0] ? verdict : bp_engine_error(e));
 	if (log) {
 		fputs("    <system-out>console log: ", fp);
 		xml_escaped(fp, log);

@@ -90,7 +90,8 @@ int main(int argc, char **argv)
 		bp_engine_free(e);
 		return (int)bp_outcome_from_status(rc);
 	}
-	outcome = bp_engine_run(e);
+	bp_engine_run(e); /* the status is in the outcome */
+	outcome = (int)bp_engine_outcome(e);
 	print_summary(e, outcome);
 	bp_engine_free(e);
 	return outcome;

@@ -12,5 +12,6 @@
 #include <bootpipe/plugin.h>
 #include <bootpipe/toml.h>
 #include <bootpipe/util.h>
+#include <bootpipe/version.h>
 
 #endif

@@ -7,6 +7,10 @@
  * wrong type returns BP_ETYPE (and a message, see bp_ctx_error), never
  * crashes. Keys are dotted and namespaced by their producer; well-known keys
  * are macros in keys.h.
+ *
+ * NULL: a NULL context makes getters return BP_EINVAL (or false, NULL)
+ * and setters BP_EINVAL; keys and values must not be NULL. Threads: a
+ * context is not locked; use it from one thread at a time.
  */
 #ifndef BOOTPIPE_CONTEXT_H
 #define BOOTPIPE_CONTEXT_H

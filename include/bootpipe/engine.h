@@ -5,9 +5,19 @@
  *   struct bp_engine *e = bp_engine_new();
  *   bp_engine_set_option(e, "launch", "timeout", "60");
  *   if (bp_engine_load(e, "pipelines/demo-aarch64.ini") == 0)
- *           bp_engine_run(e);
+ *           bp_engine_run(e);  (0 or the failing stage's status)
  *   printf("%s\n", bp_outcome_name(bp_engine_outcome(e)));
  *   bp_engine_free(e);
+ *
+ * NULL: an engine argument may be NULL in every call; actions then return
+ * BP_EINVAL, getters 0, "" or NULL, setters do nothing. Other pointer
+ * arguments must not be NULL unless a comment says so.
+ *
+ * Threads: one engine is used by one thread at a time (the embedder's);
+ * stages run on that thread. Different engines are independent and may
+ * run on different threads at once. bp_engine_cancel is the exception: any
+ * thread or a signal handler may call it at any time. The log and console
+ * sinks are called on the engine's thread.
  */
 #ifndef BOOTPIPE_ENGINE_H
 #define BOOTPIPE_ENGINE_H
@@ -124,7 +134,7 @@ int bp_install_signal_handlers(void);
 
 /*
  * Reads the pipeline file (and its includes), loads every plugin, validates
- * and expands the options, checks the requires/provides data flow and runs
+ * and expands the options, checks the needs/provides data flow and runs
  * each stage's init in order. On failure nothing stays initialised and the
  * error names file:line where it applies. BP_ECONFIG, BP_EPLUGIN, or the
  * status an init returned.
@@ -133,9 +143,11 @@ int bp_engine_load(struct bp_engine *engine, const char *pipeline_path);
 
 /*
  * Runs every stage once, in order, stopping at the first failure. Returns
- * the outcome (>= 0), also kept for bp_engine_outcome. The outcome comes
- * from the context key run.outcome when a stage set it, else from the
- * failing stage's status, else pass.
+ * 0 when every stage ran and returned 0, else the failing stage's status
+ * (BP_EINTR when cancelled, BP_EINVAL when nothing is loaded). What the
+ * run means is bp_engine_outcome: it comes from the context key
+ * run.outcome when a stage set it (a guest that failed its test is a
+ * stage that succeeded), else from the failing stage's status, else pass.
  */
 int bp_engine_run(struct bp_engine *engine);
 
@@ -143,6 +155,7 @@ int bp_engine_run(struct bp_engine *engine);
  * set values between load and run. */
 struct bp_ctx *bp_engine_ctx(struct bp_engine *engine);
 
+/* The outcome of the last run (BP_OUTCOME_CONFIG before any). */
 enum bp_outcome bp_engine_outcome(const struct bp_engine *engine);
 
 /* The pipeline's name and description (borrowed; "" before load). */
@@ -151,6 +164,12 @@ const char *bp_engine_pipeline_description(const struct bp_engine *engine);
 const char *bp_engine_pipeline_path(const struct bp_engine *engine);
 
 /* --- what happened, for reports ----------------------------------------- */
+
+/* Wall time of the last bp_engine_run in seconds (0 before any). */
+double bp_engine_duration(const struct bp_engine *engine);
+
+/* Whether the engine is in plan mode (bp_engine_set_dry_run). */
+bool bp_engine_dry_run(const struct bp_engine *engine);
 
 enum bp_stage_status {
 	BP_STAGE_PENDING = 0, /* not run (an earlier stage failed) */
@@ -195,7 +214,8 @@ typedef int (*bp_plugin_visit_fn)(void *user, const char *path,
 int bp_engine_foreach_plugin(struct bp_engine *engine, bp_plugin_visit_fn fn,
 			     void *user);
 
-/* The version of libbootpipe, "MAJOR.MINOR.PATCH". */
+/* The version of the libbootpipe loaded, "MAJOR.MINOR.PATCH" (the headers'
+ * is BP_VERSION_NUM in version.h). */
 const char *bp_version(void);
 
 /*

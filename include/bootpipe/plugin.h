@@ -8,6 +8,16 @@
  * ABI rules: the header (magic, abi_major, abi_minor, size) is frozen for
  * ever; fields are only ever appended, each append bumps BP_ABI_MINOR; the
  * engine loads plugins of its own major and of any minor up to its own.
+ * Host functions carry the symbol version of the minor that added them
+ * (BOOTPIPE_1.0, ...), so a plugin names what it needs; the ABI
+ * changelog is in docs/HACKING.md.
+ *
+ * NULL: a NULL stage handle is accepted everywhere (getters return false,
+ * "" or NULL, bp_fail just returns its status); other pointers must not be
+ * NULL unless said. Threads: the engine calls init, run and cleanup on its
+ * own thread, one stage at a time; a stage that starts threads must join
+ * them before returning and must not call bp_* functions from them except
+ * bp_stage_cancelled and bp_stage_cancel_fd, which are safe anywhere.
  */
 #ifndef BOOTPIPE_PLUGIN_H
 #define BOOTPIPE_PLUGIN_H
@@ -45,7 +55,12 @@ enum bp_opt_flags {
 	BP_OPT_REQUIRED = 1u << 0,
 };
 
-/* One declared option. Tables end with an entry whose key is NULL. */
+/*
+ * One declared option. Tables end with an entry whose key is NULL. The
+ * descriptor's option_size says how big each entry is, so fields can be
+ * appended here: the engine reads each entry with the plugin's stride and
+ * zeroes the fields the plugin did not know.
+ */
 struct bp_option {
 	const char *key;
 	enum bp_opt_type type;
@@ -78,11 +93,16 @@ struct bp_plugin {
 	const char *version; /* required */
 	const char *summary;
 	const struct bp_option *options;
-	const char *const *requires; /* NULL-terminated context keys read */
+	/* NULL-terminated context keys read (named `requires` before 1.0;
+	 * renamed because `requires` is a C++20 keyword) */
+	const char *const *needs;
 	const char *const *provides; /* NULL-terminated context keys written */
 	bp_init_fn init;
 	bp_run_fn run; /* required */
 	bp_cleanup_fn cleanup;
+	/* sizeof(struct bp_option) the plugin was built with; 0 (older or
+	 * hand-made descriptors) means the 1.0 layout. */
+	uint32_t option_size;
 };
 
 #if defined(__GNUC__)
@@ -102,6 +122,7 @@ struct bp_plugin {
 	    .abi_major = BP_ABI_MAJOR,                                         \
 	    .abi_minor = BP_ABI_MINOR,                                         \
 	    .size = (uint32_t)sizeof(struct bp_plugin),                        \
+	    .option_size = (uint32_t)sizeof(struct bp_option),                 \
 	    __VA_ARGS__}
 
 /*

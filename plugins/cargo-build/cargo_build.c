@@ -318,5 +318,5 @@ out:
 BP_PLUGIN_DEFINE(.name = "cargo-build", .version = "1.0.0",
 		 .summary = "build the kernel from an axbuild build config "
 			    "with cargo",
-		 .options = options, .requires = requires_keys,
+		 .options = options, .needs = requires_keys,
 		 .provides = provides, .run = run);

@@ -184,6 +184,6 @@ static void cleanup(struct bp_stage *self, void *state)
 BP_PLUGIN_DEFINE(.name = "case-rootfs", .version = "1.0.0",
 		 .summary = "boot a sparse copy of the rootfs with files "
 			    "written into it (ext2/3/4, no mount)",
-		 .options = options, .requires = requires_keys,
+		 .options = options, .needs = requires_keys,
 		 .provides = provides, .init = init, .run = run,
 		 .cleanup = cleanup);

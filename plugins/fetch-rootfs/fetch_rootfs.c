@@ -238,5 +238,5 @@ static int fetch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 BP_PLUGIN_DEFINE(.name = "fetch-rootfs", .version = "1.0.0",
 		 .summary = "download, verify and unpack the managed rootfs "
 			    "image",
-		 .options = options, .requires = requires, .provides = provides,
+		 .options = options, .needs = requires, .provides = provides,
 		 .run = fetch_run);

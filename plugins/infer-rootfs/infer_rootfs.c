@@ -140,5 +140,5 @@ out:
 BP_PLUGIN_DEFINE(.name = "infer-rootfs", .version = "1.0.0",
 		 .summary = "choose the rootfs: explicit, vmconfig sibling or "
 			    "managed default",
-		 .requires = requires_keys, .provides = provides,
+		 .needs = requires_keys, .provides = provides,
 		 .run = infer_run);

@@ -714,6 +714,6 @@ free_matcher:
 
 BP_PLUGIN_DEFINE(.name = "launch", .version = "1.0.0",
 		 .summary = "start QEMU, watch its console, decide the outcome",
-		 .options = launch_options, .requires = launch_requires,
+		 .options = launch_options, .needs = launch_requires,
 		 .provides = launch_provides, .init = launch_init,
 		 .run = launch_run, .cleanup = launch_cleanup);

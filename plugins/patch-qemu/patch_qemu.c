@@ -1106,6 +1106,6 @@ static void patch_cleanup(struct bp_stage *self, void *state)
 BP_PLUGIN_DEFINE(.name = "patch-qemu", .version = "1.0.0",
 		 .summary = "final QEMU argv from the ostool config: rootfs, "
 			    "machine, accel, kernel, UEFI, GDB",
-		 .options = options, .requires = requires_keys,
+		 .options = options, .needs = requires_keys,
 		 .provides = provides, .init = patch_init, .run = patch_run,
 		 .cleanup = patch_cleanup);

@@ -121,7 +121,76 @@ static const char *const fx_provides[] = {"fx.value", BP_KEY_QEMU_ARGV,
 					  BP_KEY_RUN_OUTCOME, NULL};
 static const char *const fx_requires[] = {"fx.value", NULL};
 
-#if defined(FX_NOSYM)
+#if defined(FX_OPTSMALL)
+/* A plugin built before struct bp_option grew: its entries are only key
+ * to flags (40 bytes on LP64, not 48). An engine that ignored
+ * option_size would read the second entry from the middle of the first. */
+struct small_option {
+	const char *key;
+	enum bp_opt_type type;
+	const char *default_value;
+	const char *help;
+	unsigned flags;
+};
+static const struct small_option small_options[] = {
+    {"alpha", BP_OPT_STR, "a", "first", 0},
+    {"beta", BP_OPT_INT, "7", "second", 0},
+    {"gamma", BP_OPT_BOOL, "true", "third", 0},
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static int small_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
+{
+	const char *alpha = "?";
+	int64_t beta = -1;
+	bool gamma = false;
+
+	(void)state;
+	(void)ctx;
+	bp_stage_opt_str(self, "alpha", &alpha);
+	bp_stage_opt_int(self, "beta", &beta);
+	bp_stage_opt_bool(self, "gamma", &gamma);
+	bp_log(self, BP_LOG_INFO, "alpha=%s beta=%lld gamma=%d", alpha,
+	       (long long)beta, gamma);
+	return 0;
+}
+
+BP_EXPORT extern const struct bp_plugin bootpipe_plugin;
+const struct bp_plugin bootpipe_plugin = {
+    .magic = BP_PLUGIN_MAGIC,
+    .abi_major = BP_ABI_MAJOR,
+    .abi_minor = BP_ABI_MINOR,
+    .size = (uint32_t)sizeof(struct bp_plugin),
+    .name = FX_NAME,
+    .version = "1.0",
+    .options = (const struct bp_option *)(const void *)small_options,
+    .run = small_run,
+    .option_size = (uint32_t)sizeof(struct small_option),
+};
+#elif defined(FX_FUTURE)
+/* A plugin for a newer bootpipe: ABI minor + 1 and a call to a host
+ * function this bootpipe does not have, so dlopen fails to link it. */
+void bp_engine_from_the_future(struct bp_stage *self);
+
+static int future_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
+{
+	(void)state;
+	(void)ctx;
+	bp_engine_from_the_future(self);
+	return 0;
+}
+
+BP_EXPORT extern const struct bp_plugin bootpipe_plugin;
+const struct bp_plugin bootpipe_plugin = {
+    .magic = BP_PLUGIN_MAGIC,
+    .abi_major = BP_ABI_MAJOR,
+    .abi_minor = BP_ABI_MINOR + 1,
+    .size = (uint32_t)sizeof(struct bp_plugin),
+    .name = FX_NAME,
+    .version = "1.0",
+    .run = future_run,
+};
+#elif defined(FX_NOSYM)
 /* a shared object without the descriptor symbol */
 BP_EXPORT int fx_not_a_plugin(void);
 int fx_not_a_plugin(void)
@@ -156,7 +225,7 @@ const struct bp_plugin bootpipe_plugin = {
 #define FX_REQUIRES NULL
 #endif
 BP_PLUGIN_DEFINE(.name = FX_NAME, .version = "1.0", .summary = "test fixture",
-		 .options = fx_options, .requires = FX_REQUIRES,
+		 .options = fx_options, .needs = FX_REQUIRES,
 		 .provides = fx_provides, .init = fx_init, .run = fx_run,
 		 .cleanup = fx_cleanup);
 #endif

@@ -61,7 +61,8 @@ static void test_load_run_and_read_context(void **state)
 	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
 	assert_string_equal(bp_engine_pipeline_name(e), "fixture-ok");
 	assert_int_equal(bp_engine_stage_count(e), 2);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_run(e), 0);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	assert_int_equal(bp_ctx_get_str(bp_engine_ctx(e), "fx.value", &value),
 			 0);
@@ -94,7 +95,8 @@ static void test_stop_after(void **state)
 	(void)state;
 	assert_int_equal(bp_engine_set_stop_after(e, "fx-ok"), 0);
 	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_run(e), 0);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	assert_int_equal(bp_stage_status(bp_engine_stage_at(e, 1)),
 			 BP_STAGE_PENDING);
 	assert_null(strstr(lines, "consumer|run"));
@@ -119,7 +121,8 @@ static void test_failed_run_and_reports(void **state)
 	snprintf(xml_path, sizeof(xml_path), "%s.xml", json_path);
 	setenv("TRACE", "/dev/null", 1);
 	assert_int_equal(bp_engine_load(e, case_path("run-fails.ini")), 0);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_INFRA);
+	assert_int_equal(bp_engine_run(e), BP_EIO);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_INFRA);
 	assert_string_equal(bp_engine_error(e),
 			    "stage second (fx-ok 1.0): run failed as asked "
 			    "(status -6)");
@@ -168,6 +171,10 @@ static void test_find_plugin_rejections(void **state)
 	    {"fx-badmagic", "bad magic 0x12345678"},
 	    {"fx-major", "plugin ABI 2.0 is incompatible"},
 	    {"fx-minor", "plugin needs ABI 1.1"},
+	    /* dlopen fails first (undefined symbol); the header is read
+	     * from the file to say why */
+	    {"fx-future", "plugin needs ABI 1.1 but this bootpipe has ABI "
+			  "1.0: upgrade bootpipe"},
 	    {"fx-small", "descriptor is 16 bytes"},
 	    {"fx-norun", "has no .run function"},
 	    {"fx-misnamed", "descriptor says `other`"},
@@ -201,6 +208,35 @@ static void test_find_plugin_rejections(void **state)
 	}
 }
 
+/* an option table with a smaller entry than this engine's struct: read
+ * with the plugin's stride, later fields zero */
+static void test_option_table_stride(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	const struct bp_plugin *p;
+	const char *path;
+
+	(void)state;
+	assert_int_equal(bp_engine_find_plugin(e, "fx-optsmall", &p, &path), 0);
+	assert_true(p->option_size < sizeof(struct bp_option));
+	assert_string_equal(p->options[0].key, "alpha");
+	assert_string_equal(p->options[1].key, "beta");
+	assert_int_equal(p->options[1].type, BP_OPT_INT);
+	assert_string_equal(p->options[1].default_value, "7");
+	assert_string_equal(p->options[2].key, "gamma");
+	assert_null(p->options[2].choices);
+	assert_null(p->options[3].key);
+	bp_engine_free(e);
+	e = engine_for_tests();
+	assert_int_equal(bp_engine_set_option(e, "fx-optsmall", "beta", "9"),
+			 0);
+	assert_int_equal(bp_engine_load(e, case_path("optsmall.ini")), 0);
+	bp_engine_run(e);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
+	assert_non_null(strstr(lines, "alpha=a beta=9 gamma=1"));
+	bp_engine_free(e);
+}
+
 static int count_plugins(void *user, const char *path,
 			 const struct bp_plugin *plugin, const char *error)
 {
@@ -220,9 +256,10 @@ static void test_foreach_plugin(void **state)
 
 	(void)state;
 	assert_int_equal(bp_engine_foreach_plugin(e, count_plugins, counts), 0);
-	/* fx-ok, fx-second, fx-consumer, fx-required load; 11 are rejected */
-	assert_true(counts[0] >= 4);
-	assert_int_equal(counts[1], 11);
+	/* fx-ok, fx-second, fx-consumer, fx-required, fx-optsmall load; 12
+	 * are rejected */
+	assert_true(counts[0] >= 5);
+	assert_int_equal(counts[1], 12);
 	bp_engine_free(e);
 }
 
@@ -289,7 +326,8 @@ static void test_relative_plugin_path(void **state)
 
 	e = engine_for_tests(); /* the cwd is not dir */
 	assert_int_equal(bp_engine_load(e, path), 0);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_run(e), 0);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	bp_engine_free(e);
 
 	unlink(so);
@@ -310,7 +348,8 @@ static void test_load_again_after_failure(void **state)
 	assert_int_equal(bp_engine_stage_count(e), 0);
 	assert_string_equal(bp_engine_pipeline_name(e), "");
 	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_run(e), 0);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	bp_engine_free(e);
 }
 
@@ -344,7 +383,7 @@ static void test_cancel_from_another_thread(void **state)
 	assert_false(bp_engine_cancelled(e));
 	t0 = now_s();
 	assert_int_equal(pthread_create(&t, NULL, cancel_later, e), 0);
-	bp_engine_run(e);
+	assert_int_equal(bp_engine_run(e), BP_EINTR);
 	pthread_join(t, NULL);
 	assert_true(now_s() - t0 < 5.0);
 	assert_true(bp_engine_cancelled(e));
@@ -367,7 +406,7 @@ static void test_cancel_is_per_engine(void **state)
 	assert_int_equal(bp_engine_load(b, case_path("ok.ini")), 0);
 	bp_engine_cancel(a);
 	bp_engine_cancel(a); /* harmless twice */
-	bp_engine_run(a);
+	assert_int_equal(bp_engine_run(a), BP_EINTR);
 	assert_int_equal(bp_engine_outcome(a), BP_OUTCOME_INTERRUPTED);
 	assert_int_equal(bp_stage_status(bp_engine_stage_at(a, 0)),
 			 BP_STAGE_PENDING);
@@ -405,15 +444,48 @@ static void test_console_sink(void **state)
 	assert_int_equal(
 	    bp_engine_set_option(e, "fx-ok", "console", "guest says hi"), 0);
 	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_run(e), 0);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	assert_string_equal(console_seen, "1|fx-ok|guest says hi");
 	assert_int_equal(bp_engine_console_dropped(e), 9);
 	console_seen[0] = '\0';
 	bp_engine_set_quiet(e, true);
-	assert_int_equal(bp_engine_run(e), BP_OUTCOME_PASS);
+	assert_int_equal(bp_engine_run(e), 0);
+	assert_int_equal(bp_engine_outcome(e), BP_OUTCOME_PASS);
 	assert_string_equal(console_seen, "");
 	assert_int_equal(bp_engine_console_dropped(e), 0);
 	bp_engine_free(e);
+}
+
+/* the NULL rule of engine.h: a NULL engine or stage never crashes */
+static void test_null_engine_and_stage(void **state)
+{
+	(void)state;
+	bp_engine_free(NULL);
+	bp_engine_set_dry_run(NULL, true);
+	bp_engine_set_quiet(NULL, true);
+	bp_engine_set_log_sink(NULL, NULL, NULL);
+	bp_engine_set_log_level(NULL, BP_LOG_DEBUG);
+	bp_engine_set_log_json(NULL, true);
+	bp_engine_set_console_sink(NULL, NULL, NULL);
+	bp_engine_cancel(NULL);
+	assert_false(bp_engine_cancelled(NULL));
+	assert_int_equal(bp_engine_load(NULL, "x.ini"), BP_EINVAL);
+	assert_int_equal(bp_engine_run(NULL), BP_EINVAL);
+	assert_int_equal(bp_engine_outcome(NULL), BP_OUTCOME_CONFIG);
+	assert_true(bp_engine_duration(NULL) == 0);
+	assert_false(bp_engine_dry_run(NULL));
+	assert_string_equal(bp_engine_error(NULL), "");
+	assert_null(bp_engine_ctx(NULL));
+	assert_int_equal(bp_engine_stage_count(NULL), 0);
+	assert_null(bp_engine_stage_at(NULL, 0));
+	assert_int_equal(bp_stage_status(NULL), BP_STAGE_PENDING);
+	assert_string_equal(bp_stage_error(NULL), "");
+	assert_string_equal(bp_stage_name(NULL), "");
+	assert_false(bp_stage_cancelled(NULL));
+	assert_int_equal(bp_stage_cancel_fd(NULL), -1);
+	assert_int_equal(bp_fail(NULL, BP_EIO, "x"), BP_EIO);
+	assert_int_equal(bp_console_write(NULL, BP_CONSOLE_OUT, "x", 1), 1);
 }
 
 int main(void)
@@ -426,6 +498,7 @@ int main(void)
 	    cmocka_unit_test(test_stop_after),
 	    cmocka_unit_test(test_failed_run_and_reports),
 	    cmocka_unit_test(test_find_plugin_rejections),
+	    cmocka_unit_test(test_option_table_stride),
 	    cmocka_unit_test(test_foreach_plugin),
 	    cmocka_unit_test(test_workspace_discovery),
 	    cmocka_unit_test(test_relative_plugin_path),
@@ -433,6 +506,7 @@ int main(void)
 	    cmocka_unit_test(test_cancel_from_another_thread),
 	    cmocka_unit_test(test_cancel_is_per_engine),
 	    cmocka_unit_test(test_console_sink),
+	    cmocka_unit_test(test_null_engine_and_stage),
 	};
 
 	if (!data || !build) {

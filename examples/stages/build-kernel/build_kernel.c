@@ -345,6 +345,6 @@ free_paths:
 BP_PLUGIN_DEFINE(.name = "build-kernel", .version = "1.0",
 		 .summary = "build the kernel with a command, boot what it "
 			    "built",
-		 .options = options, .requires = requires_keys,
+		 .options = options, .needs = requires_keys,
 		 .provides = provides_keys, .init = build_init,
 		 .run = build_run);

@@ -131,6 +131,6 @@ static int cmdline_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 
 BP_PLUGIN_DEFINE(.name = "cmdline-append", .version = "1.0",
 		 .summary = "append text to the guest kernel command line",
-		 .options = options, .requires = requires_keys,
+		 .options = options, .needs = requires_keys,
 		 .provides = provides_keys, .init = cmdline_init,
 		 .run = cmdline_run);
