@@ -91,6 +91,8 @@ static const char usage_text[] =
     "  --arch A, --kernel F, --vmconfig F, --qemu-config F, --rootfs R,\n"
     "  --flow axvisor|arceos|starry, --debug\n"
     "                          shortcuts for --set resolve-request.KEY=...\n"
+    "  --interactive           keep the guest up after the verdict, console\n"
+    "                          attached (--set launch.keep_running=true)\n"
     "  --version, -h/--help\n"
     "\n"
     "exit codes: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout, 5 crash,\n"
@@ -190,6 +192,7 @@ enum {
 	OPT_ROOTFS,
 	OPT_FLOW,
 	OPT_DEBUG,
+	OPT_INTERACTIVE,
 	OPT_VERSION,
 	OPT_ALLOW_UNSAFE_PLUGINS,
 };
@@ -215,6 +218,7 @@ static const struct option long_options[] = {
     {"rootfs", required_argument, NULL, OPT_ROOTFS},
     {"flow", required_argument, NULL, OPT_FLOW},
     {"debug", no_argument, NULL, OPT_DEBUG},
+    {"interactive", no_argument, NULL, OPT_INTERACTIVE},
     {"version", no_argument, NULL, OPT_VERSION},
     {"allow-unsafe-plugins", no_argument, NULL, OPT_ALLOW_UNSAFE_PLUGINS},
     {"help", no_argument, NULL, 'h'},
@@ -380,6 +384,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_DEBUG:
 			rc = shortcut(c, "debug", "true");
+			break;
+		case OPT_INTERACTIVE:
+			rc = remember(c, "launch", "keep_running", "true");
 			break;
 		case OPT_ALLOW_UNSAFE_PLUGINS:
 			c->allow_unsafe_plugins = true;

@@ -56,6 +56,10 @@ static const struct bp_option launch_options[] = {
      "MiB the console log keeps; later output is still matched but not "
      "written, 0: no limit",
      0, NULL},
+    {"keep_running", BP_OPT_BOOL, "false",
+     "after the verdict keep the guest up, console attached, until the "
+     "user stops it (Ctrl-]) or it stops; the outcome is the verdict",
+     0, NULL},
     {"shell_delay_ms", BP_OPT_INT, "100",
      "milliseconds between the shell prompt and typing shell_init_cmd", 0,
      NULL},
@@ -87,6 +91,7 @@ struct launch {
 	int64_t stop_grace_ms;
 	int64_t shell_delay_ms;
 	bool require_success;
+	bool keep_running;
 	const char *console_log; /* borrowed from the stage, NULL: default */
 	int64_t console_log_max; /* MiB, 0: no limit */
 };
@@ -211,6 +216,9 @@ static int configure(struct bp_stage *self, struct launch *st)
 	    (rc = opt_range(self, "console_log_max", LOG_MAX_MIB, "MiB",
 			    &st->console_log_max)) < 0)
 		return rc;
+	if ((rc = bp_stage_opt_bool(self, "keep_running", &st->keep_running)) <
+	    0)
+		return bp_fail(self, rc, "cannot read option keep_running");
 	/* unset means "true when success patterns exist", which is the
 	 * same as true: without success patterns it changes nothing */
 	st->require_success = true;
@@ -520,6 +528,27 @@ static void log_command(struct bp_stage *self, const char *const *argv)
 	free(cmdline);
 }
 
+/* Our stdin is a terminal and we are its foreground job. A background
+ * run (`bootpipe run ... &`) must not touch the terminal's modes, which
+ * would stop it with SIGTTOU, nor read it: it runs as with </dev/null. */
+static bool foreground_terminal(void)
+{
+	pid_t fg;
+
+	if (!isatty(STDIN_FILENO))
+		return false;
+	fg = tcgetpgrp(STDIN_FILENO);
+	return fg >= 0 && fg == getpgrp();
+}
+
+/* TERM=dumb (or none): no escape sequences from us at all. */
+static bool dumb_terminal(void)
+{
+	const char *t = getenv("TERM");
+
+	return !t || !*t || !strcmp(t, "dumb");
+}
+
 static bool retryable(enum bp_outcome o)
 {
 	return o == BP_OUTCOME_INFRA || o == BP_OUTCOME_TIMEOUT;
@@ -679,7 +708,14 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		o.shell_init_cmd = NULL;
 	}
 	o.echo = !bp_stage_quiet(self);
-	o.forward_stdin = isatty(STDIN_FILENO) && !bp_stage_dry_run(self);
+	o.forward_stdin = foreground_terminal() && !bp_stage_dry_run(self);
+	o.restore_terminal =
+	    o.echo && isatty(STDOUT_FILENO) && !dumb_terminal();
+	o.keep_running = st->keep_running;
+	if (o.keep_running && !o.forward_stdin && !bp_stage_dry_run(self))
+		bp_log(self, BP_LOG_WARN,
+		       "keep_running without a terminal in the foreground: the "
+		       "guest runs until it stops or bootpipe is stopped");
 
 	log_base =
 	    st->console_log ? strdup(st->console_log) : default_log_path(ctx);

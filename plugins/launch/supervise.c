@@ -25,6 +25,7 @@
 #define STDERR_TAIL 4096
 #define INPUT_MAX 4096
 #define PART_FLUSH_MS 10
+#define STOP_KEY '\035' /* Ctrl-], as telnet's and virsh console's */
 
 enum state { RUNNING, DRAINING, STOPPING };
 
@@ -62,6 +63,9 @@ struct run {
 	char input[INPUT_MAX];
 	size_t input_len;
 	bool stdin_open;
+	bool ctrl_a; /* the last key was Ctrl-A: x after it stops */
+	bool kept;   /* keep_running: the verdict is in, the guest up */
+	struct term_modes modes; /* what the guest did to our terminal */
 };
 
 static int64_t now_ms(void)
@@ -288,6 +292,15 @@ static void take_verdict(struct run *r, int64_t now)
 	decide(r,
 	       hit->kind == MATCHER_FAIL ? BP_OUTCOME_FAIL : BP_OUTCOME_PASS);
 	r->by_matcher = true;
+	if (r->o->keep_running && !r->child_done) {
+		/* the user stops it, or the guest does */
+		r->kept = true;
+		bp_log(r->self, BP_LOG_INFO,
+		       "%s: %s; the guest keeps running (keep_running)%s",
+		       bp_outcome_name(r->res->outcome), r->res->reason,
+		       r->o->forward_stdin ? ": Ctrl-] to stop" : "");
+		return;
+	}
 	if (!r->child_done) {
 		r->state = DRAINING;
 		r->drain_end = now + r->o->drain_ms;
@@ -369,6 +382,8 @@ static void console(struct run *r, const char *buf, size_t n, bool is_err,
 	r->last_output = now;
 	if (!is_err)
 		r->res->console_seen = true;
+	if (o->restore_terminal && !is_err)
+		term_modes_track(&r->modes, buf, n);
 	/* the host's console sink never waits for a reader that does not
 	 * read: what it did not take is gone from the screen, not from the
 	 * log or the matcher */
@@ -445,17 +460,58 @@ static void flush_input(struct run *r)
 	r->input_len -= (size_t)n;
 }
 
+/* The user's stop key: the run ends "interrupted", or, once a verdict
+ * is in (keep_running), with that verdict. */
+static void user_stop(struct run *r, const char *key)
+{
+	int64_t now = now_ms();
+
+	if (!r->decided) {
+		snprintf(r->res->reason, sizeof(r->res->reason),
+			 "stopped by the user (%s); QEMU stopped", key);
+		decide(r, BP_OUTCOME_INTERRUPTED);
+	}
+	r->stdin_open = false;
+	begin_stop(r, now);
+}
+
+/* Keys go to the guest, except Ctrl-] and Ctrl-A x (QEMU's own quit
+ * key, which would end the run as no-verdict), which stop the run. */
 static void forward_stdin(struct run *r)
 {
 	char buf[512];
-	size_t room = sizeof(r->input) - r->input_len;
+	size_t room = sizeof(r->input) - r->input_len, from = 0;
 	ssize_t n =
 	    read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
 
-	if (n > 0)
-		queue_input(r, buf, (size_t)n);
-	else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 		r->stdin_open = false;
+	for (ssize_t i = 0; i < n; i++) {
+		char c = buf[i];
+
+		if (c == STOP_KEY) {
+			queue_input(r, buf + from, (size_t)i - from);
+			user_stop(r, "Ctrl-]");
+			return;
+		}
+		if (r->ctrl_a) {
+			r->ctrl_a = false;
+			if (c == 'x' || c == 'X') {
+				user_stop(r, "Ctrl-A x");
+				return;
+			}
+			/* held back, it goes now with its key (Ctrl-A c,
+			 * Ctrl-A h: QEMU's monitor and help) */
+			queue_input(r, "\001", 1);
+		}
+		if (c == '\001') {
+			queue_input(r, buf + from, (size_t)i - from);
+			from = (size_t)i + 1;
+			r->ctrl_a = true;
+		}
+	}
+	if (n > 0)
+		queue_input(r, buf + from, (size_t)n - from);
 }
 
 static void reap(struct run *r, int64_t now)
@@ -800,8 +856,19 @@ int supervise_run(struct bp_stage *self, const struct supervise_opts *o,
 	if (o->forward_stdin && term_raw(STDIN_FILENO) < 0)
 		bp_log(self, BP_LOG_WARN,
 		       "cannot put the terminal in raw mode");
+	if (o->forward_stdin)
+		bp_log(self, BP_LOG_INFO,
+		       "Ctrl-] to stop, keys go to the guest (Ctrl-A x stops "
+		       "too)");
 	loop(&r);
 	term_restore();
+	if (o->restore_terminal) {
+		char seq[64];
+		size_t n = term_modes_reset(&r.modes, seq, sizeof(seq));
+
+		if (n)
+			bp_console_write(self, BP_CONSOLE_OUT, seq, n);
+	}
 	log_marker(&r);
 	if (res->echo_dropped)
 		bp_log(self, BP_LOG_WARN,

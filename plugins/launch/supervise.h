@@ -30,6 +30,10 @@ struct supervise_opts {
 	int64_t log_max;    /* bytes the log keeps, 0: no limit */
 	bool forward_stdin; /* our stdin is a terminal: forward it raw */
 	bool require_success;
+	bool keep_running; /* after the verdict, until the user stops it */
+	/* stdout is a terminal that understands escapes: undo what the guest
+	 * did to it (wrap, cursor, colours, alternate screen) at the end */
+	bool restore_terminal;
 	struct matcher *matcher; /* reset by the caller */
 };
 
