@@ -160,45 +160,118 @@ static void junit_case(FILE *fp, const char *suite, const char *name,
 	fprintf(fp, "</%s>\n    </testcase>\n", kind);
 }
 
+/* fail and no-verdict are the guest's verdict (<failure>); config, infra,
+ * crash, timeout and interrupted mean no verdict could be had (<error>). */
+static const char *junit_kind(enum bp_outcome o)
+{
+	return o == BP_OUTCOME_FAIL || o == BP_OUTCOME_NO_VERDICT ? "failure"
+								  : "error";
+}
+
+/* The suite's name: the pipeline's, else "bootpipe" (a config error may
+ * come before any name is known), with the --set overrides, so a run
+ * with overrides is told apart from one without. */
+static void junit_suite_name(struct bp_engine *e, char *buf, size_t size)
+{
+	const char *name = bp_engine_pipeline_name(e);
+	size_t len;
+
+	snprintf(buf, size, "%s", name && name[0] ? name : "bootpipe");
+	for (size_t i = 0; i < e->overrides.count; i++) {
+		const struct pipeline_entry *o = &e->overrides.items[i];
+
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s.%s=%s",
+			 i ? ", " : " (--set ", o->section, o->key, o->value);
+	}
+	if (e->overrides.count) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, ")");
+	}
+}
+
+/* The last @max lines of the console log, for <system-out>. */
+static void console_tail(FILE *fp, const char *log, int max)
+{
+	FILE *in = fopen(log, "r");
+	char *buf = malloc(16385);
+	size_t n = 0, end, start;
+	long size;
+	int lines = 0;
+
+	if (in && buf && fseek(in, 0, SEEK_END) == 0 &&
+	    (size = ftell(in)) >= 0 &&
+	    fseek(in, size > 16384 ? size - 16384 : 0, SEEK_SET) == 0) {
+		n = fread(buf, 1, 16384, in);
+		buf[n] = '\0';
+		end = n && buf[n - 1] == '\n' ? n - 1 : n;
+		for (start = end; start > 0; start--)
+			if (buf[start - 1] == '\n' && ++lines == max)
+				break;
+		fputs("\n--- last console lines\n", fp);
+		xml_escaped(fp, buf + start);
+	}
+	free(buf);
+	if (in)
+		fclose(in);
+}
+
 static void write_junit(struct bp_engine *e, FILE *fp)
 {
-	const char *suite = bp_engine_pipeline_name(e);
 	const struct bp_ctx *ctx = bp_engine_ctx(e);
 	const char *log = bp_ctx_str_or(ctx, BP_KEY_RUN_CONSOLE_LOG, NULL);
 	const char *verdict = bp_ctx_str_or(ctx, BP_KEY_RUN_VERDICT, "");
+	const char *reason = verdict[0] ? verdict : bp_engine_error(e);
 	enum bp_outcome outcome = bp_engine_outcome(e);
-	size_t count = bp_engine_stage_count(e), failures = 0, skipped = 0;
+	const char *kind = junit_kind(outcome);
+	bool pass = outcome == BP_OUTCOME_PASS, flaky = false;
+	size_t count = bp_engine_stage_count(e), failures = 0, errors = 0,
+	       skipped = 0;
 	double duration = bp_engine_duration(e);
-	char message[256];
+	int64_t attempts = 0;
+	char suite[1024], message[512];
 
+	junit_suite_name(e, suite, sizeof(suite));
 	for (size_t i = 0; i < count; i++) {
 		enum bp_stage_status st =
 		    bp_stage_status(bp_engine_stage_at(e, i));
+		bool failed = st == BP_STAGE_FAILED;
 
-		failures += st == BP_STAGE_FAILED;
+		failures += failed && !strcmp(kind, "failure");
+		errors += failed && !strcmp(kind, "error");
 		skipped += st == BP_STAGE_PENDING;
 	}
-	failures += outcome != BP_OUTCOME_PASS;
+	failures += !pass && !strcmp(kind, "failure");
+	errors += !pass && !strcmp(kind, "error");
+	bp_ctx_get_int(ctx, BP_KEY_RUN_ATTEMPTS, &attempts);
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_FLAKY, &flaky);
 	fprintf(fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	fprintf(fp,
-		"<testsuites tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
-		count + 1, failures, duration);
+		"<testsuites tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		"time=\"%.3f\">\n",
+		count + 1, failures, errors, duration);
 	fputs("  <testsuite name=\"", fp);
 	xml_escaped(fp, suite);
-	fprintf(
-	    fp,
-	    "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
-	    "time=\"%.3f\">\n",
-	    count + 1, failures, skipped, duration);
+	fprintf(fp,
+		"\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		"skipped=\"%zu\" time=\"%.3f\">\n",
+		count + 1, failures, errors, skipped, duration);
+	/* a pass after a retry is a pass, and visibly flaky */
+	if (attempts > 0)
+		fprintf(fp,
+			"    <properties>\n"
+			"      <property name=\"attempts\" value=\"%lld\"/>\n"
+			"      <property name=\"flaky\" value=\"%s\"/>\n"
+			"    </properties>\n",
+			(long long)attempts, flaky ? "true" : "false");
 	for (size_t i = 0; i < count; i++) {
 		const struct bp_stage *s = bp_engine_stage_at(e, i);
 		char name[300];
 
 		snprintf(name, sizeof(name), "stage %s", bp_stage_name(s));
 		if (bp_stage_status(s) == BP_STAGE_FAILED)
-			junit_case(fp, suite, name, bp_stage_duration(s),
-				   "failure", bp_stage_error(s),
-				   bp_stage_error(s));
+			junit_case(fp, suite, name, bp_stage_duration(s), kind,
+				   bp_stage_error(s), bp_stage_error(s));
 		else if (bp_stage_status(s) == BP_STAGE_PENDING)
 			junit_case(fp, suite, name, 0, "skipped",
 				   "not run: an earlier stage failed", NULL);
@@ -206,16 +279,19 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 			junit_case(fp, suite, name, bp_stage_duration(s), NULL,
 				   NULL, NULL);
 	}
-	snprintf(message, sizeof(message), "outcome %s (exit %d)",
-		 bp_outcome_name(outcome), (int)outcome);
-	if (outcome == BP_OUTCOME_PASS)
-		junit_case(fp, suite, "verdict", duration, NULL, NULL, NULL);
+	snprintf(message, sizeof(message), "%s (exit %d): %s",
+		 bp_outcome_name(outcome), (int)outcome,
+		 reason[0] ? reason : "no reason recorded");
+	if (pass)
+		junit_case(fp, suite, flaky ? "verdict (flaky)" : "verdict",
+			   duration, NULL, NULL, NULL);
 	else
-		junit_case(fp, suite, "verdict", duration, "failure", message,
-			   verdict[0] ? verdict : bp_engine_error(e));
+		junit_case(fp, suite, "verdict", duration, kind, message,
+			   reason);
 	if (log) {
 		fputs("    <system-out>console log: ", fp);
 		xml_escaped(fp, log);
+		console_tail(fp, log, 40);
 		fputs("</system-out>\n", fp);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", fp);

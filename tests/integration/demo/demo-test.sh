@@ -289,6 +289,43 @@ PY
 	check_json 2 config
 	grep -q 'did you mean `--report`' "$ws/err" || fail "no suggestion in the JSON"
 	;;
+junit)
+	# JUnit read back for pass, fail, config and infra runs
+	junit_check() { # KIND(none|failure|error) OUTCOME [SUITE_HAS]
+		python3 - "$ws/r.xml" "$1" "$2" "${3:-}" <<'PY' || fail "JUnit ($2)"
+import sys, xml.etree.ElementTree as ET
+path, kind, outcome, has = sys.argv[1:5]
+root = ET.parse(path).getroot()
+suite = root.find("testsuite")
+assert suite.get("name"), "empty suite name"
+if has:
+    assert has in suite.get("name"), suite.get("name")
+cases = suite.findall("testcase")
+assert cases and all(c.get("name") and c.get("classname") for c in cases)
+verdict = [c for c in cases if c.get("name").startswith("verdict")][0]
+if kind == "none":
+    assert verdict.find("failure") is None and verdict.find("error") is None
+else:
+    other = "error" if kind == "failure" else "failure"
+    el = verdict.find(kind)
+    assert el is not None and verdict.find(other) is None, ET.tostring(verdict)
+    assert el.get("message").startswith(outcome) and len(el.get("message")) > len(outcome) + 10, el.get("message")
+    assert int(suite.get(kind + "s")) >= 1, suite.attrib
+if outcome in ("pass", "fail"):
+    out = suite.find("system-out").text
+    assert "last console lines" in out and "rootfs label" in out, out
+PY
+	}
+	run demo-aarch64.ini 0 --report "junit=$ws/r.xml"
+	junit_check none pass
+	run demo-aarch64.ini 1 --report "junit=$ws/r.xml" --set "fetch-rootfs.registry=$demo/registry/registry-broken.toml"
+	junit_check failure fail "--set fetch-rootfs.registry="
+	run demo-aarch64.ini 2 --report "junit=$ws/r.xml" --set launch.no_such_key=1
+	junit_check error config
+	run demo-aarch64.ini 3 --report "junit=$ws/r.xml" --set patch-qemu.accel=kvm \
+		--set patch-qemu.kvm_device=/nonexistent/kvm --set patch-qemu.host_arch=aarch64
+	junit_check error infra
+	;;
 *)
 	echo "unknown case $case"
 	exit 2
