@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/kvm.h>
 
 #include <bootpipe/error.h>
 
@@ -26,10 +29,40 @@ int accel_mode_parse(const char *text, enum accel_mode *out)
 	return 0;
 }
 
+/* Creates a VM and a vCPU on the open KVM device @fd: a host whose KVM
+ * opens but cannot run a guest (broken nested virtualisation) fails here
+ * rather than in QEMU. */
+static bool kvm_runs(int fd, const char *dev, char *why, size_t whylen)
+{
+	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	int vm, vcpu;
+
+	if (version != KVM_API_VERSION) {
+		snprintf(why, whylen, "%s is not a KVM device (%s)", dev,
+			 version < 0 ? strerror(errno) : "wrong API version");
+		return false;
+	}
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		snprintf(why, whylen, "%s cannot create a VM: %s", dev,
+			 strerror(errno));
+		return false;
+	}
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	if (vcpu < 0)
+		snprintf(why, whylen, "%s cannot create a vCPU: %s", dev,
+			 strerror(errno));
+	else
+		close(vcpu);
+	close(vm);
+	return vcpu >= 0;
+}
+
 bool accel_kvm_usable(const char *kvm_device, const char *host_arch,
 		      const char *guest_arch, char *why, size_t whylen)
 {
 	int fd;
+	bool ok;
 
 	if (strcmp(host_arch, guest_arch)) {
 		snprintf(why, whylen, "host is %s, guest is %s", host_arch,
@@ -42,8 +75,9 @@ bool accel_kvm_usable(const char *kvm_device, const char *host_arch,
 			 kvm_device, strerror(errno));
 		return false;
 	}
+	ok = kvm_runs(fd, kvm_device, why, whylen);
 	close(fd);
-	return true;
+	return ok;
 }
 
 /* True when an accelerator list ("kvm", "kvm:tcg") names kvm. */

@@ -20,8 +20,9 @@ enum accel_mode {
 int accel_mode_parse(const char *text, enum accel_mode *out);
 
 /*
- * True when KVM can run @guest_arch here: @host_arch equals it and
- * @kvm_device opens read-write. Otherwise false and the reason in @why.
+ * True when KVM can run @guest_arch here: @host_arch equals it, and
+ * @kvm_device opens read-write and creates a VM with a vCPU. Otherwise
+ * false and the reason in @why.
  */
 bool accel_kvm_usable(const char *kvm_device, const char *host_arch,
 		      const char *guest_arch, char *why, size_t whylen);

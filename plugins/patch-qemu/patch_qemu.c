@@ -82,7 +82,8 @@ static const char *const provides[] = {
     BP_KEY_QEMU_ARGV,		BP_KEY_QEMU_SUCCESS_REGEX,
     BP_KEY_QEMU_FAIL_REGEX,	BP_KEY_QEMU_SHELL_PREFIX,
     BP_KEY_QEMU_SHELL_INIT_CMD, BP_KEY_QEMU_TIMEOUT,
-    BP_KEY_QEMU_ACCEL,		NULL,
+    BP_KEY_QEMU_ACCEL,		BP_KEY_QEMU_ACCEL_AUTO,
+    BP_KEY_QEMU_ARGV_TCG,	NULL,
 };
 
 struct patch_state {
@@ -103,6 +104,7 @@ struct job {
 	struct qemu_config cfg;
 	struct strv args;
 	enum flow flow; /* request.flow: whose rules apply */
+	bool kvm_auto;	/* accel = auto chose KVM: publish a TCG argv too */
 	bool dry_run;
 };
 
@@ -613,6 +615,7 @@ static int apply_accel(struct job *job)
 			       why, (long long)before,
 			       (long long)job->cfg.timeout);
 	}
+	job->kvm_auto = res.kvm && mode == ACCEL_AUTO;
 	return bp_ctx_set_str(job->ctx, BP_KEY_QEMU_ACCEL,
 			      res.kvm ? "kvm" : "tcg");
 }
@@ -901,6 +904,28 @@ static bool in_path(const char *name)
 	return false;
 }
 
+/* accel = auto chose KVM: the same argv for TCG, which launch runs once
+ * when QEMU dies at start with a KVM error (KVM that opens, creates a VM
+ * and still fails in QEMU). */
+static int publish_tcg_fallback(struct job *job)
+{
+	struct strv tcg;
+	bool changed = false;
+	int rc;
+
+	rc = bp_ctx_set_bool(job->ctx, BP_KEY_QEMU_ACCEL_AUTO, job->kvm_auto);
+	if (rc || !job->kvm_auto)
+		return rc;
+	rc = strv_init(&tcg, (const char *const *)job->args.v, job->args.n);
+	if (!rc)
+		rc = accel_rewrite_for_tcg(&tcg, &changed);
+	if (!rc)
+		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_ARGV_TCG,
+				     (const char *const *)tcg.v, tcg.n);
+	strv_free(&tcg);
+	return rc;
+}
+
 static int finish(struct job *job)
 {
 	struct bp_stage *self = job->self;
@@ -957,6 +982,8 @@ static int finish(struct job *job)
 	if (!rc)
 		rc = bp_ctx_set_int(job->ctx, BP_KEY_QEMU_TIMEOUT,
 				    job->cfg.timeout);
+	if (!rc)
+		rc = publish_tcg_fallback(job);
 	if (rc)
 		return bp_fail(self, rc, "cannot publish the QEMU command: %s",
 			       bp_ctx_error(job->ctx));

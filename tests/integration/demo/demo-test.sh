@@ -152,6 +152,31 @@ kvm-auto)
 	expect_err "TCG"
 	expect_out "guest test pass!"
 	;;
+kvm-retry)
+	# KVM that passes the probe (a VM and a vCPU) but dies in QEMU at
+	# start, as broken nested virtualisation does: one retry under TCG
+	command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 77; }
+	[ "$(uname -m)" = x86_64 ] || { echo "SKIP: not an x86_64 host"; exit 77; }
+	kvm=(--set patch-qemu.extra_args=-accel --set patch-qemu.extra_args=kvm)
+	"$bootpipe" plan "$src/pipelines/demo-x86_64.ini" --workspace "$ws" "${kvm[@]}" \
+		>"$ws/out" 2>"$ws/err" || fail "plan"
+	grep -q -- '-accel kvm' "$ws/out" || { echo "SKIP: KVM is not usable here"; exit 77; }
+	cat >"$ws/qemu-broken-kvm" <<'SH'
+#!/bin/sh
+for a; do
+	if [ "$a" = kvm ]; then
+		echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0" >&2
+		echo "qemu-system-x86_64: ../target/i386/kvm/kvm.c:2996: kvm_buf_set_msrs: Assertion failed." >&2
+		kill -ABRT $$
+	fi
+done
+exec qemu-system-x86_64 "$@"
+SH
+	chmod +x "$ws/qemu-broken-kvm"
+	run demo-x86_64.ini 0 "${kvm[@]}" --set "patch-qemu.qemu=$ws/qemu-broken-kvm"
+	expect_err "retrying once under TCG"
+	expect_out "guest test pass!"
+	;;
 per-user)
 	# the source tree's pipeline by a relative path, from the checkout, with
 	# no --workspace: the per-user demo workspace is made on first use
