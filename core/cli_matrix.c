@@ -142,7 +142,8 @@ int cli_matrix(char *const *pipelines, int count, const char *shard)
 			continue;
 		/* shared parts other pipelines include are no job */
 		if (cli_pipeline_include_only(sorted[i])) {
-			fprintf(stderr, "bootpipe: %s: include-only, not a job\n",
+			fprintf(stderr,
+				"bootpipe: %s: include-only, not a job\n",
 				sorted[i]);
 			continue;
 		}

@@ -48,7 +48,8 @@ static void rfc3339_now(char *buf, size_t size)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%06dZ", base, (int)(ts.tv_nsec / 1000 % 1000000));
+	snprintf(buf, size, "%s.%06dZ", base,
+		 (int)(ts.tv_nsec / 1000 % 1000000));
 }
 
 static bool use_colour(void)

@@ -20,7 +20,7 @@ struct suite_run_opts {
 	unsigned jobs;	       /* >= 1 */
 	bool fail_fast;	       /* start no case after one did not pass */
 	bool progress;	       /* redraw a status line on stderr */
-	const char *cargo; /* the cargo the builds run, NULL: cargo */
+	const char *cargo;     /* the cargo the builds run, NULL: cargo */
 	const char *const *run_args; /* appended to every `bootpipe run` */
 	size_t run_arg_count;
 };

@@ -381,8 +381,10 @@ static void demo_guest_matches_its_bin(void **state)
 	(void)state;
 	if (!build)
 		skip();
-	elf = tu_asprintf("%s/share/bootpipe/demo/guests/demo-aarch64.elf", build);
-	want = tu_asprintf("%s/share/bootpipe/demo/guests/demo-aarch64.bin", build);
+	elf = tu_asprintf("%s/share/bootpipe/demo/guests/demo-aarch64.elf",
+			  build);
+	want = tu_asprintf("%s/share/bootpipe/demo/guests/demo-aarch64.bin",
+			   build);
 	got = tu_asprintf("%s/demo-aarch64.bin", root);
 	if (stat(elf, &st) || stat(want, &st)) {
 		free(got);

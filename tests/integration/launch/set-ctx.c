@@ -25,18 +25,12 @@ static const struct bp_option set_ctx_options[] = {
 };
 
 static const char *const set_ctx_provides[] = {
-    BP_KEY_QEMU_ARGV,
-    BP_KEY_QEMU_SUCCESS_REGEX,
-    BP_KEY_QEMU_FAIL_REGEX,
-    BP_KEY_QEMU_SHELL_PREFIX,
-    BP_KEY_QEMU_SHELL_INIT_CMD,
-    BP_KEY_QEMU_TIMEOUT,
-    BP_KEY_REQUEST_DEBUG,
-    BP_KEY_REQUEST_KERNEL,
-    BP_KEY_REQUEST_ARCH,
-    BP_KEY_QEMU_ACCEL_AUTO,
-    BP_KEY_QEMU_ARGV_TCG,
-    NULL,
+    BP_KEY_QEMU_ARGV,		BP_KEY_QEMU_SUCCESS_REGEX,
+    BP_KEY_QEMU_FAIL_REGEX,	BP_KEY_QEMU_SHELL_PREFIX,
+    BP_KEY_QEMU_SHELL_INIT_CMD, BP_KEY_QEMU_TIMEOUT,
+    BP_KEY_REQUEST_DEBUG,	BP_KEY_REQUEST_KERNEL,
+    BP_KEY_REQUEST_ARCH,	BP_KEY_QEMU_ACCEL_AUTO,
+    BP_KEY_QEMU_ARGV_TCG,	NULL,
 };
 
 static int copy_list(struct bp_stage *self, struct bp_ctx *ctx, const char *opt,
