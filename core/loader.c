@@ -150,16 +150,19 @@ void bp_engine_set_allow_unsafe_plugins(struct bp_engine *engine, bool allow)
 		engine->allow_unsafe_plugins = allow;
 }
 
-/* Why @path (a plugin file or its directory) may hold code someone else
- * wrote, or NULL. A sticky world-writable directory (/tmp) is fine: others
- * cannot replace a file they do not own there, and the file is checked
- * too. */
+/* Why @path (a plugin file or a directory above it) may hold code someone
+ * else wrote, or NULL; the checks of ssh's StrictModes. A sticky directory
+ * owned by root (/tmp) may be writable by others: they cannot replace a
+ * file they do not own there, and the file itself is checked too. */
 static const char *unsafe_reason(const struct stat *sb, char *buf, size_t len)
 {
-	if ((sb->st_mode & S_IWOTH) &&
-	    !(S_ISDIR(sb->st_mode) && (sb->st_mode & S_ISVTX))) {
-		snprintf(buf, len, "is writable by every user (mode %04o)",
-			 (unsigned)(sb->st_mode & 07777));
+	mode_t mode = sb->st_mode & 07777;
+
+	if ((mode & (S_IWGRP | S_IWOTH)) &&
+	    !(S_ISDIR(sb->st_mode) && (mode & S_ISVTX) && sb->st_uid == 0)) {
+		snprintf(buf, len, "is writable by %s (mode %04o)",
+			 mode & S_IWOTH ? "every user" : "its group",
+			 (unsigned)mode);
 		return buf;
 	}
 	if (sb->st_uid != 0 && sb->st_uid != geteuid()) {
@@ -171,31 +174,38 @@ static const char *unsafe_reason(const struct stat *sb, char *buf, size_t len)
 	return NULL;
 }
 
-/* Refuses a plugin file, or the directory it is in, that other users can
- * write; the loader runs its code with our rights. */
+/* Refuses a plugin whose file, or any directory from it up to /, other
+ * users can write: the loader runs its code with our rights. Symlinks are
+ * resolved first, so a link from a safe place into an unsafe one is
+ * judged by where the code really is. */
 static int check_trust(struct bp_engine *engine, const char *path)
 {
-	char *dir = bp_path_dirname(path);
-	const char *what = path, *why = NULL;
+	char *real = realpath(path, NULL), *at;
+	const char *why = NULL;
 	char reason[96];
 	struct stat sb;
 	int rc = 0;
 
-	if (!dir)
-		return BP_ENOMEM;
-	if (stat(path, &sb) == 0)
-		why = unsafe_reason(&sb, reason, sizeof(reason));
-	if (!why && stat(dir, &sb) == 0) {
-		what = dir;
-		why = unsafe_reason(&sb, reason, sizeof(reason));
+	if (!real) /* dlopen reports the missing file */
+		return errno == ENOMEM ? BP_ENOMEM : 0;
+	for (;;) {
+		if (stat(real, &sb) == 0 &&
+		    (why = unsafe_reason(&sb, reason, sizeof(reason))))
+			break;
+		if (strcmp(real, "/") == 0)
+			break;
+		at = strrchr(real, '/'); /* realpath gives an absolute path */
+		if (at == real)
+			at++; /* the root directory is checked last */
+		*at = '\0';
 	}
 	if (why)
 		rc = engine_fail(engine, BP_EPLUGIN,
 				 "refusing plugin %s: %s %s, so someone else "
 				 "could change the code bootpipe runs; fix the "
 				 "permissions or pass --allow-unsafe-plugins",
-				 path, what, why);
-	free(dir);
+				 path, real, why);
+	free(real);
 	return rc;
 }
 

@@ -5,7 +5,10 @@
 # order of init/run/cleanup calls; cases/NAME.args holds extra arguments
 # and cases/NAME.env VAR=VALUE lines for that case only. Plugins other
 # users can write live under @WORK@ (in .args and the expected text):
-# unsafe-dir/ is world-writable, and so is unsafe-file/fx-ok.so.
+# unsafe-dir/ is world-writable, and so is unsafe-file/fx-ok.so;
+# group-dir/ and group-file/fx-ok.so are group-writable; safe-link/ links
+# into unsafe-dir/; unsafe-parent/ (world-writable, not sticky) holds a
+# safe directory.
 #   run-cases.sh BOOTPIPE FIXTURE_DIR BUILD_PLUGIN_DIR INSTALL_PLUGIN_DIR
 set -u
 bootpipe=$1 fixtures=$2 build_plugins=$3 install_plugins=$4
@@ -26,6 +29,14 @@ cp "$fixtures/fx-ok.so" "$work/unsafe-dir/"
 cp "$fixtures/fx-ok.so" "$work/unsafe-file/"
 chmod 0777 "$work/unsafe-dir"
 chmod 0666 "$work/unsafe-file/fx-ok.so"
+mkdir -p "$work/group-dir" "$work/group-file" "$work/safe-link" "$work/unsafe-parent/safe"
+cp "$fixtures/fx-ok.so" "$work/group-dir/"
+cp "$fixtures/fx-ok.so" "$work/group-file/"
+cp "$fixtures/fx-ok.so" "$work/unsafe-parent/safe/"
+chmod 0775 "$work/group-dir"
+chmod 0664 "$work/group-file/fx-ok.so"
+ln -s "$work/unsafe-dir/fx-ok.so" "$work/safe-link/fx-ok.so"
+chmod 0777 "$work/unsafe-parent"
 cd "$here" || exit 1
 for ini in *.ini; do
 	name=${ini%.ini}
