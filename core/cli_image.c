@@ -186,46 +186,6 @@ static int without_pipeline(struct image_cli *ic, char *workspace,
 	return apply_image_config(ic, s);
 }
 
-/* True when @dir holds a Cargo.toml with a [workspace] table. */
-static bool is_cargo_workspace(const char *dir)
-{
-	char *manifest = bp_path_join(dir, "Cargo.toml");
-	struct bp_toml_doc *doc = NULL;
-	const struct bp_toml_node *ws;
-	char err[256];
-	bool yes = false;
-
-	if (manifest && access(manifest, R_OK) == 0 &&
-	    bp_toml_parse_file(manifest, &doc, err, sizeof(err)) == 0) {
-		ws = bp_toml_get(bp_toml_root(doc), "workspace");
-		yes = ws && bp_toml_type(ws) == BP_TOML_TABLE;
-	}
-	bp_toml_free(doc);
-	free(manifest);
-	return yes;
-}
-
-/* The cargo workspace around the current directory, or NULL. */
-static char *workspace_around_cwd(void)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (!getcwd(dir, sizeof(dir)))
-		return NULL;
-	for (;;) {
-		if (is_cargo_workspace(dir))
-			return strdup(dir);
-		slash = strrchr(dir, '/');
-		if (!slash)
-			return NULL;
-		if (slash == dir) {
-			return is_cargo_workspace("/") ? strdup("/") : NULL;
-		}
-		*slash = '\0';
-	}
-}
-
 static bool cache_exists(const char *dir)
 {
 	char *path = bp_path_join(dir, "images.toml");
@@ -274,7 +234,7 @@ int cli_image(struct bp_engine *engine, char *const *args, int count,
 	s.policy_where = "the pipeline's fetch-rootfs section";
 	if (!pipeline) {
 		workspace = o->workspace ? strdup(o->workspace)
-					 : workspace_around_cwd();
+					 : cli_workspace_around_cwd();
 		if (!workspace && o->store)
 			workspace = cwd_copy();
 		if (!workspace)

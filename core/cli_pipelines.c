@@ -40,43 +40,12 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool is_cargo_workspace(const char *dir)
-{
-	char *manifest = bp_path_join(dir, "Cargo.toml");
-	struct bp_toml_doc *doc = NULL;
-	const struct bp_toml_node *ws;
-	char err[256];
-	bool yes = false;
-
-	if (manifest && access(manifest, R_OK) == 0 &&
-	    bp_toml_parse_file(manifest, &doc, err, sizeof(err)) == 0) {
-		ws = bp_toml_get(bp_toml_root(doc), "workspace");
-		yes = ws && bp_toml_type(ws) == BP_TOML_TABLE;
-	}
-	bp_toml_free(doc);
-	free(manifest);
-	return yes;
-}
-
 /* --workspace, else the nearest parent with a Cargo [workspace], as the
  * engine finds it; NULL when there is none (the current directory's
  * pipelines/ is searched first anyway). */
 static char *find_workspace(const char *opt)
 {
-	char dir[PATH_MAX], *slash;
-
-	if (opt)
-		return realpath(opt, NULL);
-	if (!getcwd(dir, sizeof(dir)))
-		return NULL;
-	for (;;) {
-		if (is_cargo_workspace(dir))
-			return strdup(dir);
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			return is_cargo_workspace("/") ? strdup("/") : NULL;
-		*slash = '\0';
-	}
+	return opt ? realpath(opt, NULL) : cli_workspace_around_cwd();
 }
 
 static void add_dir(struct search_path *sp, char *dir, const char *why)
