@@ -18,6 +18,7 @@
 #include <bootpipe/toml.h>
 
 #include "layout.h"
+#include "url_ref.h"
 
 #define MAX_INCLUDE_DEPTH 32
 /* Local registries get the bound remote ones have (fetch_rootfs.c). */
@@ -62,9 +63,11 @@ static char *dup_str(const char *s)
 }
 
 /*
- * Resolves @ref against the source @base it appears in: URLs and absolute
- * paths stay, a relative reference replaces the last part of @base.
- * file:// becomes a plain path. Malloc'ed; NULL when out of memory.
+ * Resolves @ref against the source @base it appears in. In a document
+ * fetched over the network, as RFC 3986 says. In a local one, URLs and
+ * absolute paths stay, a relative reference replaces the last part of
+ * @base and file:// becomes a plain path. Malloc'ed; NULL when out of
+ * memory.
  */
 static char *resolve(const char *base, const char *ref)
 {
@@ -72,6 +75,8 @@ static char *resolve(const char *base, const char *ref)
 	char *out;
 	size_t n;
 
+	if (base && is_url(base))
+		return url_ref_resolve(base, ref);
 	if (is_file_url(ref))
 		return strdup(ref + 7);
 	if (is_url(ref) || ref[0] == '/' || !base)
@@ -129,6 +134,28 @@ static int entry_error(struct loader *l, const char *source,
 	snprintf(l->err, l->errlen, "%s:%d:%d: %s", source, bp_toml_line(n),
 		 bp_toml_column(n), what);
 	return BP_ECONFIG;
+}
+
+/*
+ * A document fetched over the network names only network URLs: a server
+ * must not make bootpipe read, hash or follow local files. @target is
+ * @ref resolved against @source.
+ */
+static int check_remote_ref(struct loader *l, const char *source,
+			    const struct bp_toml_node *n, const char *ref,
+			    const char *target)
+{
+	char msg[768];
+
+	if (!is_url(source) || url_is_network(target))
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "`url = \"%.200s\"` is not an http(s) URL: a registry "
+		 "fetched over the network may reference only http(s) URLs "
+		 "(relative references resolve against its own URL); "
+		 "file:// and paths are allowed only in a local registry",
+		 ref);
+	return entry_error(l, source, n, msg);
 }
 
 /* A string field; @required missing is an error. */
@@ -301,21 +328,26 @@ static int parse_image(struct loader *l, const char *source,
 	img.version = dup_str(version);
 	img.sha256 = dup_str(hex);
 	img.arch = dup_str(arch);
-	img.url = is_url(url) ? dup_str(url) : NULL;
-	if (!img.url) {
-		/* A relative url is next to the registry: a file beside a
-		 * local one, a sibling URL of a remote one. */
+	if (is_url(source)) {
+		/* a remote registry: RFC 3986 against its URL */
+		img.url = resolve(source, url);
+		if (img.url &&
+		    (rc = check_remote_ref(l, source, bp_toml_get(t, "url"),
+					   url, img.url))) {
+			image_free(&img);
+			return rc;
+		}
+	} else if (is_url(url)) {
+		img.url = dup_str(url);
+	} else {
+		/* a relative url is a file beside the local registry */
 		char *path = resolve(source, url);
 		size_t n = path ? strlen(path) + 8 : 0;
 
-		if (path && is_url(path)) {
-			img.url = path;
-		} else {
-			img.url = path ? malloc(n) : NULL;
-			if (img.url)
-				snprintf(img.url, n, "file://%s", path);
-			free(path);
-		}
+		img.url = path ? malloc(n) : NULL;
+		if (img.url)
+			snprintf(img.url, n, "file://%s", path);
+		free(path);
 	}
 	img.released_at = dup_str(released);
 	img.description = dup_str(desc);
@@ -435,7 +467,9 @@ static int follow_include(struct loader *l, const char *source,
 		snprintf(l->err, l->errlen, "out of memory");
 		return BP_ENOMEM;
 	}
-	rc = load_source(l, target);
+	rc = check_remote_ref(l, source, u, ref, target);
+	if (rc == 0)
+		rc = load_source(l, target);
 	free(target);
 	return rc;
 }

@@ -43,11 +43,17 @@ seed() { # seed TARGET: fills $work/corpus-TARGET from the project data
 		for r in "$build"/demo/registry "$build"/share/bootpipe/demo/registry; do
 			[ -d "$r" ] && cp "$r"/*.toml "$c"/
 		done ;;
+	url_ref) # RFC 3986, 5.4's base and references, and hostile ones
+		for r in g ./g ../../g /g //g '?y' '#s' '' . .. g/./h g/../h \
+			file:///etc/passwd /etc/shadow ../../../../etc/x; do
+			printf 'http://a/b/c/d;p?q\n%s' "$r" \
+				>"$c/$(printf '%s' "$r" | md5sum | cut -c1-12)"
+		done ;;
 	esac
 }
 
 status=0
-for t in toml pipeline drive qemu_args matcher registry; do
+for t in toml pipeline drive qemu_args matcher registry url_ref; do
 	[ -x "$fz/fuzz_$t" ] || { echo "fuzz_$t: not built"; status=1; continue; }
 	seed "$t"
 	mkdir -p "$work/artifacts-$t"

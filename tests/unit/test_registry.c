@@ -16,6 +16,7 @@
 
 #include "registry.h"
 #include "testutil.h"
+#include "url_ref.h"
 
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SHA_B "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
@@ -410,6 +411,129 @@ static void test_released_at_malformed(void **state)
 	}
 }
 
+/* RFC 3986, 5.4: the normal and abnormal examples against its base. */
+static void test_url_ref_rfc3986(void **state)
+{
+	static const char *const cases[][2] = {
+	    {"g:h", "g:h"},
+	    {"g", "http://a/b/c/g"},
+	    {"./g", "http://a/b/c/g"},
+	    {"g/", "http://a/b/c/g/"},
+	    {"/g", "http://a/g"},
+	    {"//g", "http://g"},
+	    {"?y", "http://a/b/c/d;p?y"},
+	    {"g?y", "http://a/b/c/g?y"},
+	    {"#s", "http://a/b/c/d;p?q#s"},
+	    {"g#s", "http://a/b/c/g#s"},
+	    {"g?y#s", "http://a/b/c/g?y#s"},
+	    {";x", "http://a/b/c/;x"},
+	    {"g;x", "http://a/b/c/g;x"},
+	    {"g;x?y#s", "http://a/b/c/g;x?y#s"},
+	    {"", "http://a/b/c/d;p?q"},
+	    {".", "http://a/b/c/"},
+	    {"./", "http://a/b/c/"},
+	    {"..", "http://a/b/"},
+	    {"../", "http://a/b/"},
+	    {"../g", "http://a/b/g"},
+	    {"../..", "http://a/"},
+	    {"../../", "http://a/"},
+	    {"../../g", "http://a/g"},
+	    {"../../../g", "http://a/g"},
+	    {"../../../../g", "http://a/g"},
+	    {"/./g", "http://a/g"},
+	    {"/../g", "http://a/g"},
+	    {"g.", "http://a/b/c/g."},
+	    {".g", "http://a/b/c/.g"},
+	    {"g..", "http://a/b/c/g.."},
+	    {"..g", "http://a/b/c/..g"},
+	    {"./../g", "http://a/b/g"},
+	    {"./g/.", "http://a/b/c/g/"},
+	    {"g/./h", "http://a/b/c/g/h"},
+	    {"g/../h", "http://a/b/c/h"},
+	    {"g;x=1/./y", "http://a/b/c/g;x=1/y"},
+	    {"g;x=1/../y", "http://a/b/c/y"},
+	    {"g?y/./x", "http://a/b/c/g?y/./x"},
+	    {"g?y/../x", "http://a/b/c/g?y/../x"},
+	    {"g#s/./x", "http://a/b/c/g#s/./x"},
+	    {"g#s/../x", "http://a/b/c/g#s/../x"},
+	    {"http:g", "http:g"},
+	    {"file:///etc/passwd", "file:///etc/passwd"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = url_ref_resolve("http://a/b/c/d;p?q", cases[i][0]);
+
+		assert_non_null(got);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("\"%s\" resolved to %s, expected %s",
+				 cases[i][0], got, cases[i][1]);
+		free(got);
+	}
+	assert_true(url_is_network("HTTPS://x/y"));
+	assert_false(url_is_network("file:///etc/passwd"));
+	assert_false(url_is_network("/etc/passwd"));
+}
+
+/* A remote registry that names local files: file:// includes and image
+ * urls are refused; an absolute path is a path on the same server. */
+static int hostile_fetch(void *user, const char *url, char **buf, size_t *len,
+			 char *err, size_t errlen)
+{
+	const char *text = NULL;
+
+	(void)user;
+	if (!strcmp(url, "https://r.example/inc.toml"))
+		text = "[[includes]]\nurl = \"file:///etc/passwd\"\n";
+	else if (!strcmp(url, "https://r.example/img.toml"))
+		text = "[[images]]\nname = \"rootfs-aarch64-alpine\"\n"
+		       "sha256 = \"" SHA_A "\"\narch = \"aarch64\"\n"
+		       "url = \"file:///etc/shadow\"\n";
+	else if (!strcmp(url, "https://r.example/abs.toml"))
+		text = "[[images]]\nname = \"rootfs-aarch64-alpine\"\n"
+		       "sha256 = \"" SHA_A "\"\narch = \"aarch64\"\n"
+		       "url = \"/etc/shadow\"\n";
+	if (!text) {
+		snprintf(err, errlen, "GET %s: HTTP 404", url);
+		return BP_ENET;
+	}
+	*buf = strdup(text);
+	*len = strlen(text);
+	return 0;
+}
+
+static void test_remote_names_no_local_file(void **state)
+{
+	struct registry reg;
+	char err[1024] = "";
+	const struct reg_image *img;
+
+	(void)state;
+	assert_int_equal(registry_load(&reg, "https://r.example/inc.toml",
+				       hostile_fetch, NULL, err, sizeof(err)),
+			 BP_ECONFIG);
+	assert_non_null(strstr(err, "https://r.example/inc.toml:2:"));
+	assert_non_null(strstr(err, "file:///etc/passwd"));
+	assert_non_null(strstr(err, "only http(s) URLs"));
+	registry_free(&reg);
+
+	assert_int_equal(registry_load(&reg, "https://r.example/img.toml",
+				       hostile_fetch, NULL, err, sizeof(err)),
+			 BP_ECONFIG);
+	assert_non_null(strstr(err, "file:///etc/shadow"));
+	assert_int_equal(reg.count, 0);
+	registry_free(&reg);
+
+	assert_int_equal(registry_load(&reg, "https://r.example/abs.toml",
+				       hostile_fetch, NULL, err, sizeof(err)),
+			 0);
+	img = registry_find(&reg, "rootfs-aarch64-alpine", "aarch64", NULL, err,
+			    sizeof(err));
+	assert_non_null(img);
+	assert_string_equal(img->url, "https://r.example/etc/shadow");
+	registry_free(&reg);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -420,6 +544,8 @@ int main(void)
 	    T(test_bad_entries),
 	    T(test_missing_include),
 	    T(test_remote),
+	    T(test_url_ref_rfc3986),
+	    T(test_remote_names_no_local_file),
 	    T(test_released_at_order),
 	    T(test_released_at_malformed),
 	};
