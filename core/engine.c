@@ -79,7 +79,7 @@ static void unload_stages(struct bp_engine *e)
 		s->inited = false;
 	}
 	for (size_t i = 0; i < e->stage_count; i++) {
-		options_release(&e->stages[i]);
+		options_release(&e->stages[i].options);
 		err_clear(&e->stages[i].err);
 		free(e->stages[i].name);
 		free(e->stages[i].listed_at);
@@ -97,10 +97,7 @@ void bp_engine_free(struct bp_engine *e)
 	unload_stages(e);
 	/* context values may hold destructors that live in plugins */
 	bp_ctx_free(e->ctx);
-	loader_release_all(e);
-	for (size_t i = 0; i < e->plugin_dir_count; i++)
-		free(e->plugin_dirs[i]);
-	free(e->plugin_dirs);
+	loader_release(&e->loader);
 	entry_list_release(&e->overrides);
 	pipeline_file_release(&e->file);
 	free(e->workspace_override);
@@ -119,20 +116,38 @@ const char *bp_engine_error(const struct bp_engine *e)
 
 int bp_engine_add_plugin_dir(struct bp_engine *e, const char *dir)
 {
-	char **dirs;
+	return e ? loader_add_dir(&e->loader, dir) : BP_EINVAL;
+}
 
-	if (!e || !dir || !dir[0])
+void bp_engine_set_allow_unsafe_plugins(struct bp_engine *e, bool allow)
+{
+	if (e)
+		e->loader.allow_unsafe = allow;
+}
+
+int bp_engine_find_plugin(struct bp_engine *e, const char *name_or_path,
+			  const struct bp_plugin **out, const char **path_out)
+{
+	struct loaded_plugin *lp;
+	int rc;
+
+	if (!e || !name_or_path || !out)
 		return BP_EINVAL;
-	dirs =
-	    realloc(e->plugin_dirs, (e->plugin_dir_count + 1) * sizeof(*dirs));
-	if (!dirs)
-		return BP_ENOMEM;
-	e->plugin_dirs = dirs;
-	dirs[e->plugin_dir_count] = strdup(dir);
-	if (!dirs[e->plugin_dir_count])
-		return BP_ENOMEM;
-	e->plugin_dir_count++;
+	rc = loader_find(&e->loader, &e->err, name_or_path, &lp);
+	if (rc)
+		return rc;
+	*out = &lp->desc;
+	if (path_out)
+		*path_out = lp->path;
 	return 0;
+}
+
+int bp_engine_foreach_plugin(struct bp_engine *e, bp_plugin_visit_fn fn,
+			     void *user)
+{
+	if (!e || !fn)
+		return BP_EINVAL;
+	return loader_foreach(&e->loader, &e->err, fn, user);
 }
 
 int bp_engine_set_option(struct bp_engine *e, const char *stage,
@@ -529,13 +544,14 @@ static int find_stage_plugin(struct bp_engine *e, struct bp_stage *s,
 
 	if (!p || !strchr(p->value, '/') || p->value[0] == '/' ||
 	    strcmp(p->file, "--set") == 0)
-		return loader_find(e, p ? p->value : s->name, &s->plugin);
+		return loader_find(&e->loader, &e->err, p ? p->value : s->name,
+				   &s->plugin);
 	dir = bp_path_dirname(p->file);
 	path = dir ? bp_path_join(dir, p->value) : NULL;
 	free(dir);
 	if (!path)
 		return BP_ENOMEM;
-	rc = loader_find(e, path, &s->plugin);
+	rc = loader_find(&e->loader, &e->err, path, &s->plugin);
 	free(path);
 	return rc;
 }
@@ -557,8 +573,13 @@ static int bind_plugins(struct bp_engine *e, const struct expand_vars *vars)
 			rc =
 			    engine_fail(e, rc, "%s: stage %s: %s", s->listed_at,
 					s->name, err_msg(&e->err));
-		if (rc == 0)
-			rc = options_bind(e, s, &e->file, vars);
+		if (rc)
+			break;
+		s->options.stage = s->name;
+		s->options.plugin = s->plugin->desc.name;
+		s->options.table = s->plugin->desc.options;
+		rc = options_bind(&s->options, &e->file.entries, e->file.path,
+				  vars, &e->err);
 	}
 	return rc;
 }
@@ -877,4 +898,36 @@ const char *bp_stage_plugin_summary(const struct bp_stage *s)
 const char *bp_stage_error(const struct bp_stage *s)
 {
 	return s ? err_msg(&s->err) : "";
+}
+
+int bp_stage_opt_str(const struct bp_stage *self, const char *key,
+		     const char **out)
+{
+	return options_str(self ? &self->options : NULL, key, out);
+}
+
+int bp_stage_opt_int(const struct bp_stage *self, const char *key, int64_t *out)
+{
+	return options_int(self ? &self->options : NULL, key, out);
+}
+
+int bp_stage_opt_bool(const struct bp_stage *self, const char *key, bool *out)
+{
+	return options_bool(self ? &self->options : NULL, key, out);
+}
+
+int bp_stage_opt_list(const struct bp_stage *self, const char *key,
+		      const char *const **items, size_t *count)
+{
+	return options_list(self ? &self->options : NULL, key, items, count);
+}
+
+bool bp_stage_opt_is_set(const struct bp_stage *self, const char *key)
+{
+	return options_is_set(self ? &self->options : NULL, key);
+}
+
+const char *bp_stage_opt_origin(const struct bp_stage *self, const char *key)
+{
+	return options_origin(self ? &self->options : NULL, key);
 }

@@ -10,7 +10,7 @@
 
 #include <bootpipe/error.h>
 
-#include "engine_internal.h"
+#include "expand.h"
 
 static const char *lookup(const struct expand_vars *vars, const char *name,
 			  size_t len)

@@ -1,5 +1,5 @@
 /*
- * Loads stage plugins. Each file is opened once per engine with
+ * Loads stage plugins (loader.h). Each file is opened once per loader with
  * RTLD_NOW | RTLD_LOCAL and checked in a fixed order before anything else
  * is read: dlopen, symbol, magic, ABI major, ABI minor, size, required
  * fields, name. Each failure gets its own message with the path.
@@ -14,7 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine_internal.h"
+#include <bootpipe/error.h>
+#include <bootpipe/util.h>
+
+#include "loader.h"
+#include "strbuf.h"
 
 /* The descriptor a plugin must at least have: the header and every ABI 1.0
  * field. Later minors only append. */
@@ -24,7 +28,7 @@
 /* struct bp_option as ABI 1.0 defines it: what option_size 0 means. */
 #define BP_OPTION_SIZE_1_0                                                     \
 	(offsetof(struct bp_option, choices) + sizeof(const char *))
-/* The smallest entry the engine can read: key to flags. */
+/* The smallest entry the loader can read: key to flags. */
 #define BP_OPTION_SIZE_MIN                                                     \
 	(offsetof(struct bp_option, flags) + sizeof(unsigned))
 /* More options than any stage declares: a missing terminator. */
@@ -32,7 +36,7 @@
 
 /* Copies the plugin's option table into @lp with the plugin's entry size,
  * so appended fields read as zero for plugins built before them. */
-static int copy_options(struct bp_engine *engine, const char *path,
+static int copy_options(struct bp_err *err, const char *path,
 			struct loaded_plugin *lp)
 {
 	size_t stride =
@@ -46,21 +50,21 @@ static int copy_options(struct bp_engine *engine, const char *path,
 	if (!table)
 		return 0;
 	if (stride < BP_OPTION_SIZE_MIN || stride % sizeof(void *))
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: option_size %zu is not a struct "
-				   "bp_option size (at least %zu, a multiple "
-				   "of %zu): define the descriptor with "
-				   "BP_PLUGIN_DEFINE",
-				   path, stride, BP_OPTION_SIZE_MIN,
-				   sizeof(void *));
+		return err_set(err, BP_EPLUGIN,
+			       "%s: option_size %zu is not a struct "
+			       "bp_option size (at least %zu, a multiple "
+			       "of %zu): define the descriptor with "
+			       "BP_PLUGIN_DEFINE",
+			       path, stride, BP_OPTION_SIZE_MIN,
+			       sizeof(void *));
 	while (((const struct bp_option *)(const void *)(table + n * stride))
 		   ->key) {
 		if (++n > MAX_OPTIONS)
-			return engine_fail(engine, BP_EPLUGIN,
-					   "%s: option table has no end (more "
-					   "than %d entries): end it with an "
-					   "entry whose key is NULL",
-					   path, MAX_OPTIONS);
+			return err_set(err, BP_EPLUGIN,
+				       "%s: option table has no end (more "
+				       "than %d entries): end it with an "
+				       "entry whose key is NULL",
+				       path, MAX_OPTIONS);
 	}
 	lp->options = calloc(n + 1, sizeof(*lp->options));
 	if (!lp->options)
@@ -85,7 +89,7 @@ bool plugin_name_valid(const char *name)
 
 /* Checks the descriptor at @sym in the order DESIGN.md fixes and copies
  * it into @out, zeroing what the plugin's (older) size does not cover. */
-static int check_descriptor(struct bp_engine *engine, const char *path,
+static int check_descriptor(struct bp_err *err, const char *path,
 			    const void *sym, const char *expected_name,
 			    struct bp_plugin *out)
 {
@@ -93,61 +97,53 @@ static int check_descriptor(struct bp_engine *engine, const char *path,
 	size_t copy;
 
 	if (p->magic != BP_PLUGIN_MAGIC)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: `%s` has bad magic 0x%08x (expected "
-				   "0x%08x): not a bootpipe plugin descriptor",
-				   path, BP_PLUGIN_SYMBOL, p->magic,
-				   BP_PLUGIN_MAGIC);
+		return err_set(err, BP_EPLUGIN,
+			       "%s: `%s` has bad magic 0x%08x (expected "
+			       "0x%08x): not a bootpipe plugin descriptor",
+			       path, BP_PLUGIN_SYMBOL, p->magic,
+			       BP_PLUGIN_MAGIC);
 	if (p->abi_major != BP_ABI_MAJOR)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: plugin ABI %u.%u is incompatible with "
-				   "this bootpipe (ABI %d.%d): rebuild the "
-				   "plugin against bootpipe %s",
-				   path, p->abi_major, p->abi_minor,
-				   BP_ABI_MAJOR, BP_ABI_MINOR, bp_version());
+		return err_set(err, BP_EPLUGIN,
+			       "%s: plugin ABI %u.%u is incompatible with "
+			       "this bootpipe (ABI %d.%d): rebuild the "
+			       "plugin against bootpipe %s",
+			       path, p->abi_major, p->abi_minor, BP_ABI_MAJOR,
+			       BP_ABI_MINOR, bp_version());
 	if (p->abi_minor > BP_ABI_MINOR)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: plugin needs ABI %u.%u but this "
-				   "bootpipe has ABI %d.%d: upgrade bootpipe "
-				   "or rebuild the plugin against this one",
-				   path, p->abi_major, p->abi_minor,
-				   BP_ABI_MAJOR, BP_ABI_MINOR);
+		return err_set(err, BP_EPLUGIN,
+			       "%s: plugin needs ABI %u.%u but this "
+			       "bootpipe has ABI %d.%d: upgrade bootpipe "
+			       "or rebuild the plugin against this one",
+			       path, p->abi_major, p->abi_minor, BP_ABI_MAJOR,
+			       BP_ABI_MINOR);
 	if (p->size < BP_PLUGIN_SIZE_1_0)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: descriptor is %u bytes, smaller than "
-				   "the %zu bytes of ABI %u.0: corrupt or "
-				   "hand-made descriptor; define it with "
-				   "BP_PLUGIN_DEFINE",
-				   path, p->size, BP_PLUGIN_SIZE_1_0,
-				   p->abi_major);
+		return err_set(err, BP_EPLUGIN,
+			       "%s: descriptor is %u bytes, smaller than "
+			       "the %zu bytes of ABI %u.0: corrupt or "
+			       "hand-made descriptor; define it with "
+			       "BP_PLUGIN_DEFINE",
+			       path, p->size, BP_PLUGIN_SIZE_1_0, p->abi_major);
 	memset(out, 0, sizeof(*out));
 	copy = p->size < sizeof(*out) ? p->size : sizeof(*out);
 	memcpy(out, p, copy);
 	if (!out->name || !plugin_name_valid(out->name))
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: descriptor has %s name: set .name to "
-				   "a name made of [a-z0-9_-]",
-				   path, out->name ? "an invalid" : "no");
+		return err_set(err, BP_EPLUGIN,
+			       "%s: descriptor has %s name: set .name to "
+			       "a name made of [a-z0-9_-]",
+			       path, out->name ? "an invalid" : "no");
 	if (!out->version)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: plugin %s has no .version", path,
-				   out->name);
+		return err_set(err, BP_EPLUGIN, "%s: plugin %s has no .version",
+			       path, out->name);
 	if (!out->run)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: plugin %s has no .run function", path,
-				   out->name);
+		return err_set(err, BP_EPLUGIN,
+			       "%s: plugin %s has no .run function", path,
+			       out->name);
 	if (expected_name && strcmp(out->name, expected_name) != 0)
-		return engine_fail(engine, BP_EPLUGIN,
-				   "%s: file is named for plugin `%s` but its "
-				   "descriptor says `%s`",
-				   path, expected_name, out->name);
+		return err_set(err, BP_EPLUGIN,
+			       "%s: file is named for plugin `%s` but its "
+			       "descriptor says `%s`",
+			       path, expected_name, out->name);
 	return 0;
-}
-
-void bp_engine_set_allow_unsafe_plugins(struct bp_engine *engine, bool allow)
-{
-	if (engine)
-		engine->allow_unsafe_plugins = allow;
 }
 
 /* Why @path (a plugin file or a directory above it) may hold code someone
@@ -178,7 +174,7 @@ static const char *unsafe_reason(const struct stat *sb, char *buf, size_t len)
  * users can write: the loader runs its code with our rights. Symlinks are
  * resolved first, so a link from a safe place into an unsafe one is
  * judged by where the code really is. */
-static int check_trust(struct bp_engine *engine, const char *path)
+static int check_trust(struct bp_err *err, const char *path)
 {
 	char *real = realpath(path, NULL), *at;
 	const char *why = NULL;
@@ -200,28 +196,28 @@ static int check_trust(struct bp_engine *engine, const char *path)
 		*at = '\0';
 	}
 	if (why)
-		rc = engine_fail(engine, BP_EPLUGIN,
-				 "refusing plugin %s: %s %s, so someone else "
-				 "could change the code bootpipe runs; fix the "
-				 "permissions or pass --allow-unsafe-plugins",
-				 path, real, why);
+		rc = err_set(err, BP_EPLUGIN,
+			     "refusing plugin %s: %s %s, so someone else "
+			     "could change the code bootpipe runs; fix the "
+			     "permissions or pass --allow-unsafe-plugins",
+			     path, real, why);
 	free(real);
 	return rc;
 }
 
-static int open_plugin(struct bp_engine *engine, const char *path,
+static int open_plugin(struct loader *ld, struct bp_err *err, const char *path,
 		       const char *expected_name, struct loaded_plugin **out)
 {
 	struct loaded_plugin *lp;
 	const void *sym;
 	int rc;
 
-	for (lp = engine->plugins; lp; lp = lp->next) {
+	for (lp = ld->plugins; lp; lp = lp->next) {
 		if (strcmp(lp->path, path) == 0) {
 			if (expected_name &&
 			    strcmp(lp->desc.name, expected_name) != 0)
-				return engine_fail(
-				    engine, BP_EPLUGIN,
+				return err_set(
+				    err, BP_EPLUGIN,
 				    "%s: file is named for plugin `%s` but "
 				    "its descriptor says `%s`",
 				    path, expected_name, lp->desc.name);
@@ -229,8 +225,8 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 			return 0;
 		}
 	}
-	if (!engine->allow_unsafe_plugins) {
-		rc = check_trust(engine, path);
+	if (!ld->allow_unsafe) {
+		rc = check_trust(err, path);
 		if (rc)
 			return rc;
 	}
@@ -254,38 +250,38 @@ static int open_plugin(struct bp_engine *engine, const char *path,
 		if (plugin_header_peek(path, &h) == 0 &&
 		    h.magic == BP_PLUGIN_MAGIC &&
 		    (h.abi_major != BP_ABI_MAJOR || h.abi_minor > BP_ABI_MINOR))
-			rc = engine_fail(engine, BP_EPLUGIN,
-					 "%s: plugin needs ABI %u.%u but this "
-					 "bootpipe has ABI %d.%d: upgrade "
-					 "bootpipe or rebuild the plugin "
-					 "against this one (%s)",
-					 path, h.abi_major, h.abi_minor,
-					 BP_ABI_MAJOR, BP_ABI_MINOR,
-					 why ? why : "it does not link");
+			rc = err_set(err, BP_EPLUGIN,
+				     "%s: plugin needs ABI %u.%u but this "
+				     "bootpipe has ABI %d.%d: upgrade "
+				     "bootpipe or rebuild the plugin "
+				     "against this one (%s)",
+				     path, h.abi_major, h.abi_minor,
+				     BP_ABI_MAJOR, BP_ABI_MINOR,
+				     why ? why : "it does not link");
 		else
-			rc = engine_fail(engine, BP_EPLUGIN,
-					 "cannot load plugin %s: %s", path,
-					 why ? why : "unknown dlopen error");
+			rc = err_set(err, BP_EPLUGIN,
+				     "cannot load plugin %s: %s", path,
+				     why ? why : "unknown dlopen error");
 		/* glibc keeps the message until the next call asks again */
 		dlerror();
 		goto fail;
 	}
 	sym = dlsym(lp->handle, BP_PLUGIN_SYMBOL);
 	if (!sym) {
-		rc = engine_fail(engine, BP_EPLUGIN,
-				 "%s: not a bootpipe plugin: no exported "
-				 "`%s` symbol (define it with "
-				 "BP_PLUGIN_DEFINE)",
-				 path, BP_PLUGIN_SYMBOL);
+		rc = err_set(err, BP_EPLUGIN,
+			     "%s: not a bootpipe plugin: no exported "
+			     "`%s` symbol (define it with "
+			     "BP_PLUGIN_DEFINE)",
+			     path, BP_PLUGIN_SYMBOL);
 		goto fail;
 	}
-	rc = check_descriptor(engine, path, sym, expected_name, &lp->desc);
+	rc = check_descriptor(err, path, sym, expected_name, &lp->desc);
 	if (rc == 0)
-		rc = copy_options(engine, path, lp);
+		rc = copy_options(err, path, lp);
 	if (rc)
 		goto fail;
-	lp->next = engine->plugins;
-	engine->plugins = lp;
+	lp->next = ld->plugins;
+	ld->plugins = lp;
 	*out = lp;
 	return 0;
 fail:
@@ -320,15 +316,15 @@ typedef int (*dir_visit_fn)(void *user, const char *dir);
  * BOOTPIPE_PLUGIN_PATH are skipped, never taken as the current directory,
  * and relative ones are an error: they would load code from wherever the
  * command happens to run. --plugin-dir is explicit and may be relative. */
-static int foreach_search_dir(struct bp_engine *engine, dir_visit_fn fn,
-			      void *user)
+static int foreach_search_dir(const struct loader *ld, struct bp_err *err,
+			      dir_visit_fn fn, void *user)
 {
 	const char *env = getenv("BOOTPIPE_PLUGIN_PATH");
 	char *libdir;
 	int rc;
 
-	for (size_t i = 0; i < engine->plugin_dir_count; i++) {
-		rc = fn(user, engine->plugin_dirs[i]);
+	for (size_t i = 0; i < ld->dir_count; i++) {
+		rc = fn(user, ld->dirs[i]);
 		if (rc)
 			return rc;
 	}
@@ -337,8 +333,8 @@ static int foreach_search_dir(struct bp_engine *engine, dir_visit_fn fn,
 		size_t len = end ? (size_t)(end - env) : strlen(env);
 
 		if (len && *env != '/')
-			return engine_fail(
-			    engine, BP_EPLUGIN,
+			return err_set(
+			    err, BP_EPLUGIN,
 			    "BOOTPIPE_PLUGIN_PATH entry `%.*s` is relative: "
 			    "plugins are never loaded relative to the current "
 			    "directory; use an absolute path",
@@ -386,45 +382,61 @@ static int look_in_dir(void *user, const char *dir)
 	return 0;
 }
 
-int loader_find(struct bp_engine *engine, const char *name_or_path,
+int loader_add_dir(struct loader *ld, const char *dir)
+{
+	char **dirs;
+
+	if (!dir || !dir[0])
+		return BP_EINVAL;
+	dirs = realloc(ld->dirs, (ld->dir_count + 1) * sizeof(*dirs));
+	if (!dirs)
+		return BP_ENOMEM;
+	ld->dirs = dirs;
+	dirs[ld->dir_count] = strdup(dir);
+	if (!dirs[ld->dir_count])
+		return BP_ENOMEM;
+	ld->dir_count++;
+	return 0;
+}
+
+int loader_find(struct loader *ld, struct bp_err *err, const char *name_or_path,
 		struct loaded_plugin **out)
 {
 	struct find_state st = {.name = name_or_path};
 	int rc;
 
 	if (strchr(name_or_path, '/'))
-		return open_plugin(engine, name_or_path, NULL, out);
+		return open_plugin(ld, err, name_or_path, NULL, out);
 	if (!plugin_name_valid(name_or_path))
-		return engine_fail(engine, BP_ECONFIG,
-				   "invalid plugin name `%s`: a name is made "
-				   "of [a-z0-9_-]; a value with a / is a path",
-				   name_or_path);
+		return err_set(err, BP_ECONFIG,
+			       "invalid plugin name `%s`: a name is made "
+			       "of [a-z0-9_-]; a value with a / is a path",
+			       name_or_path);
 	strbuf_init(&st.searched);
-	rc = foreach_search_dir(engine, look_in_dir, &st);
+	rc = foreach_search_dir(ld, err, look_in_dir, &st);
 	if (rc < 0) {
 		strbuf_release(&st.searched);
 		return rc;
 	}
 	if (!st.found) {
-		rc =
-		    engine_fail(engine, BP_EPLUGIN,
-				"no plugin named `%s`: %s.so is not in %s; add "
-				"a directory with --plugin-dir or "
-				"BOOTPIPE_PLUGIN_PATH",
-				name_or_path, name_or_path,
-				st.searched.buf ? st.searched.buf : "(none)");
+		rc = err_set(err, BP_EPLUGIN,
+			     "no plugin named `%s`: %s.so is not in %s; add "
+			     "a directory with --plugin-dir or "
+			     "BOOTPIPE_PLUGIN_PATH",
+			     name_or_path, name_or_path,
+			     st.searched.buf ? st.searched.buf : "(none)");
 		strbuf_release(&st.searched);
 		return rc;
 	}
 	strbuf_release(&st.searched);
-	rc = open_plugin(engine, st.found, name_or_path, out);
+	rc = open_plugin(ld, err, st.found, name_or_path, out);
 	free(st.found);
 	return rc;
 }
 
-void loader_release_all(struct bp_engine *engine)
+void loader_release(struct loader *ld)
 {
-	struct loaded_plugin *lp = engine->plugins;
+	struct loaded_plugin *lp = ld->plugins;
 
 	while (lp) {
 		struct loaded_plugin *next = lp->next;
@@ -437,28 +449,16 @@ void loader_release_all(struct bp_engine *engine)
 		free(lp);
 		lp = next;
 	}
-	engine->plugins = NULL;
-}
-
-int bp_engine_find_plugin(struct bp_engine *engine, const char *name_or_path,
-			  const struct bp_plugin **out, const char **path_out)
-{
-	struct loaded_plugin *lp;
-	int rc;
-
-	if (!engine || !name_or_path || !out)
-		return BP_EINVAL;
-	rc = loader_find(engine, name_or_path, &lp);
-	if (rc)
-		return rc;
-	*out = &lp->desc;
-	if (path_out)
-		*path_out = lp->path;
-	return 0;
+	ld->plugins = NULL;
+	for (size_t i = 0; i < ld->dir_count; i++)
+		free(ld->dirs[i]);
+	free(ld->dirs);
+	ld->dirs = NULL;
+	ld->dir_count = 0;
 }
 
 struct visit_state {
-	struct bp_engine *engine;
+	struct loader *ld;
 	bp_plugin_visit_fn fn;
 	void *user;
 	char **seen;
@@ -479,6 +479,7 @@ static int visit_file(struct visit_state *st, const char *dir,
 {
 	size_t len = strlen(fname);
 	char *name, *path, **seen;
+	struct bp_err why = {0};
 	struct loaded_plugin *lp;
 	int rc;
 
@@ -501,11 +502,12 @@ static int visit_file(struct visit_state *st, const char *dir,
 	path = str_printf("%s/%s", dir, fname);
 	if (!path)
 		return BP_ENOMEM;
-	rc = open_plugin(st->engine, path, name, &lp);
+	rc = open_plugin(st->ld, &why, path, name, &lp);
 	if (rc == 0)
 		rc = st->fn(st->user, path, &lp->desc, NULL);
 	else
-		rc = st->fn(st->user, path, NULL, err_msg(&st->engine->err));
+		rc = st->fn(st->user, path, NULL, err_msg(&why));
+	err_clear(&why);
 	free(path);
 	return rc;
 }
@@ -549,15 +551,12 @@ static int visit_dir(void *user, const char *dir)
 	return rc;
 }
 
-int bp_engine_foreach_plugin(struct bp_engine *engine, bp_plugin_visit_fn fn,
-			     void *user)
+int loader_foreach(struct loader *ld, struct bp_err *err, bp_plugin_visit_fn fn,
+		   void *user)
 {
-	struct visit_state st = {.engine = engine, .fn = fn, .user = user};
-	int rc;
+	struct visit_state st = {.ld = ld, .fn = fn, .user = user};
+	int rc = foreach_search_dir(ld, err, visit_dir, &st);
 
-	if (!engine || !fn)
-		return BP_EINVAL;
-	rc = foreach_search_dir(engine, visit_dir, &st);
 	for (size_t i = 0; i < st.seen_count; i++)
 		free(st.seen[i]);
 	free(st.seen);

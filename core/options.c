@@ -1,14 +1,15 @@
 /*
- * Stage options: the entries of a stage's section checked against the
- * plugin's declared table (unknown key, wrong type, missing required),
- * expanded, converted once, and served to the plugin by typed getters.
+ * Stage options (options.h): unknown key, wrong type, missing required,
+ * each named with its file and line; values expanded and converted once.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "engine_internal.h"
+#include <bootpipe/error.h>
+
+#include "options.h"
 
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -128,7 +129,7 @@ static void clear_value(struct opt_value *v)
 
 /* Converts one (already expanded) scalar value; @where names its origin
  * for the message. */
-static int convert(struct bp_engine *engine, struct bp_stage *stage,
+static int convert(const struct stage_options *opts, struct bp_err *err,
 		   struct opt_value *v, const char *value, const char *where)
 {
 	const struct bp_option *o = v->decl;
@@ -140,26 +141,26 @@ static int convert(struct bp_engine *engine, struct bp_stage *stage,
 		return v->str ? 0 : BP_ENOMEM;
 	case BP_OPT_ENUM:
 		if (!choice_valid(o->choices, value))
-			return engine_fail(engine, BP_ECONFIG,
-					   "%s: [%s] %s = %s is not one of %s",
-					   where, stage->name, o->key, value,
-					   o->choices);
+			return err_set(err, BP_ECONFIG,
+				       "%s: [%s] %s = %s is not one of %s",
+				       where, opts->stage, o->key, value,
+				       o->choices);
 		free(v->str);
 		v->str = strdup(value);
 		return v->str ? 0 : BP_ENOMEM;
 	case BP_OPT_INT:
 		if (!parse_int(value, &v->i))
-			return engine_fail(engine, BP_ECONFIG,
-					   "%s: [%s] %s = %s is not an integer "
-					   "(decimal or 0x hex)",
-					   where, stage->name, o->key, value);
+			return err_set(err, BP_ECONFIG,
+				       "%s: [%s] %s = %s is not an integer "
+				       "(decimal or 0x hex)",
+				       where, opts->stage, o->key, value);
 		return 0;
 	case BP_OPT_BOOL:
 		if (!parse_bool(value, &v->b))
-			return engine_fail(engine, BP_ECONFIG,
-					   "%s: [%s] %s = %s is not a boolean "
-					   "(true/false, yes/no, on/off, 1/0)",
-					   where, stage->name, o->key, value);
+			return err_set(err, BP_ECONFIG,
+				       "%s: [%s] %s = %s is not a boolean "
+				       "(true/false, yes/no, on/off, 1/0)",
+				       where, opts->stage, o->key, value);
 		return 0;
 	case BP_OPT_LIST:
 		return value[0] ? add_item(v, value) : 0;
@@ -167,11 +168,13 @@ static int convert(struct bp_engine *engine, struct bp_stage *stage,
 	return BP_EINVAL;
 }
 
-static int apply_default(struct bp_engine *engine, struct bp_stage *stage,
+/* A default that does not expand or convert is the plugin's bug, not the
+ * pipeline's: BP_EPLUGIN. */
+static int apply_default(const struct stage_options *opts, struct bp_err *err,
 			 struct opt_value *v, const struct expand_vars *vars)
 {
 	const char *def = v->decl->default_value;
-	struct strbuf err;
+	struct strbuf why;
 	char *expanded = NULL;
 	int rc;
 
@@ -180,14 +183,13 @@ static int apply_default(struct bp_engine *engine, struct bp_stage *stage,
 		return BP_ENOMEM;
 	if (!def)
 		return 0;
-	strbuf_init(&err);
-	rc = expand_value(def, vars, &expanded, &err);
+	strbuf_init(&why);
+	rc = expand_value(def, vars, &expanded, &why);
 	if (rc == BP_ECONFIG)
-		rc = engine_fail(engine, BP_EPLUGIN,
-				 "plugin %s: default of option %s: %s",
-				 stage->plugin->desc.name, v->decl->key,
-				 err.buf ? err.buf : "");
-	strbuf_release(&err);
+		rc = err_set(
+		    err, BP_EPLUGIN, "plugin %s: default of option %s: %s",
+		    opts->plugin, v->decl->key, why.buf ? why.buf : "");
+	strbuf_release(&why);
 	if (rc)
 		return rc;
 	if (v->decl->type == BP_OPT_LIST) {
@@ -197,39 +199,38 @@ static int apply_default(struct bp_engine *engine, struct bp_stage *stage,
 
 			if (nl)
 				*nl = '\0';
-			rc = convert(engine, stage, v, item, "default");
+			rc = convert(opts, err, v, item, "default");
 			item = nl ? nl + 1 : NULL;
 		}
 	} else {
-		rc = convert(engine, stage, v, expanded, "default");
+		rc = convert(opts, err, v, expanded, "default");
 		if (rc == BP_ECONFIG)
-			rc = engine_fail(engine, BP_EPLUGIN,
-					 "plugin %s declares a bad default "
-					 "for %s: %s",
-					 stage->plugin->desc.name, v->decl->key,
-					 err_msg(&engine->err));
+			rc = err_set(err, BP_EPLUGIN,
+				     "plugin %s declares a bad default "
+				     "for %s: %s",
+				     opts->plugin, v->decl->key, err_msg(err));
 	}
 	free(expanded);
 	return rc;
 }
 
-static struct opt_value *find_opt(const struct bp_stage *stage, const char *key)
+static struct opt_value *find_opt(const struct stage_options *opts,
+				  const char *key)
 {
-	for (size_t i = 0; i < stage->opt_count; i++) {
-		if (strcmp(stage->opts[i].decl->key, key) == 0)
-			return &stage->opts[i];
+	for (size_t i = 0; i < opts->count; i++) {
+		if (strcmp(opts->values[i].decl->key, key) == 0)
+			return &opts->values[i];
 	}
 	return NULL;
 }
 
-static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
+static int apply_entry(const struct stage_options *opts, struct bp_err *err,
 		       const struct pipeline_entry *e,
 		       const struct expand_vars *vars)
 {
-	struct opt_value *v = find_opt(stage, e->key);
-	const struct bp_option *table = stage->plugin->desc.options;
+	struct opt_value *v = find_opt(opts, e->key);
 	char *where = entry_origin(e), *expanded = NULL;
-	struct strbuf err;
+	struct strbuf why;
 	const char *hint;
 	int rc;
 
@@ -238,31 +239,30 @@ static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
 	/* one workspace per run: a stage's own would leave ${workspace}
 	 * pointing elsewhere in the same file */
 	if (!v && strcmp(e->key, "workspace") == 0) {
-		rc = engine_fail(engine, BP_ECONFIG,
-				 "%s: [%s] workspace: the workspace is one per "
-				 "run, for every stage and ${workspace}; set "
-				 "it in [pipeline] workspace = %s or pass "
-				 "--workspace %s",
-				 where, stage->name, e->value, e->value);
+		rc = err_set(err, BP_ECONFIG,
+			     "%s: [%s] workspace: the workspace is one per "
+			     "run, for every stage and ${workspace}; set "
+			     "it in [pipeline] workspace = %s or pass "
+			     "--workspace %s",
+			     where, opts->stage, e->value, e->value);
 		goto out;
 	}
 	if (!v) {
-		hint = options_closest(table, e->key);
-		rc = engine_fail(
-		    engine, BP_ECONFIG,
-		    "%s: [%s] has no option `%s` (plugin %s)%s%s%s", where,
-		    stage->name, e->key, stage->plugin->desc.name,
-		    hint ? "; did you mean `" : "", hint ? hint : "",
-		    hint ? "`?" : "");
+		hint = options_closest(opts->table, e->key);
+		rc = err_set(err, BP_ECONFIG,
+			     "%s: [%s] has no option `%s` (plugin %s)%s%s%s",
+			     where, opts->stage, e->key, opts->plugin,
+			     hint ? "; did you mean `" : "", hint ? hint : "",
+			     hint ? "`?" : "");
 		goto out;
 	}
 	/* on the command line the last --set of a scalar wins */
 	if (v->set && v->decl->type != BP_OPT_LIST &&
 	    strcmp(e->file, "--set") != 0) {
-		rc = engine_fail(engine, BP_ECONFIG,
-				 "%s: [%s] %s is set twice (first at %s); "
-				 "keep one",
-				 where, stage->name, e->key, v->origin);
+		rc = err_set(err, BP_ECONFIG,
+			     "%s: [%s] %s is set twice (first at %s); "
+			     "keep one",
+			     where, opts->stage, e->key, v->origin);
 		goto out;
 	}
 	if (!v->set) {
@@ -273,90 +273,96 @@ static int apply_entry(struct bp_engine *engine, struct bp_stage *stage,
 		where = NULL;
 		v->set = true;
 	}
-	strbuf_init(&err);
-	rc = expand_value(e->value, vars, &expanded, &err);
+	strbuf_init(&why);
+	rc = expand_value(e->value, vars, &expanded, &why);
 	if (rc == BP_ECONFIG)
-		rc = engine_fail(engine, BP_ECONFIG, "%s: [%s] %s: %s",
-				 where ? where : v->origin, stage->name, e->key,
-				 err.buf ? err.buf : "");
-	strbuf_release(&err);
+		rc = err_set(err, BP_ECONFIG, "%s: [%s] %s: %s",
+			     where ? where : v->origin, opts->stage, e->key,
+			     why.buf ? why.buf : "");
+	strbuf_release(&why);
 	if (rc == 0)
-		rc = convert(engine, stage, v, expanded,
-			     where ? where : v->origin);
+		rc = convert(opts, err, v, expanded, where ? where : v->origin);
 	free(expanded);
 out:
 	free(where);
 	return rc;
 }
 
-int options_bind(struct bp_engine *engine, struct bp_stage *stage,
-		 const struct pipeline_file *file,
-		 const struct expand_vars *vars)
+static bool value_empty(const struct opt_value *v)
 {
-	const struct bp_option *table = stage->plugin->desc.options;
+	switch (v->decl->type) {
+	case BP_OPT_LIST:
+		return v->count == 0;
+	case BP_OPT_STR:
+	case BP_OPT_ENUM:
+		return !v->str;
+	default:
+		return !v->set && !v->decl->default_value;
+	}
+}
+
+int options_bind(struct stage_options *opts, const struct entry_list *entries,
+		 const char *pipeline_path, const struct expand_vars *vars,
+		 struct bp_err *err)
+{
 	size_t n = 0;
 	int rc = 0;
 
-	for (const struct bp_option *o = table; o && o->key; o++)
+	for (const struct bp_option *o = opts->table; o && o->key; o++)
 		n++;
-	stage->opts = calloc(n ? n : 1, sizeof(*stage->opts));
-	if (!stage->opts)
+	opts->values = calloc(n ? n : 1, sizeof(*opts->values));
+	if (!opts->values)
 		return BP_ENOMEM;
-	stage->opt_count = n;
+	opts->count = n;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		stage->opts[i].decl = &table[i];
-		rc = apply_default(engine, stage, &stage->opts[i], vars);
+		opts->values[i].decl = &opts->table[i];
+		rc = apply_default(opts, err, &opts->values[i], vars);
 	}
-	for (size_t i = 0; i < file->entries.count && rc == 0; i++) {
-		const struct pipeline_entry *e = &file->entries.items[i];
+	for (size_t i = 0; i < entries->count && rc == 0; i++) {
+		const struct pipeline_entry *e = &entries->items[i];
 
-		if (strcmp(e->section, stage->name) != 0 ||
+		if (strcmp(e->section, opts->stage) != 0 ||
 		    strcmp(e->key, "plugin") == 0)
 			continue;
-		rc = apply_entry(engine, stage, e, vars);
+		rc = apply_entry(opts, err, e, vars);
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct opt_value *v = &stage->opts[i];
-		bool empty = v->decl->type == BP_OPT_LIST ? v->count == 0
-			     : v->decl->type == BP_OPT_STR ||
-				     v->decl->type == BP_OPT_ENUM
-				 ? !v->str
-				 : !v->set && !v->decl->default_value;
+		const struct bp_option *d = opts->values[i].decl;
 
-		if ((v->decl->flags & BP_OPT_REQUIRED) && empty)
-			rc = engine_fail(
-			    engine, BP_ECONFIG,
-			    "%s: stage [%s] needs option `%s` (%s): "
-			    "add `%s = ...` to its section or "
-			    "pass --set %s.%s=VALUE",
-			    file->path, stage->name, v->decl->key,
-			    v->decl->help ? v->decl->help : "", v->decl->key,
-			    stage->name, v->decl->key);
+		if ((d->flags & BP_OPT_REQUIRED) &&
+		    value_empty(&opts->values[i]))
+			rc = err_set(err, BP_ECONFIG,
+				     "%s: stage [%s] needs option `%s` (%s): "
+				     "add `%s = ...` to its section or "
+				     "pass --set %s.%s=VALUE",
+				     pipeline_path, opts->stage, d->key,
+				     d->help ? d->help : "", d->key,
+				     opts->stage, d->key);
 	}
 	return rc;
 }
 
-void options_release(struct bp_stage *stage)
+void options_release(struct stage_options *opts)
 {
-	for (size_t i = 0; i < stage->opt_count; i++) {
-		clear_value(&stage->opts[i]);
-		free(stage->opts[i].origin);
+	for (size_t i = 0; i < opts->count; i++) {
+		clear_value(&opts->values[i]);
+		free(opts->values[i].origin);
 	}
-	free(stage->opts);
-	stage->opts = NULL;
-	stage->opt_count = 0;
+	free(opts->values);
+	opts->values = NULL;
+	opts->count = 0;
 }
 
 /* The option @key if declared with one of the given types. */
-static int typed_opt(const struct bp_stage *self, const char *key,
+static int typed_opt(const struct stage_options *opts, const char *key,
 		     enum bp_opt_type t1, enum bp_opt_type t2,
 		     const struct opt_value **out)
 {
 	const struct opt_value *v;
 
-	if (!self || !key)
+	if (!opts || !key)
 		return BP_EINVAL;
-	v = find_opt(self, key);
+	v = find_opt(opts, key);
 	if (!v)
 		return BP_EINVAL;
 	if (v->decl->type != t1 && v->decl->type != t2)
@@ -365,11 +371,11 @@ static int typed_opt(const struct bp_stage *self, const char *key,
 	return 0;
 }
 
-int bp_stage_opt_str(const struct bp_stage *self, const char *key,
-		     const char **out)
+int options_str(const struct stage_options *opts, const char *key,
+		const char **out)
 {
 	const struct opt_value *v;
-	int rc = typed_opt(self, key, BP_OPT_STR, BP_OPT_ENUM, &v);
+	int rc = typed_opt(opts, key, BP_OPT_STR, BP_OPT_ENUM, &v);
 
 	if (rc)
 		return rc;
@@ -379,10 +385,10 @@ int bp_stage_opt_str(const struct bp_stage *self, const char *key,
 	return 0;
 }
 
-int bp_stage_opt_int(const struct bp_stage *self, const char *key, int64_t *out)
+int options_int(const struct stage_options *opts, const char *key, int64_t *out)
 {
 	const struct opt_value *v;
-	int rc = typed_opt(self, key, BP_OPT_INT, BP_OPT_INT, &v);
+	int rc = typed_opt(opts, key, BP_OPT_INT, BP_OPT_INT, &v);
 
 	if (rc)
 		return rc;
@@ -392,10 +398,10 @@ int bp_stage_opt_int(const struct bp_stage *self, const char *key, int64_t *out)
 	return 0;
 }
 
-int bp_stage_opt_bool(const struct bp_stage *self, const char *key, bool *out)
+int options_bool(const struct stage_options *opts, const char *key, bool *out)
 {
 	const struct opt_value *v;
-	int rc = typed_opt(self, key, BP_OPT_BOOL, BP_OPT_BOOL, &v);
+	int rc = typed_opt(opts, key, BP_OPT_BOOL, BP_OPT_BOOL, &v);
 
 	if (rc)
 		return rc;
@@ -405,12 +411,12 @@ int bp_stage_opt_bool(const struct bp_stage *self, const char *key, bool *out)
 	return 0;
 }
 
-int bp_stage_opt_list(const struct bp_stage *self, const char *key,
-		      const char *const **items, size_t *count)
+int options_list(const struct stage_options *opts, const char *key,
+		 const char *const **items, size_t *count)
 {
 	static const char *const empty[] = {NULL};
 	const struct opt_value *v;
-	int rc = typed_opt(self, key, BP_OPT_LIST, BP_OPT_LIST, &v);
+	int rc = typed_opt(opts, key, BP_OPT_LIST, BP_OPT_LIST, &v);
 
 	if (rc)
 		return rc;
@@ -419,16 +425,16 @@ int bp_stage_opt_list(const struct bp_stage *self, const char *key,
 	return 0;
 }
 
-bool bp_stage_opt_is_set(const struct bp_stage *self, const char *key)
+bool options_is_set(const struct stage_options *opts, const char *key)
 {
-	const struct opt_value *v = self && key ? find_opt(self, key) : NULL;
+	const struct opt_value *v = opts && key ? find_opt(opts, key) : NULL;
 
 	return v && v->set;
 }
 
-const char *bp_stage_opt_origin(const struct bp_stage *self, const char *key)
+const char *options_origin(const struct stage_options *opts, const char *key)
 {
-	const struct opt_value *v = self && key ? find_opt(self, key) : NULL;
+	const struct opt_value *v = opts && key ? find_opt(opts, key) : NULL;
 
 	return v && v->origin ? v->origin : "default";
 }

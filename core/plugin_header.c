@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine_internal.h"
+#include "loader.h"
 
 /* Section tables bigger than this are not a plugin's. */
 #define MAX_SECTIONS 4096

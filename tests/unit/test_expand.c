@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "engine_internal.h"
+#include "expand.h"
 
 static const struct expand_vars vars = {
     .workspace = "/ws",
