@@ -15,6 +15,7 @@
 #include <bootpipe/version.h>
 
 #include "engine_internal.h"
+#include "run_report.h"
 
 /* Keys the engine itself puts in the context before any stage runs. */
 static const char *const engine_provides[] = {
@@ -254,6 +255,34 @@ double bp_engine_duration(const struct bp_engine *e)
 bool bp_engine_dry_run(const struct bp_engine *e)
 {
 	return e && e->dry_run;
+}
+
+size_t bp_engine_override_count(const struct bp_engine *e)
+{
+	return e ? e->overrides.count : 0;
+}
+
+int bp_engine_override_at(const struct bp_engine *e, size_t index,
+			  const char **stage, const char **key,
+			  const char **value)
+{
+	const struct pipeline_entry *o;
+
+	if (!e || index >= e->overrides.count || !stage || !key || !value)
+		return BP_EINVAL;
+	o = &e->overrides.items[index];
+	*stage = o->section;
+	*key = o->key;
+	*value = o->value;
+	return 0;
+}
+
+int bp_engine_write_report(struct bp_engine *e, const char *format,
+			   const char *path)
+{
+	if (!e || !format || !path)
+		return BP_EINVAL;
+	return report_write(e, format, path, &e->err);
 }
 
 enum bp_outcome bp_engine_outcome(const struct bp_engine *e)

@@ -171,6 +171,15 @@ double bp_engine_duration(const struct bp_engine *engine);
 /* Whether the engine is in plan mode (bp_engine_set_dry_run). */
 bool bp_engine_dry_run(const struct bp_engine *engine);
 
+/* The overrides given with bp_engine_set_option / --set, in that order:
+ * a report names them so a run with overrides is told apart. Index
+ * @index fills the three strings (borrowed from the engine) and returns
+ * 0, or BP_EINVAL past the end. */
+size_t bp_engine_override_count(const struct bp_engine *engine);
+int bp_engine_override_at(const struct bp_engine *engine, size_t index,
+			  const char **stage, const char **key,
+			  const char **value);
+
 enum bp_stage_status {
 	BP_STAGE_PENDING = 0, /* not run (an earlier stage failed) */
 	BP_STAGE_OK,

@@ -162,6 +162,61 @@ static void test_failed_run_and_reports(void **state)
 	bp_engine_free(e);
 }
 
+/* The overrides are public, and the JUnit suite name carries them whole,
+ * however long. */
+static void test_report_names_overrides(void **state)
+{
+	struct bp_engine *e = engine_for_tests();
+	char path[] = "/tmp/bp-junit-XXXXXX";
+	const char *stage, *key, *value;
+	char *long_value = calloc(1, 3001), *xml, *want;
+	int fd = mkstemp(path);
+	size_t n;
+	FILE *fp;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	assert_non_null(long_value);
+	memset(long_value, 'v', 3000);
+	assert_int_equal(bp_engine_override_count(e), 0);
+	assert_int_equal(bp_engine_set_assignment(e, "consumer.count=9"), 0);
+	assert_int_equal(bp_engine_set_option(e, "fx-ok", "value", long_value),
+			 0);
+	assert_int_equal(bp_engine_override_count(e), 2);
+	assert_int_equal(bp_engine_override_at(e, 0, &stage, &key, &value), 0);
+	assert_string_equal(stage, "consumer");
+	assert_string_equal(key, "count");
+	assert_string_equal(value, "9");
+	assert_int_equal(bp_engine_override_at(e, 2, &stage, &key, &value),
+			 BP_EINVAL);
+	assert_int_equal(bp_engine_override_at(NULL, 0, &stage, &key, &value),
+			 BP_EINVAL);
+	assert_int_equal(bp_engine_override_count(NULL), 0);
+	assert_int_equal(bp_engine_load(e, case_path("ok.ini")), 0);
+	bp_engine_run(e);
+	assert_int_equal(bp_engine_write_report(e, "junit", path), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	xml = calloc(1, 65536);
+	assert_non_null(xml);
+	n = fread(xml, 1, 65535, fp);
+	fclose(fp);
+	xml[n] = '\0';
+	want = calloc(1, 3200);
+	assert_non_null(want);
+	snprintf(want, 3200,
+		 "<testsuite name=\"fixture-ok (--set consumer.count=9, "
+		 "fx-ok.value=%s)\"",
+		 long_value);
+	assert_non_null(strstr(xml, want));
+	unlink(path);
+	free(want);
+	free(xml);
+	free(long_value);
+	bp_engine_free(e);
+}
+
 static void test_find_plugin_rejections(void **state)
 {
 	static const struct {
@@ -499,6 +554,7 @@ int main(void)
 	    cmocka_unit_test(test_options_set_by_the_embedder),
 	    cmocka_unit_test(test_stop_after),
 	    cmocka_unit_test(test_failed_run_and_reports),
+	    cmocka_unit_test(test_report_names_overrides),
 	    cmocka_unit_test(test_find_plugin_rejections),
 	    cmocka_unit_test(test_option_table_stride),
 	    cmocka_unit_test(test_foreach_plugin),

@@ -10,8 +10,8 @@
 #include <bootpipe/engine.h>
 #include <bootpipe/keys.h>
 
-/* engine_fail only: the report reads the engine through its public getters */
-#include "engine_internal.h"
+#include "run_report.h"
+#include "strbuf.h"
 #include "utf8.h"
 
 static const char *status_word(enum bp_stage_status s)
@@ -170,24 +170,23 @@ static const char *junit_kind(enum bp_outcome o)
 
 /* The suite's name: the pipeline's, else "bootpipe" (a config error may
  * come before any name is known), with the --set overrides, so a run
- * with overrides is told apart from one without. */
-static void junit_suite_name(struct bp_engine *e, char *buf, size_t size)
+ * with overrides is told apart from one without. malloc'ed. */
+static char *junit_suite_name(const struct bp_engine *e)
 {
-	const char *name = bp_engine_pipeline_name(e);
-	size_t len;
+	const char *name = bp_engine_pipeline_name(e), *stage, *key, *value;
+	size_t count = bp_engine_override_count(e);
+	struct strbuf sb;
 
-	snprintf(buf, size, "%s", name && name[0] ? name : "bootpipe");
-	for (size_t i = 0; i < e->overrides.count; i++) {
-		const struct pipeline_entry *o = &e->overrides.items[i];
-
-		len = strlen(buf);
-		snprintf(buf + len, size - len, "%s%s.%s=%s",
-			 i ? ", " : " (--set ", o->section, o->key, o->value);
+	strbuf_init(&sb);
+	strbuf_adds(&sb, name[0] ? name : "bootpipe");
+	for (size_t i = 0; i < count; i++) {
+		if (bp_engine_override_at(e, i, &stage, &key, &value) == 0)
+			strbuf_addf(&sb, "%s%s.%s=%s", i ? ", " : " (--set ",
+				    stage, key, value);
 	}
-	if (e->overrides.count) {
-		len = strlen(buf);
-		snprintf(buf + len, size - len, ")");
-	}
+	if (count)
+		strbuf_addch(&sb, ')');
+	return strbuf_detach(&sb);
 }
 
 /* The last @max lines of the console log, for <system-out>. */
@@ -216,7 +215,7 @@ static void console_tail(FILE *fp, const char *log, int max)
 		fclose(in);
 }
 
-static void write_junit(struct bp_engine *e, FILE *fp)
+static int write_junit(struct bp_engine *e, FILE *fp)
 {
 	const struct bp_ctx *ctx = bp_engine_ctx(e);
 	const char *log = bp_ctx_str_or(ctx, BP_KEY_RUN_CONSOLE_LOG, NULL);
@@ -229,9 +228,10 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 	       skipped = 0;
 	double duration = bp_engine_duration(e);
 	int64_t attempts = 0;
-	char suite[1024], message[512];
+	char *suite = junit_suite_name(e), *message;
 
-	junit_suite_name(e, suite, sizeof(suite));
+	if (!suite)
+		return BP_ENOMEM;
 	for (size_t i = 0; i < count; i++) {
 		enum bp_stage_status st =
 		    bp_stage_status(bp_engine_stage_at(e, i));
@@ -266,9 +266,12 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 			(long long)attempts, flaky ? "true" : "false");
 	for (size_t i = 0; i < count; i++) {
 		const struct bp_stage *s = bp_engine_stage_at(e, i);
-		char name[300];
+		char *name = str_printf("stage %s", bp_stage_name(s));
 
-		snprintf(name, sizeof(name), "stage %s", bp_stage_name(s));
+		if (!name) {
+			free(suite);
+			return BP_ENOMEM;
+		}
 		if (bp_stage_status(s) == BP_STAGE_FAILED)
 			junit_case(fp, suite, name, bp_stage_duration(s), kind,
 				   bp_stage_error(s), bp_stage_error(s));
@@ -278,10 +281,15 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 		else
 			junit_case(fp, suite, name, bp_stage_duration(s), NULL,
 				   NULL, NULL);
+		free(name);
 	}
-	snprintf(message, sizeof(message), "%s (exit %d): %s",
-		 bp_outcome_name(outcome), (int)outcome,
-		 reason[0] ? reason : "no reason recorded");
+	message =
+	    str_printf("%s (exit %d): %s", bp_outcome_name(outcome),
+		       (int)outcome, reason[0] ? reason : "no reason recorded");
+	if (!message) {
+		free(suite);
+		return BP_ENOMEM;
+	}
 	if (pass)
 		junit_case(fp, suite, flaky ? "verdict (flaky)" : "verdict",
 			   duration, NULL, NULL, NULL);
@@ -295,10 +303,13 @@ static void write_junit(struct bp_engine *e, FILE *fp)
 		fputs("</system-out>\n", fp);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", fp);
+	free(message);
+	free(suite);
+	return 0;
 }
 
-int bp_engine_write_report(struct bp_engine *e, const char *format,
-			   const char *path)
+int report_write(struct bp_engine *e, const char *format, const char *path,
+		 struct bp_err *err)
 {
 	char *tmp = str_printf("%s.tmp", path);
 	FILE *fp;
@@ -309,16 +320,16 @@ int bp_engine_write_report(struct bp_engine *e, const char *format,
 		return BP_ENOMEM;
 	if (strcmp(format, "json") != 0 && strcmp(format, "junit") != 0) {
 		free(tmp);
-		return engine_fail(e, BP_ECONFIG,
-				   "unknown report format `%s`: use json=PATH "
-				   "or junit=PATH",
-				   format);
+		return err_set(err, BP_ECONFIG,
+			       "unknown report format `%s`: use json=PATH "
+			       "or junit=PATH",
+			       format);
 	}
 	/* written beside and renamed, so CI never reads half a report */
 	fp = fopen(tmp, "w");
 	if (!fp) {
-		rc = engine_fail(e, BP_EIO, "cannot write report %s: %s", tmp,
-				 strerror(errno));
+		rc = err_set(err, BP_EIO, "cannot write report %s: %s", tmp,
+			     strerror(errno));
 		free(tmp);
 		return rc;
 	}
@@ -329,14 +340,14 @@ int bp_engine_write_report(struct bp_engine *e, const char *format,
 		fputc('\n', fp);
 		json_decref(root);
 	} else {
-		write_junit(e, fp);
+		rc = write_junit(e, fp);
 	}
 	if (fclose(fp) != 0 && rc == 0)
-		rc = engine_fail(e, BP_EIO, "cannot write report %s: %s", tmp,
-				 strerror(errno));
+		rc = err_set(err, BP_EIO, "cannot write report %s: %s", tmp,
+			     strerror(errno));
 	if (rc == 0 && rename(tmp, path) != 0)
-		rc = engine_fail(e, BP_EIO, "cannot rename %s to %s: %s", tmp,
-				 path, strerror(errno));
+		rc = err_set(err, BP_EIO, "cannot rename %s to %s: %s", tmp,
+			     path, strerror(errno));
 	if (rc)
 		unlink(tmp);
 	free(tmp);
