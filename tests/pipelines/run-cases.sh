@@ -8,19 +8,27 @@
 # unsafe-dir/ is world-writable, and so is unsafe-file/fx-ok.so;
 # group-dir/ and group-file/fx-ok.so are group-writable; safe-link/ links
 # into unsafe-dir/; unsafe-parent/ (world-writable, not sticky) holds a
-# safe directory.
+# safe directory. other-owner/fx-ok.so belongs to a throw-away second
+# user, made with useradd when running as root (cases/NAME.user marks the
+# cases that need it; they are skipped without it) and removed on exit.
 #   run-cases.sh BOOTPIPE FIXTURE_DIR BUILD_PLUGIN_DIR INSTALL_PLUGIN_DIR
 set -u
 bootpipe=$1 fixtures=$2 build_plugins=$3 install_plugins=$4
 here=$(cd "$(dirname "$0")/cases" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-pass=0 fail=0
+other=
+cleanup() {
+	rm -rf "$work"
+	[ -n "$other" ] && userdel "$other" 2>/dev/null
+}
+trap cleanup EXIT
+pass=0 fail=0 skip=0
 
 normalise() {
 	sed -e "s|$fixtures|@FIXTURES@|g" -e "s|$build_plugins|@PLUGINS@|g" \
 	    -e "s|$install_plugins|@INSTALL_PLUGINS@|g" -e "s|$here|@CASES@|g" \
-	    -e "s|$work|@WORK@|g"
+	    -e "s|$work|@WORK@|g" -e "s|uid $other_uid,|uid @OTHER_UID@,|g" \
+	    -e "s|(uid $(id -u))|(uid @UID@)|g"
 }
 
 unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE
@@ -37,10 +45,24 @@ chmod 0775 "$work/group-dir"
 chmod 0664 "$work/group-file/fx-ok.so"
 ln -s "$work/unsafe-dir/fx-ok.so" "$work/safe-link/fx-ok.so"
 chmod 0777 "$work/unsafe-parent"
+other_uid=none
+if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null &&
+	useradd --system --no-create-home --shell /usr/sbin/nologin "bp-other-$$" 2>/dev/null; then
+	other=bp-other-$$
+	other_uid=$(id -u "$other")
+	mkdir -p "$work/other-owner"
+	cp "$fixtures/fx-ok.so" "$work/other-owner/"
+	chown "$other" "$work/other-owner/fx-ok.so"
+fi
 cd "$here" || exit 1
 for ini in *.ini; do
 	name=${ini%.ini}
 	[ -f "$name.expected" ] || continue
+	if [ -f "$name.user" ] && [ -z "$other" ]; then
+		echo "SKIP: $name (needs root and useradd for a second user)"
+		skip=$((skip + 1))
+		continue
+	fi
 	rm -f "$work/trace"
 	args=()
 	[ -f "$name.args" ] && read -r -a args <"$name.args"
@@ -66,5 +88,5 @@ for ini in *.ini; do
 		cat "$work/diff"
 	fi
 done
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]

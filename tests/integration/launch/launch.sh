@@ -327,25 +327,28 @@ if expect stop-grace 0 --set launch.stop_grace_ms=500; then
 	alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived"
 fi
 
-# SIGINT to bootpipe: QEMU goes, exit 130
-name=sigint
-cases=$((cases + 1))
-rm -f "$WORK/pid" "$WORK/cpid"
-qemu "pidfile:$WORK/pid" "child:$WORK/cpid" print:boot hang
-"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
-	"${qemu_args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
-bp=$!
-for _ in $(seq 100); do
-	[ -s "$WORK/cpid" ] && break
-	sleep 0.05
+# a stop signal to bootpipe (Ctrl-C, kill, terminal closed, Ctrl-\):
+# QEMU and its children go, exit 130
+for sig in INT TERM HUP QUIT; do
+	name=sig$sig
+	cases=$((cases + 1))
+	rm -f "$WORK/pid" "$WORK/cpid"
+	qemu "pidfile:$WORK/pid" "child:$WORK/cpid" print:boot hang
+	"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+		"${qemu_args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
+	bp=$!
+	for _ in $(seq 100); do
+		[ -s "$WORK/cpid" ] && break
+		sleep 0.05
+	done
+	kill -$sig $bp
+	wait $bp
+	rc=$?
+	[ "$rc" = 130 ] || fail "exit code $rc, expected 130"
+	[ -s "$WORK/pid" ] || fail "fake QEMU never started"
+	alive "$(cat "$WORK/pid")" && fail "QEMU survived SIG$sig"
+	alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived SIG$sig"
 done
-kill -INT $bp
-wait $bp
-rc=$?
-[ "$rc" = 130 ] || fail "exit code $rc, expected 130"
-[ -s "$WORK/pid" ] || fail "fake QEMU never started"
-alive "$(cat "$WORK/pid")" && fail "QEMU survived SIGINT"
-alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived SIGINT"
 
 # the drain ends once the verdict's line is whole and the console is quiet
 # (drain_quiet_ms), not after the whole drain_ms; what comes within the
