@@ -1,15 +1,18 @@
 /* ELF kernels to raw binaries (ostool's to_bin), with libelf. */
 #include "kernel_image.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bootpipe/error.h>
@@ -32,20 +35,45 @@ bool kernel_is_elf(const char *path)
 	return elf;
 }
 
-char *kernel_bin_pattern(const char *workspace, const char *kernel)
+char *kernel_bin_placeholder(const char *workspace)
 {
-	const char *base = strrchr(kernel, '/');
-	size_t len;
 	char *out;
 
-	base = base ? base + 1 : kernel;
-	len = strlen(base);
-	if (len > 4 && !strcmp(base + len - 4, ".elf"))
-		len -= 4;
-	if (asprintf(&out, "%s/tmp/bootpipe/%.*s-XXXXXX.bin", workspace,
-		     (int)len, base) < 0)
+	if (asprintf(&out, "%s/tmp/bootpipe/bin/SHA256.bin", workspace) < 0)
 		return NULL;
 	return out;
+}
+
+/* The sha256 of @path's bytes as 64 hex digits in @hex. */
+static int file_sha256(const char *path, char hex[65], char *err, size_t errlen)
+{
+	unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int mdlen = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = 0;
+	int rc = BP_EIO;
+
+	if (fd < 0 || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		snprintf(err, errlen, "cannot read kernel %s: %s", path,
+			 fd < 0 ? strerror(errno) : "libcrypto failed");
+		goto out;
+	}
+	while ((got = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+	if (got < 0 || !EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+		snprintf(err, errlen, "cannot read kernel %s: %s", path,
+			 got < 0 ? strerror(errno) : "libcrypto failed");
+		goto out;
+	}
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	EVP_MD_CTX_free(ctx);
+	return rc;
 }
 
 /* A run of file bytes that lands at @lma in the flat image. */
@@ -419,31 +447,66 @@ out_elf:
 	return rc;
 }
 
-int kernel_bin_create(const char *workspace, const char *elf_path, char **out,
-		      char *err, size_t errlen)
+/* Images unused for this long go when a new one is made: every rebuild
+ * of a kernel adds one. Reuse refreshes the mtime, so none in use goes. */
+#define BIN_MAX_AGE (7 * 24 * 3600)
+
+static void sweep_old_bins(const char *dir, const char *keep)
 {
-	char *path = kernel_bin_pattern(workspace, elf_path);
-	int fd;
+	DIR *d = opendir(dir);
+	time_t now = time(NULL);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if ((len < 4 || strcmp(e->d_name + len - 4, ".bin")) &&
+		    (len < 4 || strcmp(e->d_name + len - 4, ".tmp")))
+			continue;
+		if (!strcmp(keep, e->d_name) ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < BIN_MAX_AGE)
+			continue;
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+int kernel_bin_cached(const char *workspace, const char *elf_path, char **out,
+		      bool *made, char *err, size_t errlen)
+{
+	char *path, *dir;
+	char hex[65];
+	struct stat st;
 	int rc;
 
 	*out = NULL;
-	if (!path)
+	*made = false;
+	rc = file_sha256(elf_path, hex, err, errlen);
+	if (rc)
+		return rc;
+	if (asprintf(&path, "%s/tmp/bootpipe/bin/%s.bin", workspace, hex) < 0)
 		return BP_ENOMEM;
-	/* reserve the name; the conversion renames the image over it */
-	if (bp_mkdir_parents(path, 0755) ||
-	    (fd = mkostemps(path, 4, O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", path,
-			 strerror(errno));
-		free(path);
-		return BP_EIO;
+	/* only whole images are ever renamed to this name: reuse it, and
+	 * mark it used so a sweep of old entries keeps it */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW);
+		*out = path;
+		return 0;
 	}
-	close(fd);
 	rc = kernel_elf_to_bin(elf_path, path, err, errlen);
 	if (rc) {
-		unlink(path);
 		free(path);
 		return rc;
 	}
+	*made = true;
 	*out = path;
+	dir = bp_path_dirname(path);
+	if (dir)
+		sweep_old_bins(dir, strrchr(path, '/') + 1);
+	free(dir);
 	return 0;
 }

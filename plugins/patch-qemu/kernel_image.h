@@ -8,20 +8,21 @@
 /* True when @path is readable and starts with the ELF magic. */
 bool kernel_is_elf(const char *path);
 
-/* <workspace>/tmp/bootpipe/<name>-XXXXXX.bin, <name> being the kernel's
- * file name without a trailing ".elf": the pattern kernel_bin_create
- * fills in (plan mode shows it as is). malloc'ed, NULL on ENOMEM. */
-char *kernel_bin_pattern(const char *workspace, const char *kernel);
+/* <workspace>/tmp/bootpipe/bin/SHA256.bin: what plan mode shows for a
+ * kernel an earlier stage has yet to build. malloc'ed, NULL on ENOMEM. */
+char *kernel_bin_placeholder(const char *workspace);
 
 /*
- * Converts ELF @elf_path (kernel_elf_to_bin) to a raw binary of a name
- * made unique from kernel_bin_pattern, so concurrent runs whose kernels
- * share a file name never swap images. *out takes the path; the caller
- * removes the file when QEMU is done with it. Errors as kernel_elf_to_bin,
- * and no file is left behind.
+ * The raw binary of ELF @elf_path (kernel_elf_to_bin), cached by content
+ * as <workspace>/tmp/bootpipe/bin/<sha256 of the ELF>.bin: reruns and plan
+ * reuse it, a printed command line stays valid after the run, and two
+ * runs converting at once each write a temporary of their own and rename
+ * it, so neither ever sees a half-written image. *out takes the path,
+ * *made says whether this call wrote it. Errors as kernel_elf_to_bin, and
+ * no file is left behind.
  */
-int kernel_bin_create(const char *workspace, const char *elf_path, char **out,
-		      char *err, size_t errlen);
+int kernel_bin_cached(const char *workspace, const char *elf_path, char **out,
+		      bool *made, char *err, size_t errlen);
 
 /*
  * Writes ELF @elf_path as a flat binary to @bin_path, byte for byte what

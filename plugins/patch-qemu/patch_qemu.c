@@ -87,8 +87,7 @@ static const char *const provides[] = {
 };
 
 struct patch_state {
-	char *uefi_dir;	  /* temporary ESP and vars, removed at cleanup */
-	struct strv bins; /* raw binaries made by to_bin, removed at cleanup */
+	char *uefi_dir; /* temporary ESP and vars, removed at cleanup */
 };
 
 enum flow { FLOW_AXVISOR, FLOW_ARCEOS, FLOW_STARRY };
@@ -621,13 +620,12 @@ static int apply_accel(struct job *job)
 }
 
 /* The image QEMU gets: the kernel, or the raw binary made from it. */
-static int kernel_image(struct job *job, struct patch_state *ps,
-			const char *kernel, char **image)
+static int kernel_image(struct job *job, const char *kernel, char **image)
 {
 	struct bp_stage *self = job->self;
 	struct stat st;
 	char err[1024] = "";
-	bool missing;
+	bool missing, made;
 	char *bin;
 	int rc;
 
@@ -658,26 +656,23 @@ static int kernel_image(struct job *job, struct patch_state *ps,
 		*image = strdup(kernel);
 		return *image ? 0 : bp_fail(self, BP_ENOMEM, "out of memory");
 	}
-	if (job->dry_run) {
-		bin = kernel_bin_pattern(job->workspace, kernel);
+	if (job->dry_run && access(kernel, F_OK) != 0) {
+		bin = kernel_bin_placeholder(job->workspace);
 		if (!bin)
 			return bp_fail(self, BP_ENOMEM, "out of memory");
 		bp_log(self, BP_LOG_INFO,
-		       "would convert ELF %s to raw binary %s (to_bin; "
-		       "XXXXXX is made unique per run)",
+		       "would convert ELF %s to raw binary %s once built "
+		       "(to_bin; SHA256 is the ELF's digest)",
 		       kernel, bin);
 		*image = bin;
 		return 0;
 	}
-	rc = kernel_bin_create(job->workspace, kernel, &bin, err, sizeof(err));
+	rc = kernel_bin_cached(job->workspace, kernel, &bin, &made, err,
+			       sizeof(err));
 	if (rc)
 		return bp_fail(self, rc, "to_bin: %s", err);
-	if (strv_push(&ps->bins, bin)) {
-		unlink(bin);
-		free(bin);
-		return bp_fail(self, BP_ENOMEM, "out of memory");
-	}
-	bp_log(self, BP_LOG_INFO, "converted %s to %s", kernel, bin);
+	bp_log(self, BP_LOG_INFO, "%s %s to %s", made ? "converted" : "reused",
+	       kernel, bin);
 	*image = bin;
 	return 0;
 }
@@ -833,7 +828,7 @@ static int add_kernel(struct job *job, struct patch_state *ps)
 				       "binary): set [resolve-request] kernel");
 		return 0;
 	}
-	rc = kernel_image(job, ps, kernel, &image);
+	rc = kernel_image(job, kernel, &image);
 	if (rc)
 		return rc;
 	if (job->cfg.uefi) {
@@ -1056,8 +1051,7 @@ static int patch_init(struct bp_stage *self, void **state)
 		return rc;
 	ps = calloc(1, sizeof(*ps));
 
-	if (!ps || strv_init(&ps->bins, NULL, 0)) {
-		free(ps);
+	if (!ps) {
 		return bp_fail(self, BP_ENOMEM, "out of memory");
 	}
 	*state = ps;
@@ -1123,9 +1117,6 @@ static void patch_cleanup(struct bp_stage *self, void *state)
 		return;
 	if (ps->uefi_dir)
 		nftw(ps->uefi_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	for (size_t i = 0; i < ps->bins.n; i++)
-		unlink(ps->bins.v[i]);
-	strv_free(&ps->bins);
 	free(ps->uefi_dir);
 	free(ps);
 }

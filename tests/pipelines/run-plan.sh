@@ -36,7 +36,8 @@ for ini in "$here"/plan/*.ini; do
 			echo "--- stderr"
 			cat "$work/err"
 		fi
-	} | sed -e "s|$ws|@WS@|g" -e "s|$here|@CASES@|g" >"$work/got"
+	} | sed -E -e "s|$ws|@WS@|g" -e "s|$here|@CASES@|g" \
+	    -e "s|/tmp/bootpipe/bin/[0-9a-f]{64}\.bin|/tmp/bootpipe/bin/@SHA256@.bin|g" >"$work/got"
 	if [ "${BOOTPIPE_UPDATE_EXPECTED:-}" = 1 ]; then
 		cp "$work/got" "$here/plan/$name.expected"
 	fi

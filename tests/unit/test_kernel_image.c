@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <bootpipe/error.h>
 
@@ -300,8 +303,9 @@ static size_t count_entries(const char *path)
 }
 
 /* Two runs on one workspace whose kernels share a file name (every
- * AxVisor build is .../release/axvisor) must each boot their own image. */
-static void same_basename_conversions_stay_intact(void **state)
+ * AxVisor build is .../release/axvisor) must each boot their own image;
+ * the same kernel again reuses its image under the same path. */
+static void cache_is_by_content(void **state)
 {
 	char *dir_a = tu_asprintf("%s/a", root);
 	char *dir_b = tu_asprintf("%s/b", root);
@@ -309,12 +313,17 @@ static void same_basename_conversions_stay_intact(void **state)
 	char *elf_b = tu_asprintf("%s/axvisor", dir_b);
 	char *want_a = tu_asprintf("%s/a.objcopy.bin", root);
 	char *want_b = tu_asprintf("%s/b.objcopy.bin", root);
-	char *prefix = tu_asprintf("%s/tmp/bootpipe/axvisor-", root);
-	char *outdir = tu_asprintf("%s/tmp/bootpipe", root);
-	char *bin_a = NULL, *bin_b = NULL, *bad = NULL;
+	char *prefix = tu_asprintf("%s/tmp/bootpipe/bin/", root);
+	char *outdir = tu_asprintf("%s/tmp/bootpipe/bin", root);
+	char *bin_a = NULL, *bin_b = NULL, *again = NULL, *bad = NULL;
 	char *not_elf = tu_asprintf("%s/c/axvisor", root);
 	char *dir_c = tu_asprintf("%s/c", root);
+	char *old = tu_asprintf("%s/old.bin", outdir);
+	char *fresh = tu_asprintf("%s/fresh.bin", outdir);
+	struct timeval week_ago[2] = {{time(NULL) - 8 * 24 * 3600, 0},
+				      {time(NULL) - 8 * 24 * 3600, 0}};
 	char err[1024] = "";
+	bool made = false;
 
 	(void)state;
 	if (!have_cross_tools())
@@ -334,26 +343,42 @@ static void same_basename_conversions_stay_intact(void **state)
 		  "}\n",
 		  want_b);
 
-	if (kernel_bin_create(root, elf_a, &bin_a, err, sizeof(err)))
-		fail_msg("kernel_bin_create %s: %s", elf_a, err);
-	if (kernel_bin_create(root, elf_b, &bin_b, err, sizeof(err)))
-		fail_msg("kernel_bin_create %s: %s", elf_b, err);
+	if (kernel_bin_cached(root, elf_a, &bin_a, &made, err, sizeof(err)))
+		fail_msg("kernel_bin_cached %s: %s", elf_a, err);
+	assert_true(made);
+	/* a new image sweeps those unused for a week, and only those */
+	tu_write_file(old, "old");
+	tu_write_file(fresh, "fresh");
+	assert_int_equal(utimes(old, week_ago), 0);
+	if (kernel_bin_cached(root, elf_b, &bin_b, &made, err, sizeof(err)))
+		fail_msg("kernel_bin_cached %s: %s", elf_b, err);
+	assert_true(made);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(unlink(fresh), 0);
 	assert_string_not_equal(bin_a, bin_b);
 	assert_memory_equal(bin_a, prefix, strlen(prefix));
-	assert_memory_equal(bin_b, prefix, strlen(prefix));
+	assert_int_equal(strlen(bin_a), strlen(prefix) + 64 + 4);
 	assert_string_equal(bin_a + strlen(bin_a) - 4, ".bin");
 	/* the first run's image is intact after the second conversion */
 	assert_same_file(bin_a, want_a);
 	assert_same_file(bin_b, want_b);
+	/* the same kernel again: the same path, not converted again */
+	if (kernel_bin_cached(root, elf_a, &again, &made, err, sizeof(err)))
+		fail_msg("kernel_bin_cached %s: %s", elf_a, err);
+	assert_false(made);
+	assert_string_equal(again, bin_a);
 
 	/* a failed conversion leaves neither its name nor a temporary */
 	tu_write_file(not_elf, "not an ELF");
 	assert_int_equal(
-	    kernel_bin_create(root, not_elf, &bad, err, sizeof(err)),
+	    kernel_bin_cached(root, not_elf, &bad, &made, err, sizeof(err)),
 	    BP_ECONFIG);
 	assert_null(bad);
 	assert_int_equal(count_entries(outdir), 2);
 
+	free(fresh);
+	free(old);
+	free(again);
 	free(bin_a);
 	free(bin_b);
 	free(dir_c);
@@ -421,8 +446,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(not_elf_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(demo_guest_matches_its_bin, setup,
 					    teardown),
-	    cmocka_unit_test_setup_teardown(
-		same_basename_conversions_stay_intact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(cache_is_by_content, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,6 +139,24 @@ plan)
 	[ "$(wc -l <"$ws/out")" = 1 ] || fail "plan is not one line"
 	[ ! -e "$store" ] || [ -z "$(ls -A "$store")" ] || fail "plan wrote to the store"
 	;;
+plan-paste)
+	# the printed command boots when pasted into sh, after the run that
+	# fetched the image: the raw kernel's path is stable (by content)
+	run demo-aarch64.ini 0
+	rm -f "$ws/out"
+	"$bootpipe" plan "$src/pipelines/demo-aarch64.ini" --workspace "$ws" >"$ws/plan" 2>"$ws/err" || fail "plan failed"
+	grep -qE -- "-kernel $ws/tmp/bootpipe/bin/[0-9a-f]{64}\.bin" "$ws/plan" || fail "no content-addressed kernel in: $(cat "$ws/plan")"
+	timeout 60 sh -c "$(cat "$ws/plan")" </dev/null >"$ws/out" 2>&1 &
+	pasted=$!
+	for _ in $(seq 600); do
+		grep -qF "guest test pass!" "$ws/out" 2>/dev/null && break
+		kill -0 $pasted 2>/dev/null || break
+		sleep 0.1
+	done
+	pkill -f -- "-kernel $ws/tmp/bootpipe/bin/" 2>/dev/null
+	wait $pasted
+	expect_out "guest test pass!"
+	;;
 kvm-required)
 	run demo-aarch64.ini 3 --set patch-qemu.accel=kvm --set patch-qemu.kvm_device=/nonexistent/kvm \
 		--set patch-qemu.host_arch=aarch64

@@ -12,7 +12,7 @@
 #   walk.sh BOOTPIPE TGOSKITS DATA        (exit 77: TGOSKITS absent)
 # WALK_VERBOSE=1 prints the diffs of the pending cases too.
 set -u
-bootpipe=$(realpath "$1") ref=$2 data=$3
+bootpipe=$(realpath "$1") ref=$(realpath -m "$2") data=$3
 here=$(cd "$(dirname "$0")" && pwd)
 if [ ! -d "$ref/test-suit" ] || [ ! -d "$ref/os/axvisor/configs/qemu" ]; then
 	echo "SKIP: the tgoskits reference tree $ref is absent"
