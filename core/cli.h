@@ -91,8 +91,4 @@ void cli_jsonlog_end(int exit_code, const char *outcome, const char *message,
 		     const char *reason);
 void cli_jsonlog_stop(void);
 
-/* The nearest directory from the current one up whose Cargo.toml has a
- * [workspace] table (malloc'ed), or NULL when there is none. */
-char *cli_workspace_around_cwd(void);
-
 #endif

@@ -234,7 +234,7 @@ int cli_image(struct bp_engine *engine, char *const *args, int count,
 	s.policy_where = "the pipeline's fetch-rootfs section";
 	if (!pipeline) {
 		workspace = o->workspace ? strdup(o->workspace)
-					 : cli_workspace_around_cwd();
+					 : bp_workspace_find(NULL);
 		if (!workspace && o->store)
 			workspace = cwd_copy();
 		if (!workspace)

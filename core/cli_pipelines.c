@@ -45,7 +45,7 @@ static bool is_dir(const char *path)
  * pipelines/ is searched first anyway). */
 static char *find_workspace(const char *opt)
 {
-	return opt ? realpath(opt, NULL) : cli_workspace_around_cwd();
+	return opt ? realpath(opt, NULL) : bp_workspace_find(NULL);
 }
 
 static void add_dir(struct search_path *sp, char *dir, const char *why)

@@ -503,7 +503,9 @@ static int find_workspace(struct bp_engine *e, const struct expand_vars *vars,
 			ws = abs;
 		}
 	} else {
-		ws = workspace_discover();
+		ws = bp_workspace_find(NULL);
+		if (!ws)
+			ws = getcwd(NULL, 0);
 	}
 	if (rc)
 		return rc;

@@ -105,9 +105,6 @@ const struct pipeline_entry *pipeline_last(const struct pipeline_file *file,
 char *pipeline_default_name(const char *path);
 void pipeline_file_release(struct pipeline_file *file);
 
-/* workspace.c */
-char *workspace_discover(void);
-
 /* cancel.c: the cancel pipe and the signal handlers' list of engines. */
 int cancel_init(struct bp_engine *engine);
 void cancel_release(struct bp_engine *engine);

@@ -1,14 +1,15 @@
-/* Finds the workspace root as cargo does: the nearest parent directory
- * whose Cargo.toml has a [workspace] table. */
+/* Finds the workspace root as cargo does (bp_workspace_find in util.h);
+ * the engine and the CLI commands that run no pipeline share it. */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <bootpipe/toml.h>
+#include <bootpipe/util.h>
 
-#include "engine_internal.h"
-
+/* True when @dir holds a Cargo.toml with a [workspace] table. */
 static bool is_cargo_workspace(const char *dir)
 {
 	char *manifest = bp_path_join(dir, "Cargo.toml");
@@ -17,9 +18,7 @@ static bool is_cargo_workspace(const char *dir)
 	char err[256];
 	bool yes = false;
 
-	if (!manifest)
-		return false;
-	if (access(manifest, R_OK) == 0 &&
+	if (manifest && access(manifest, R_OK) == 0 &&
 	    bp_toml_parse_file(manifest, &doc, err, sizeof(err)) == 0) {
 		ws = bp_toml_get(bp_toml_root(doc), "workspace");
 		yes = ws && bp_toml_type(ws) == BP_TOML_TABLE;
@@ -29,24 +28,29 @@ static bool is_cargo_workspace(const char *dir)
 	return yes;
 }
 
-char *workspace_discover(void)
+char *bp_workspace_find(const char *start)
 {
-	char cwd[PATH_MAX];
-	char dir[PATH_MAX];
-	char *slash;
+	char *dir = start ? realpath(start, NULL) : getcwd(NULL, 0);
+	char *slash, *found = NULL;
 
-	if (!getcwd(cwd, sizeof(cwd)))
+	if (!dir)
 		return NULL;
-	memcpy(dir, cwd, sizeof(dir));
 	for (;;) {
-		if (is_cargo_workspace(dir))
-			return strdup(dir);
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
+		if (is_cargo_workspace(dir)) {
+			found = strdup(dir);
 			break;
+		}
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		if (slash == dir) {
+			/* the root directory is tried last */
+			if (dir[1] && is_cargo_workspace("/"))
+				found = strdup("/");
+			break;
+		}
 		*slash = '\0';
 	}
-	if (is_cargo_workspace("/"))
-		return strdup("/");
-	return strdup(cwd);
+	free(dir);
+	return found;
 }

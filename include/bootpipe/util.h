@@ -52,6 +52,14 @@ int bp_open_config(const char *path, const char *what, char **why);
 /* "FIFO", "directory", "character device", ... for a st_mode. */
 const char *bp_file_kind(mode_t mode);
 
+/*
+ * The workspace root as cargo finds it: the nearest directory from @start
+ * (the current directory when NULL) up to / whose Cargo.toml has a
+ * [workspace] table. malloc'ed; NULL when there is none, @start cannot be
+ * read, or out of memory.
+ */
+char *bp_workspace_find(const char *start);
+
 #ifdef __cplusplus
 }
 #endif

@@ -118,6 +118,51 @@ static void test_default_package_dir(void **state)
 	assert_int_equal(tu_rmtree(root), 0);
 }
 
+/* The nearest [workspace] manifest wins; a member's own Cargo.toml and a
+ * manifest without a [workspace] table do not count. */
+static void test_workspace_find(void **state)
+{
+	char root[PATH_MAX], *member, *deep, *found, *lone, *cwd;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(root, sizeof(root), "util"), 0);
+	member = tu_asprintf("%s/os/axvisor", root);
+	deep = tu_asprintf("%s/src/deep", member);
+	assert_int_equal(bp_mkdir_p(deep, 0755), 0);
+	found = tu_asprintf("%s/Cargo.toml", root);
+	tu_write_file(found, "[workspace]\nmembers = [\"os/axvisor\"]\n");
+	free(found);
+	found = tu_asprintf("%s/Cargo.toml", member);
+	tu_write_file(found, "[package]\nname = \"axvisor\"\n");
+	free(found);
+	found = bp_workspace_find(deep);
+	assert_non_null(found);
+	assert_string_equal(found, root);
+	free(found);
+	/* NULL: from the current directory */
+	cwd = getcwd(NULL, 0);
+	assert_int_equal(chdir(member), 0);
+	found = bp_workspace_find(NULL);
+	assert_int_equal(chdir(cwd), 0);
+	assert_non_null(found);
+	assert_string_equal(found, root);
+	free(found);
+	/* a tree with only a [package] manifest has no workspace */
+	lone = tu_asprintf("%s/lone", root);
+	assert_int_equal(tu_rmtree(root), 0);
+	assert_int_equal(bp_mkdir_p(lone, 0755), 0);
+	found = tu_asprintf("%s/Cargo.toml", lone);
+	tu_write_file(found, "[package]\nname = \"x\"\n");
+	free(found);
+	assert_null(bp_workspace_find(lone));
+	assert_null(bp_workspace_find("/nonexistent/bp-no-such-dir"));
+	assert_int_equal(tu_rmtree(root), 0);
+	free(lone);
+	free(cwd);
+	free(deep);
+	free(member);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +170,7 @@ int main(void)
 	    cmocka_unit_test(test_path_dirname),
 	    cmocka_unit_test(test_mkdir_p),
 	    cmocka_unit_test(test_default_package_dir),
+	    cmocka_unit_test(test_workspace_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
