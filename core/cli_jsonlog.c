@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rfc3339.h"
 
 #define LINE_MAX_BYTES 65536
 
@@ -25,20 +26,6 @@ static pthread_t reader;
 static bool running;
 static char last_error[1024];
 static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* RFC 3339, UTC, microseconds: 2026-12-02T16:51:04.800810Z */
-static void rfc3339_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%06dZ", base,
-		 (int)(ts.tv_nsec / 1000 % 1000000));
-}
 
 /* A JSON string of @len bytes; bytes that are not UTF-8 become '?'. */
 static json_t *text(const char *s, size_t len)
@@ -90,7 +77,7 @@ static void emit(int fd, json_t *o)
 static json_t *record(const char *level, const char *stage, const char *message,
 		      size_t len)
 {
-	char when[40];
+	char when[RFC3339_SIZE];
 
 	rfc3339_now(when, sizeof(when));
 	return json_pack("{s:s, s:s, s:o, s:o}", "time", when, "level", level,

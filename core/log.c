@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine_internal.h"
+#include "rfc3339.h"
 #include "utf8.h"
 
 /* Seconds between progress lines when no bar can be drawn. */
@@ -38,20 +39,6 @@ double monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Now as RFC 3339 in UTC with microseconds, for JSON lines. */
-static void rfc3339_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%06dZ", base,
-		 (int)(ts.tv_nsec / 1000 % 1000000));
-}
-
 static bool use_colour(void)
 {
 	const char *no = getenv("NO_COLOR");
@@ -78,7 +65,7 @@ void bp_log_sink_text(void *user, enum bp_log_level level, const char *source,
 void bp_log_sink_json(void *user, enum bp_log_level level, const char *source,
 		      const char *message)
 {
-	char when[48];
+	char when[RFC3339_SIZE];
 	json_t *o;
 	char *line;
 
@@ -154,7 +141,7 @@ static void human_bytes(char *buf, size_t len, double bytes)
 static void progress_json(struct bp_stage *self, const char *what,
 			  uint64_t done, uint64_t total, double rate)
 {
-	char when[48];
+	char when[RFC3339_SIZE];
 	json_t *o;
 	char *line;
 
