@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,10 +74,6 @@ static struct out *out_for(int fd)
  * away is a short write, not our death). */
 static ssize_t write_once(const struct out *o, const char *p, size_t len)
 {
-	sigset_t pipe_set, old;
-	ssize_t n;
-	int e;
-
 	if (o->sock)
 		return send(o->fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (o->poll_gap) {
@@ -90,21 +85,7 @@ static ssize_t write_once(const struct out *o, const char *p, size_t len)
 		if (len > PIPE_BUF)
 			len = PIPE_BUF;
 	}
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	n = write(o->fd, p, len);
-	e = errno;
-	if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
-		struct timespec zero = {0, 0};
-
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
-		       errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return n;
+	return bp_write_nosigpipe(o->fd, p, len);
 }
 
 size_t bp_console_sink_stdio(void *user, enum bp_console_stream stream,

@@ -1,10 +1,13 @@
-/* Path helpers exported to plugins (include/bootpipe/util.h). */
+/* Host services exported to plugins (include/bootpipe/util.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bootpipe/defaults.h>
@@ -170,4 +173,31 @@ int bp_open_config(const char *path, const char *what, char **why)
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 	return fd;
+}
+
+ssize_t bp_write_nosigpipe(int fd, const void *buf, size_t len)
+{
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int e;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	do {
+		n = write(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	e = errno;
+	/* the SIGPIPE this write raised is ours to take back, unless the
+	 * caller blocked it and may be waiting for one */
+	if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+		struct timespec zero = {0, 0};
+
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
+		       errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return n;
 }

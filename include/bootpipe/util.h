@@ -53,6 +53,15 @@ int bp_open_config(const char *path, const char *what, char **why);
 const char *bp_file_kind(mode_t mode);
 
 /*
+ * write(2) that never raises SIGPIPE: when the reader is gone (QEMU died,
+ * stdout piped into a closed `head`) the call fails with EPIPE instead of
+ * killing the process. Retries on EINTR; otherwise one write, returning
+ * what write(2) returns with errno set. A SIGPIPE the caller already
+ * blocks stays pending for it.
+ */
+ssize_t bp_write_nosigpipe(int fd, const void *buf, size_t len);
+
+/*
  * The workspace root as cargo finds it: the nearest directory from @start
  * (the current directory when NULL) up to / whose Cargo.toml has a
  * [workspace] table. malloc'ed; NULL when there is none, @start cannot be

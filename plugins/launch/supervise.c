@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bootpipe/util.h>
+
 #include "term.h"
 
 #define CHUNK (64 * 1024)
@@ -76,37 +78,10 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* write() that never raises SIGPIPE: the reader (QEMU, or whatever reads
- * our stdout) may be gone, and that must be an error, not our death. */
-static ssize_t write_nosigpipe(int fd, const void *buf, size_t len)
-{
-	sigset_t pipe_set, old;
-	ssize_t n;
-	int e;
-
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-	do {
-		n = write(fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	e = errno;
-	if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
-		struct timespec zero = {0, 0};
-
-		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 &&
-		       errno == EINTR)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return n;
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = write_nosigpipe(fd, buf, len);
+		ssize_t n = bp_write_nosigpipe(fd, buf, len);
 
 		if (n < 0) {
 			if (errno == EAGAIN) {
@@ -446,7 +421,7 @@ static void flush_input(struct run *r)
 
 	if (r->c.in < 0 || !r->input_len)
 		return;
-	n = write_nosigpipe(r->c.in, r->input, r->input_len);
+	n = bp_write_nosigpipe(r->c.in, r->input, r->input_len);
 	if (n < 0) {
 		if (errno == EAGAIN)
 			return;

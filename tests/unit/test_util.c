@@ -2,13 +2,16 @@
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -163,6 +166,49 @@ static void test_workspace_find(void **state)
 	free(member);
 }
 
+static bool sigpipe_pending(void)
+{
+	sigset_t set;
+
+	sigpending(&set);
+	return sigismember(&set, SIGPIPE);
+}
+
+/* A write to a pipe nobody reads is EPIPE, not death by SIGPIPE; a
+ * SIGPIPE the caller blocks itself stays pending for the caller. */
+static void test_write_nosigpipe(void **state)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old_act;
+	sigset_t pipe_set, old_mask;
+	int fds[2];
+
+	(void)state;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigaction(SIGPIPE, &dfl, &old_act);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(bp_write_nosigpipe(fds[1], "x", 1), 1);
+	close(fds[0]);
+	errno = 0;
+	assert_int_equal(bp_write_nosigpipe(fds[1], "x", 1), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_false(sigpipe_pending());
+
+	sigprocmask(SIG_BLOCK, &pipe_set, &old_mask);
+	assert_int_equal(bp_write_nosigpipe(fds[1], "x", 1), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_true(sigpipe_pending());
+	/* take it back before unblocking, or it kills the test */
+	{
+		struct timespec zero = {0, 0};
+
+		assert_int_equal(sigtimedwait(&pipe_set, NULL, &zero), SIGPIPE);
+	}
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	close(fds[1]);
+	sigaction(SIGPIPE, &old_act, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_mkdir_p),
 	    cmocka_unit_test(test_default_package_dir),
 	    cmocka_unit_test(test_workspace_find),
+	    cmocka_unit_test(test_write_nosigpipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
