@@ -7,38 +7,36 @@
 
 #include "runner.h"
 
-static const struct suite_runner_markers axvisor = {
-    .runner_name = "axvisor-run-case-tests",
-    .runner_path = "/usr/bin/axvisor-run-case-tests",
-    .profile_script = NULL,
-    .begin = "AXVISOR_GROUPED_TEST_BEGIN",
-    .passed = "AXVISOR_GROUPED_TEST_PASSED",
-    .failed = "AXVISOR_GROUPED_TEST_FAILED",
-    .all_passed = "AXVISOR_GROUPED_TESTS_PASSED",
-    .all_failed = "AXVISOR_GROUPED_TESTS_FAILED",
-    .success_regex = "(?m)^AXVISOR_GROUPED_TESTS_PASSED\\s*$",
-    .fail_regex = "(?m)^AXVISOR_GROUPED_TEST_FAILED:",
-};
+/* Every marker is the OS's upper-case name and a fixed suffix, as in
+ * axbuild's grouped_runner.rs. */
+#define RUNNER_MARKERS(os, OS, profile)                                        \
+	{                                                                      \
+		.runner_name = os "-run-case-tests",                           \
+		.runner_path = "/usr/bin/" os "-run-case-tests",               \
+		.profile_script = profile, .begin = OS "_GROUPED_TEST_BEGIN",  \
+		.passed = OS "_GROUPED_TEST_PASSED",                           \
+		.failed = OS "_GROUPED_TEST_FAILED",                           \
+		.all_passed = OS "_GROUPED_TESTS_PASSED",                      \
+		.all_failed = OS "_GROUPED_TESTS_FAILED",                      \
+		.success_regex = "(?m)^" OS "_GROUPED_TESTS_PASSED\\s*$",      \
+		.fail_regex = "(?m)^" OS "_GROUPED_TEST_FAILED:",              \
+	}
 
-static const struct suite_runner_markers starry = {
-    .runner_name = "starry-run-case-tests",
-    .runner_path = "/usr/bin/starry-run-case-tests",
-    .profile_script = "99-starry-run-case-tests.sh",
-    .begin = "STARRY_GROUPED_TEST_BEGIN",
-    .passed = "STARRY_GROUPED_TEST_PASSED",
-    .failed = "STARRY_GROUPED_TEST_FAILED",
-    .all_passed = "STARRY_GROUPED_TESTS_PASSED",
-    .all_failed = "STARRY_GROUPED_TESTS_FAILED",
-    .success_regex = "(?m)^STARRY_GROUPED_TESTS_PASSED\\s*$",
-    .fail_regex = "(?m)^STARRY_GROUPED_TEST_FAILED:",
+static const struct {
+	const char *os;
+	struct suite_runner_markers markers;
+} runners[] = {
+    {"axvisor", RUNNER_MARKERS("axvisor", "AXVISOR", NULL)},
+    {"starry",
+     RUNNER_MARKERS("starry", "STARRY", "99-starry-run-case-tests.sh")},
 };
 
 const struct suite_runner_markers *suite_runner_markers_for(const char *os)
 {
-	if (strcmp(os, "axvisor") == 0)
-		return &axvisor;
-	if (strcmp(os, "starry") == 0)
-		return &starry;
+	for (size_t i = 0; i < sizeof(runners) / sizeof(runners[0]); i++) {
+		if (strcmp(os, runners[i].os) == 0)
+			return &runners[i].markers;
+	}
 	return NULL;
 }
 
@@ -91,6 +89,22 @@ char *suite_runner_label(const char *command)
 	return out;
 }
 
+/* One marker line of a step, after taking the time: @status_field and
+ * @status_arg add the exit status to the PASSED and FAILED lines. */
+static void marker_line(FILE *f, const char *indent, const char *marker,
+			const char *status_field, const char *status_arg,
+			const char *label)
+{
+	fprintf(f,
+		"%snow=$(date +%%s 2>/dev/null || printf unknown)\n"
+		"%sprintf '%%s: step=%%s/%%s epoch=%%s %scommand=%%s\\n' ",
+		indent, indent, status_field);
+	quoted(f, marker);
+	fprintf(f, " \"$step\" \"$total\" \"$now\" %s", status_arg);
+	quoted(f, label);
+	fputc('\n', f);
+}
+
 char *suite_runner_script(const struct suite_runner_markers *m,
 			  const char *const *commands, size_t count)
 {
@@ -109,30 +123,16 @@ char *suite_runner_script(const struct suite_runner_markers *m,
 			free(buf);
 			return NULL;
 		}
-		fputs("step=$((step + 1))\nnow=$(date +%s 2>/dev/null || "
-		      "printf unknown)\nprintf '%s: step=%s/%s epoch=%s "
-		      "command=%s\\n' ",
-		      f);
-		quoted(f, m->begin);
-		fputs(" \"$step\" \"$total\" \"$now\" ", f);
-		quoted(f, label);
-		fputs("\nif sh -c ", f);
+		fputs("step=$((step + 1))\n", f);
+		marker_line(f, "", m->begin, "", "", label);
+		fputs("if sh -c ", f);
 		quoted(f, commands[i]);
-		fputs("; then\n\tnow=$(date +%s 2>/dev/null || printf "
-		      "unknown)\n\tprintf '%s: step=%s/%s epoch=%s status=0 "
-		      "command=%s\\n' ",
-		      f);
-		quoted(f, m->passed);
-		fputs(" \"$step\" \"$total\" \"$now\" ", f);
-		quoted(f, label);
-		fputs("\nelse\n\tstatus=$?\n\tnow=$(date +%s 2>/dev/null || "
-		      "printf unknown)\n\tprintf '%s: step=%s/%s epoch=%s "
-		      "status=%s command=%s\\n' ",
-		      f);
-		quoted(f, m->failed);
-		fputs(" \"$step\" \"$total\" \"$now\" \"$status\" ", f);
-		quoted(f, label);
-		fputs("\n\tfailed=1\nfi\n", f);
+		fputs("; then\n", f);
+		marker_line(f, "\t", m->passed, "status=0 ", "", label);
+		fputs("else\n\tstatus=$?\n", f);
+		marker_line(f, "\t", m->failed, "status=%s ", "\"$status\" ",
+			    label);
+		fputs("\tfailed=1\nfi\n", f);
 		free(label);
 	}
 	fputs("if [ \"$failed\" -eq 0 ]; then\n\tprintf '%s\\n' ", f);
