@@ -11,16 +11,15 @@
  * atomic groups, possessive quantifiers, \A \z \Z \G \K, verbs, option
  * resets) are never searched in blocks, only line by line.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-
 #include "matcher.h"
 
-#include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bootpipe/error.h>
+
+#include "pattern.h"
 
 #define ESC 0x1b
 
@@ -135,21 +134,10 @@ static bool block_safe(const char *p)
 static pcre2_code *compile(const char *pattern, uint32_t options, bool *jit,
 			   char *err, size_t errlen)
 {
-	int code;
-	PCRE2_SIZE offset;
-	pcre2_code *re;
+	pcre2_code *re = pattern_compile(pattern, options, err, errlen);
 
-	re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, options,
-			   &code, &offset, NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-
-		if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
-			snprintf((char *)msg, sizeof(msg), "error %d", code);
-		snprintf(err, errlen, "\"%s\": %s at offset %zu", pattern,
-			 (const char *)msg, (size_t)offset);
+	if (!re)
 		return NULL;
-	}
 	/* without JIT (e.g. a W^X policy) the interpreter still works */
 	/* Memcheck cannot follow JIT code and reports its reads as
 	 * uninitialised; the interpreter matches the same. */

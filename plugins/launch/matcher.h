@@ -2,7 +2,8 @@
  * Console matchers: success and fail patterns (PCRE2, JIT) run over a raw
  * byte stream, line by line and on the current unterminated line, in
  * bounded memory. Shared by the launch stage, `bootpipe replay`, the
- * matcher bench and the fuzz target; it depends on nothing but PCRE2.
+ * matcher bench and the fuzz target; it depends on nothing but PCRE2,
+ * through plugins/common/pattern.c.
  *
  * Semantics a user can rely on:
  * - a line is the bytes between two '\n' (a '\r' stays part of the line, so

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "matcher.h"
+#include "pattern.h"
 
 #define AXVISOR_SUCCESS "(?m)^guest test pass!\\s*$"
 
@@ -374,6 +375,32 @@ static void test_bad_pattern(void **unused)
 	matcher_free(m);
 }
 
+/* What patch-qemu refuses at load time, launch refuses the same way, and
+ * what one accepts the other does too. */
+static void test_check_agrees_with_matcher(void **unused)
+{
+	static const char *const patterns[] = {
+	    "(?i)kernel (panic", "a{2,1}", "[z-a]", "\\", "(?<x>a)(?<x>b)",
+	    "^Hello, world!$", "(?m)^PASS\\s*$", "(?i)panic|oops",
+	};
+	char check_err[512], add_err[512];
+
+	(void)unused;
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+		struct matcher *m = matcher_new();
+		int check, add;
+
+		check_err[0] = add_err[0] = '\0';
+		check = pattern_check(patterns[i], check_err,
+				      sizeof(check_err));
+		add = matcher_add(m, MATCHER_SUCCESS, patterns[i], add_err,
+				  sizeof(add_err));
+		assert_int_equal(check, add);
+		assert_string_equal(check_err, add_err);
+		matcher_free(m);
+	}
+}
+
 static void test_verdict_names_whole_line(void **unused)
 {
 	struct matcher *m = axvisor();
@@ -524,6 +551,7 @@ int main(void)
 	    cmocka_unit_test(test_prompt_after_long_line),
 	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_bad_pattern),
+	    cmocka_unit_test(test_check_agrees_with_matcher),
 	    cmocka_unit_test(test_verdict_names_whole_line),
 	    cmocka_unit_test(test_echo_is_skipped),
 	    cmocka_unit_test(test_guest_without_echo),
