@@ -16,8 +16,10 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # dpkg-shlibdeps sees only what is linked: the store dlopens libcurl and
-# libarchive by soname (store/curl_api.c, archive_api.c) on first use.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.16.2), libarchive13 (>= 3.0.4)")
+# libarchive by soname (store/curl_api.c, archive_api.c) on first use, the
+# suite libmicrohttpd (suite/mhd_api.c).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS
+  "libcurl4 (>= 7.16.2), libarchive13 (>= 3.0.4), libmicrohttpd12 (>= 0.9.71)")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 # ldconfig through a dpkg trigger, as Debian asks; the maintainer scripts

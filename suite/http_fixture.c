@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,10 @@
 #include <unistd.h>
 
 #include "http_fixture.h"
+#include "mhd_api.h"
+
+/* set by the first suite_http_start; a fixture exists only after it */
+static const struct mhd_api *mhd;
 
 struct suite_http {
 	struct MHD_Daemon *daemon;
@@ -89,11 +92,11 @@ static struct MHD_Response *index_page(const char *dir)
 	fputs("</body></html>\n", f);
 	fclose(f);
 	resp =
-	    MHD_create_response_from_buffer(len, html, MHD_RESPMEM_MUST_FREE);
+	    mhd->create_response_from_buffer(len, html, MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		free(html);
 	else
-		MHD_add_response_header(resp, "Content-Type", "text/html");
+		mhd->add_response_header(resp, "Content-Type", "text/html");
 	return resp;
 }
 
@@ -104,20 +107,20 @@ static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status,
 
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Connection", "close");
-	rc = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	mhd->add_response_header(resp, "Connection", "close");
+	rc = mhd->queue_response(conn, status, resp);
+	mhd->destroy_response(resp);
 	return rc;
 }
 
 static enum MHD_Result not_found(struct MHD_Connection *conn)
 {
 	static char text[] = "not found\n";
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	struct MHD_Response *resp = mhd->create_response_from_buffer(
 	    sizeof(text) - 1, text, MHD_RESPMEM_PERSISTENT);
 
 	if (resp)
-		MHD_add_response_header(resp, "Content-Type", "text/plain");
+		mhd->add_response_header(resp, "Content-Type", "text/plain");
 	return queue(conn, MHD_HTTP_NOT_FOUND, resp);
 }
 
@@ -148,7 +151,7 @@ static enum MHD_Result serve_dir(const struct suite_http *h,
 			close(fd);
 		return not_found(conn);
 	}
-	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	resp = mhd->create_response_from_fd((uint64_t)st.st_size, fd);
 	if (!resp) /* the response owns fd only once it exists */
 		close(fd);
 	return queue(conn, MHD_HTTP_OK, resp);
@@ -178,11 +181,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return serve_dir(h, conn, url);
 	if (h->generated)
 		return queue(conn, MHD_HTTP_OK,
-			     MHD_create_response_from_callback(
+			     mhd->create_response_from_callback(
 				 h->size, 64 * 1024, generate, h, NULL));
 	return queue(conn, MHD_HTTP_OK,
-		     MHD_create_response_from_buffer(h->body_len, h->body,
-						     MHD_RESPMEM_PERSISTENT));
+		     mhd->create_response_from_buffer(h->body_len, h->body,
+						      MHD_RESPMEM_PERSISTENT));
 }
 
 static int listen_on(const char *bind_addr, int port, int wait_seconds,
@@ -234,10 +237,13 @@ int suite_http_start(const struct suite_http_config *cfg, int port,
 		     int wait_seconds, struct suite_http **out, char *err,
 		     size_t errlen)
 {
-	struct suite_http *h = calloc(1, sizeof(*h));
 	const union MHD_DaemonInfo *info;
+	struct suite_http *h;
 	struct stat st;
 
+	if (mhd_api_load(&mhd, err, errlen))
+		return -1;
+	h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -269,7 +275,7 @@ int suite_http_start(const struct suite_http_config *cfg, int port,
 			  wait_seconds, err, errlen);
 	if (h->fd < 0)
 		goto fail;
-	h->daemon = MHD_start_daemon(
+	h->daemon = mhd->start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 		(strchr(cfg->bind ? cfg->bind : "", ':') ? MHD_USE_IPv6 : 0),
 	    0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, h->fd,
@@ -280,13 +286,13 @@ int suite_http_start(const struct suite_http_config *cfg, int port,
 		goto fail;
 	}
 	h->fd = -1; /* the daemon owns it now and closes it on stop */
-	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	info = mhd->get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info && info->port ? info->port : port;
 	if (!h->port) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		const union MHD_DaemonInfo *li =
-		    MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+		    mhd->get_daemon_info(h->daemon, MHD_DAEMON_INFO_LISTEN_FD);
 
 		if (li && getsockname(li->listen_fd, (struct sockaddr *)&ss,
 				      &sl) == 0)
@@ -316,7 +322,7 @@ void suite_http_stop(struct suite_http *h)
 	if (!h)
 		return;
 	if (h->daemon)
-		MHD_stop_daemon(h->daemon);
+		mhd->stop_daemon(h->daemon);
 	if (h->fd >= 0)
 		close(h->fd);
 	free(h->body);

@@ -233,13 +233,14 @@ fallback_env)
 	;;
 lazy_libs)
 	# libcurl and libarchive are loaded when a byte must be downloaded or
-	# unpacked, not before: not by check, plan or a run of a ready image
+	# unpacked, not before: not by check, plan or a run of a ready image;
+	# libmicrohttpd only by a suite case with a host HTTP server
 	src=$(cd "$(dirname "$0")/../../.." && pwd)
 	plugin=$(dirname "$BOOTPIPE")/../lib/bootpipe/plugins/fetch-rootfs.so
 	for f in "$BOOTPIPE" "$plugin"; do
-		! readelf -d "$f" | grep -Eq "NEEDED.*lib(curl|archive)" || fail "$f links libcurl or libarchive"
+		! readelf -d "$f" | grep -Eq "NEEDED.*lib(curl|archive|microhttpd)" || fail "$f links libcurl, libarchive or libmicrohttpd"
 	done
-	libs() { grep -Eo "calling init: [^ ]*lib(curl|archive)[^ ]*" "$W/out"; }
+	libs() { grep -Eo "calling init: [^ ]*lib(curl|archive|microhttpd)[^ ]*" "$W/out"; }
 	LD_DEBUG=libs "$BOOTPIPE" check "$src/pipelines/qemu-aarch64.ini" >"$W/out" 2>&1 || fail "check"
 	! libs || fail "check loads $(libs)"
 	LD_DEBUG=libs "$BOOTPIPE" plan "$P" >"$W/out" 2>&1 || fail "plan"
