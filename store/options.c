@@ -46,6 +46,8 @@ static bool opt_bool(const struct bp_stage *st, const char *key)
 
 int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 {
+	int64_t max_docs, max_bytes;
+
 	if (!s->dir || !*s->dir)
 		return bp_store_fail(s, BP_ECONFIG,
 				     "no image store: request.store is unset "
@@ -66,6 +68,16 @@ int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 	s->stall_timeout = opt_int(st, "stall_timeout", 60);
 	s->stall_speed = opt_int(st, "stall_speed", 1024);
 	s->layout_option = opt_str(st, "layout");
+	max_docs =
+	    opt_int(st, "registry_max_documents", REGISTRY_MAX_DOCUMENTS);
+	max_bytes = opt_int(st, "registry_max_bytes",
+			    (int64_t)REGISTRY_MAX_TOTAL_BYTES);
+	if (max_docs < 1 || max_bytes < 1)
+		return bp_store_fail(s, BP_ECONFIG,
+				     "registry_max_documents and "
+				     "registry_max_bytes must be at least 1");
+	s->registry_limits.max_documents = (size_t)max_docs;
+	s->registry_limits.max_bytes = (uint64_t)max_bytes;
 	if (s->attempts < 1 || s->attempts > 100)
 		return bp_store_fail(s, BP_ECONFIG,
 				     "%s: attempts must be 1..100, not %lld",

@@ -36,6 +36,9 @@ struct loader {
 	char *err;
 	size_t errlen;
 	bool bootstrap; /* the top file follows only its bootstrap include */
+	struct registry_limits limits;
+	size_t documents; /* read so far */
+	uint64_t bytes;
 };
 
 static bool is_url(const char *s)
@@ -487,6 +490,33 @@ static int cycle_error(struct loader *l, const char *key)
 	return BP_ECONFIG;
 }
 
+/* Counts one more document against the limits, before it is read. */
+static int count_document(struct loader *l, const char *source)
+{
+	if (++l->documents <= l->limits.max_documents)
+		return 0;
+	snprintf(l->err, l->errlen,
+		 "registry %s: more than %zu documents through includes "
+		 "(registry_max_documents); a registry is a handful, so this "
+		 "one is broken or hostile",
+		 source, l->limits.max_documents);
+	return BP_ECONFIG;
+}
+
+/* Counts a document's @len bytes against the limit of all together. */
+static int count_bytes(struct loader *l, const char *source, uint64_t len)
+{
+	l->bytes += len;
+	if (l->bytes <= l->limits.max_bytes)
+		return 0;
+	snprintf(l->err, l->errlen,
+		 "registry %s: the documents read hold more than %llu bytes "
+		 "together (registry_max_bytes); a registry is a few KiB, so "
+		 "this one is broken or hostile",
+		 source, (unsigned long long)l->limits.max_bytes);
+	return BP_ECONFIG;
+}
+
 static int read_doc(struct loader *l, const char *source,
 		    struct bp_toml_doc **doc)
 {
@@ -496,9 +526,10 @@ static int read_doc(struct loader *l, const char *source,
 
 	if (!is_url(source)) {
 		struct stat sb;
+		bool known = stat(source, &sb) == 0;
 
 		/* An include of /dev/zero or a FIFO would read for ever. */
-		if (stat(source, &sb) == 0 &&
+		if (known &&
 		    (!S_ISREG(sb.st_mode) || sb.st_size > REGISTRY_FILE_MAX)) {
 			snprintf(l->err, l->errlen,
 				 "registry %s: %s; a registry is a TOML file "
@@ -509,6 +540,11 @@ static int read_doc(struct loader *l, const char *source,
 				 REGISTRY_FILE_MAX >> 20);
 			return BP_ECONFIG;
 		}
+		rc = count_document(l, source);
+		if (rc == 0 && known)
+			rc = count_bytes(l, source, (uint64_t)sb.st_size);
+		if (rc)
+			return rc;
 		return bp_toml_parse_file(source, doc, l->err, l->errlen);
 	}
 	if (!l->fetch) {
@@ -517,9 +553,15 @@ static int read_doc(struct loader *l, const char *source,
 			 source);
 		return BP_ECONFIG;
 	}
-	rc = l->fetch(l->user, source, &buf, &len, l->err, l->errlen);
-	if (rc)
+	rc = count_document(l, source);
+	if (rc == 0)
+		rc = l->fetch(l->user, source, &buf, &len, l->err, l->errlen);
+	if (rc == 0)
+		rc = count_bytes(l, source, len);
+	if (rc) {
+		free(buf);
 		return rc;
+	}
 	rc = bp_toml_parse_buf(buf, len, source, doc, l->err, l->errlen);
 	free(buf);
 	return rc;
@@ -568,16 +610,18 @@ static int load_source(struct loader *l, const char *source)
 	return rc;
 }
 
-static int load_top(struct registry *reg, const char *source,
-		    reg_fetch_fn fetch, void *user, bool bootstrap, char *err,
-		    size_t errlen)
+int registry_load_limited(struct registry *reg, const char *source,
+			  bool bootstrap, const struct registry_limits *limits,
+			  reg_fetch_fn fetch, void *user, char *err,
+			  size_t errlen)
 {
 	struct loader l = {.reg = reg,
 			   .fetch = fetch,
 			   .user = user,
 			   .err = err,
 			   .errlen = errlen,
-			   .bootstrap = bootstrap};
+			   .bootstrap = bootstrap,
+			   .limits = *limits};
 	char *path = is_file_url(source) ? strdup(source + 7) : strdup(source);
 	int rc;
 
@@ -592,17 +636,22 @@ static int load_top(struct registry *reg, const char *source,
 	return rc;
 }
 
+static const struct registry_limits default_limits = {REGISTRY_MAX_DOCUMENTS,
+						      REGISTRY_MAX_TOTAL_BYTES};
+
 int registry_load(struct registry *reg, const char *source, reg_fetch_fn fetch,
 		  void *user, char *err, size_t errlen)
 {
-	return load_top(reg, source, fetch, user, false, err, errlen);
+	return registry_load_limited(reg, source, false, &default_limits, fetch,
+				     user, err, errlen);
 }
 
 int registry_load_bootstrap(struct registry *reg, const char *source,
 			    reg_fetch_fn fetch, void *user, char *err,
 			    size_t errlen)
 {
-	return load_top(reg, source, fetch, user, true, err, errlen);
+	return registry_load_limited(reg, source, true, &default_limits, fetch,
+				     user, err, errlen);
 }
 
 void registry_free(struct registry *reg)

@@ -72,6 +72,25 @@ int registry_load_bootstrap(struct registry *reg, const char *source,
 			    reg_fetch_fn fetch, void *user, char *err,
 			    size_t errlen);
 
+/*
+ * Bounds on what one load reads: real registries are a handful of small
+ * documents; a server answering with ever new includes is not one.
+ */
+struct registry_limits {
+	size_t max_documents; /* documents read, the top one included */
+	uint64_t max_bytes;   /* their bytes together */
+};
+
+#define REGISTRY_MAX_DOCUMENTS 256
+#define REGISTRY_MAX_TOTAL_BYTES (64ull << 20)
+
+/* registry_load (or, with @bootstrap, registry_load_bootstrap) within
+ * @limits; the others use the defaults above. */
+int registry_load_limited(struct registry *reg, const char *source,
+			  bool bootstrap, const struct registry_limits *limits,
+			  reg_fetch_fn fetch, void *user, char *err,
+			  size_t errlen);
+
 void registry_free(struct registry *reg);
 
 /* Image names match with or without ".img" (today's registry names its

@@ -55,6 +55,8 @@ void bp_store_init(struct bp_store *s, const char *dir)
 	s->connect_timeout = 30;
 	s->stall_timeout = 60;
 	s->stall_speed = 1024;
+	s->registry_limits.max_documents = REGISTRY_MAX_DOCUMENTS;
+	s->registry_limits.max_bytes = REGISTRY_MAX_TOTAL_BYTES;
 	s->auto_sync = true;
 	s->auto_sync_threshold = 60 * 60 * 24 * 7;
 }
@@ -153,11 +155,9 @@ static int load_from(struct bp_store *s, const char *source, char *msg,
 		     size_t msglen)
 {
 	/* the store's own registry is axbuild's default.toml */
-	int rc = s->cache_dir
-		     ? registry_load_bootstrap(&s->reg, source, fetch_registry,
-					       s, msg, msglen)
-		     : registry_load(&s->reg, source, fetch_registry, s, msg,
-				     msglen);
+	int rc = registry_load_limited(&s->reg, source, s->cache_dir != NULL,
+				       &s->registry_limits, fetch_registry, s,
+				       msg, msglen);
 
 	if (rc)
 		registry_free(&s->reg);

@@ -59,6 +59,7 @@ struct bp_store {
 	int64_t connect_timeout;
 	int64_t stall_timeout;
 	int64_t stall_speed;
+	struct registry_limits registry_limits;
 	struct bp_store_hooks hooks;
 	/* The store's own. */
 	bool registry_loaded;

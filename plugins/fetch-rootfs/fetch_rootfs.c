@@ -54,6 +54,10 @@ static const struct bp_option options[] = {
      "(<name>, the seed's), auto (today when .image.toml exists or the "
      "store's own registry is used)",
      0, "auto|flat|today"},
+    {"registry_max_documents", BP_OPT_INT, "256",
+     "most registry documents one load reads, includes followed", 0, NULL},
+    {"registry_max_bytes", BP_OPT_INT, "67108864",
+     "most bytes the registry documents of one load hold together", 0, NULL},
     {"allow_unverified", BP_OPT_BOOL, "false",
      "allow downloading a remote archive without a known sha256", 0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},

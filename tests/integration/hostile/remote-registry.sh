@@ -5,6 +5,8 @@
 # WORK_ROOT.
 #   local_refs   file:// includes and image urls, an absolute path as url:
 #                refused or fetched from the same server, no local file read
+#   include_bomb every document has 50 new includes: stopped at
+#                registry_max_documents (256) or registry_max_bytes
 set -u
 case_name=${1:?usage: remote-registry.sh CASE}
 : "${BOOTPIPE:?}" "${WORK_ROOT:=${TMPDIR:-/tmp}}"
@@ -101,6 +103,23 @@ local_refs)
 	grep -qF "GET $W/local/$NAME.tar.xz status=404" "$LOG" ||
 		{ cat "$LOG" "$W/out" >&2; fail "the path was not asked of the server"; }
 	no_image
+	;;
+include_bomb)
+	run "$BASE/bomb/r.toml"
+	expect_rc 2
+	expect_out "more than 256 documents through includes (registry_max_documents)"
+	n=$(grep -c '^GET /bomb/' "$LOG")
+	[ "$n" -le 256 ] || fail "$n documents fetched"
+	: >"$LOG"
+	run "$BASE/bomb/r.toml" "registry_max_documents = 3"
+	expect_rc 2
+	expect_out "more than 3 documents"
+	n=$(grep -c '^GET /bomb/' "$LOG")
+	[ "$n" = 3 ] || fail "$n documents fetched, expected 3"
+	# each document is about 1.6 KB
+	run "$BASE/bomb/r.toml" "registry_max_bytes = 4000"
+	expect_rc 2
+	expect_out "more than 4000 bytes together (registry_max_bytes)"
 	;;
 *) fail "unknown case $case_name" ;;
 esac
