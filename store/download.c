@@ -635,6 +635,21 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 			return RETRY;
 		}
 	}
+	if (cc == CURLE_OUT_OF_MEMORY || cc == CURLE_WEIRD_SERVER_REPLY) {
+		/* libcurl says "Out of memory" for a header past its 100 KiB
+		 * limit: the server's fault, not the machine's */
+		const char *why = cc == CURLE_OUT_OF_MEMORY ? "over 100 KiB"
+				  : errbuf[0]		    ? errbuf
+							    : "unreadable";
+
+		snprintf(err, errlen,
+			 "GET %s: the response header is too large or "
+			 "malformed (%s); the server is broken or not an "
+			 "HTTP server",
+			 r->url, why);
+		*rc = BP_ENET;
+		return FAIL;
+	}
 	if (cc != CURLE_OK) {
 		snprintf(err, errlen, "GET %s: %s", r->url,
 			 errbuf[0] ? errbuf : cu->easy_strerror(cc));

@@ -33,8 +33,14 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in headers:
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on a hostile answer
 
     def do_GET(self):
         path = self.path.split("?", 1)[0]

@@ -7,6 +7,8 @@
 #                refused or fetched from the same server, no local file read
 #   include_bomb every document has 50 new includes: stopped at
 #                registry_max_documents (256) or registry_max_bytes
+#   huge_header  a 1 MiB response header: "too large or malformed" with
+#                the URL, not "Out of memory"
 set -u
 case_name=${1:?usage: remote-registry.sh CASE}
 : "${BOOTPIPE:?}" "${WORK_ROOT:=${TMPDIR:-/tmp}}"
@@ -120,6 +122,18 @@ include_bomb)
 	run "$BASE/bomb/r.toml" "registry_max_bytes = 4000"
 	expect_rc 2
 	expect_out "more than 4000 bytes together (registry_max_bytes)"
+	;;
+huge_header)
+	run "$BASE/bigheader/r.toml"
+	[ "$RC" != 0 ] || fail "exit code 0"
+	expect_out "GET $BASE/bigheader/r.toml: the response header is too large or malformed"
+	! grep -qi "out of memory" "$W/out" || { cat "$W/out" >&2; fail "reported as out of memory"; }
+	# an image download, not only a registry
+	image_entry "$BASE/bigheader/$NAME.tar.xz" >"$SRV/big.toml"
+	run "$BASE/big.toml"
+	[ "$RC" != 0 ] || fail "exit code 0"
+	expect_out "GET $BASE/bigheader/$NAME.tar.xz: the response header is too large or malformed"
+	no_image
 	;;
 *) fail "unknown case $case_name" ;;
 esac
