@@ -1,6 +1,7 @@
 /* libcurl transfers with resume, retries, stall detection and SHA-256. */
 #include "download.h"
 #include "curl_api.h"
+#include "layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,16 +121,20 @@ static int src_write(const char *dest, const struct part_src *ps)
 {
 	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
 	FILE *f;
-	int ok;
+	int fd, ok;
 
 	if (src_path(dest, path, sizeof(path)) != 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	f = fopen(tmp, "we");
-	if (!f)
+	fd = store_open_new(tmp);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	fprintf(f, "url %s\n", ps->url);
 	if (ps->etag[0])
 		fprintf(f, "etag %s\n", ps->etag);
@@ -787,10 +792,12 @@ int dl_file(const struct dl_request *r, const char *dest,
 	if (rc)
 		return rc;
 	cu->global_init(CURL_GLOBAL_DEFAULT);
-	s.fd = open(dest, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* a resumable part: kept, but never opened through a symlink */
+	s.fd = open(dest, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (s.fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", dest,
-			 strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s%s", dest,
+			 strerror(errno),
+			 errno == ELOOP ? " (a symbolic link: remove it)" : "");
 		rc = BP_EIO;
 		goto out;
 	}

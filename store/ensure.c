@@ -269,6 +269,10 @@ static int lock_and_fetch(struct bp_store *s, const struct store_paths *p,
 		 dir_end ? (int)(dir_end - p->image) : 1,
 		 dir_end ? p->image : ".");
 	rc = store_mkdir(dir, err, sizeof(err));
+	if (rc == 0 && strcmp(dir, p->dir) != 0)
+		rc = store_dir_check(p->dir, err, sizeof(err));
+	if (rc == 0)
+		rc = store_dir_check(dir, err, sizeof(err));
 	if (rc)
 		return bp_store_fail(s, rc, "%s", err);
 	rc = store_lock_try(p, &lock, err, sizeof(err));

@@ -268,7 +268,7 @@ int store_marker_write(const struct store_paths *p, const char *sha256,
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p->marker);
 	len = snprintf(line, sizeof(line), "%s\n", sha256);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = store_open_new(tmp);
 	if (fd < 0)
 		goto fail;
 	if (write(fd, line, (size_t)len) != len || fsync(fd) != 0) {
@@ -345,6 +345,45 @@ int store_remove(const struct store_paths *p, char *err, size_t errlen)
 	return 0;
 }
 
+int store_open_new(const char *path)
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(path, flags, 0644);
+
+	if (fd < 0 && errno == EEXIST && unlink(path) == 0)
+		fd = open(path, flags, 0644);
+	return fd;
+}
+
+int store_dir_check(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0) {
+		snprintf(err, errlen, "cannot use image store %s: %s", dir,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(err, errlen,
+			 "image store %s is owned by uid %u, not by you (uid "
+			 "%u) or root: its owner could plant symlinks where "
+			 "bootpipe writes; use a store of your own",
+			 dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		return BP_ECONFIG;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(err, errlen,
+			 "image store %s is writable by %s (mode %04o): they "
+			 "could plant symlinks where bootpipe writes; run "
+			 "chmod go-w %s",
+			 dir, st.st_mode & S_IWOTH ? "every user" : "its group",
+			 (unsigned)(st.st_mode & 07777), dir);
+		return BP_ECONFIG;
+	}
+	return 0;
+}
+
 int store_mkdir(const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -360,7 +399,11 @@ int store_mkdir(const char *dir, char *err, size_t errlen)
 		if (path[i] != '/' && path[i] != '\0')
 			continue;
 		path[i] = '\0';
-		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+		if (mkdir(path, 0755) == 0) {
+			/* not group-writable under umask 002 either:
+			 * store_dir_check refuses that */
+			chmod(path, 0755);
+		} else if (errno != EEXIST) {
 			snprintf(err, errlen, "cannot create %s: %s", path,
 				 strerror(errno));
 			return BP_EIO;

@@ -103,4 +103,19 @@ int store_rmtree(const char *path, char *err, size_t errlen);
 /* Ensures the directory exists (mkdir -p). */
 int store_mkdir(const char *dir, char *err, size_t errlen);
 
+/*
+ * Creates the temporary @path for writing (O_EXCL, O_NOFOLLOW): whatever
+ * is there, a stale temporary or a planted symlink, is unlinked first and
+ * never followed. The fd, or -1 with errno.
+ */
+int store_open_new(const char *path);
+
+/*
+ * Refuses a store directory another user could plant files or symlinks
+ * in: owned by someone other than the caller and root, or writable by
+ * its group or others. 0, or BP_ECONFIG with the path, the bit and the
+ * fix in @err.
+ */
+int store_dir_check(const char *dir, char *err, size_t errlen);
+
 #endif
