@@ -223,7 +223,7 @@ static void test_wrong_types(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		void *fs;
+		void *fs = NULL;
 
 		assert_int_equal(setup(&fs), 0);
 		add(fs, "launch", "image", "a.img", 3);
