@@ -502,18 +502,10 @@ static int find_workspace(struct bp_engine *e, const struct expand_vars *vars,
 			free(ws);
 			ws = abs;
 		}
-	} else if (!(ws = bp_workspace_find(NULL))) {
-		ws = bp_default_user_workspace();
+	} else {
+		ws = bp_workspace_find(NULL);
 		if (!ws)
-			return engine_fail(e, BP_ECONFIG,
-					   "no workspace around the current "
-					   "directory and none under the cache "
-					   "dir: %s; set --workspace DIR",
-					   strerror(errno));
-		bp_engine_log(e, BP_LOG_DEBUG,
-			      "no workspace around the current directory: "
-			      "working in %s",
-			      ws);
+			ws = getcwd(NULL, 0);
 	}
 	if (rc)
 		return rc;
