@@ -613,6 +613,13 @@ static int apply_accel(struct job *job)
 			       "max), timeout %llds -> %llds",
 			       why, (long long)before,
 			       (long long)job->cfg.timeout);
+		else
+			bp_log(self, BP_LOG_INFO,
+			       "accel = tcg: KVM-only args rewritten (-cpu "
+			       "host -> -cpu max), timeout %llds -> %llds "
+			       "(tcg_timeout_scale %lld)",
+			       (long long)before, (long long)job->cfg.timeout,
+			       (long long)scale);
 	}
 	job->kvm_auto = res.kvm && mode == ACCEL_AUTO;
 	return bp_ctx_set_str(job->ctx, BP_KEY_QEMU_ACCEL,
