@@ -882,8 +882,10 @@ static int add_debug(struct job *job)
 			       strerror(errno));
 	if (qemu_args_add_gdb(&job->args, port))
 		return bp_fail(job->self, BP_ENOMEM, "out of memory");
+	/* launch prints the command that attaches, once it knows the
+	 * kernel and the host: a GDB line here would be a second one */
 	bp_log(job->self, BP_LOG_INFO,
-	       "QEMU waits for GDB: gdb -ex 'target remote :%d'", port);
+	       "debug: QEMU starts halted, GDB stub on 127.0.0.1:%d", port);
 	return 0;
 }
 

@@ -8,7 +8,8 @@
 # unsafe-dir/ is world-writable, and so is unsafe-file/fx-ok.so;
 # group-dir/ and group-file/fx-ok.so are group-writable; safe-link/ links
 # into unsafe-dir/; unsafe-parent/ (world-writable, not sticky) holds a
-# safe directory. other-owner/fx-ok.so belongs to a throw-away second
+# safe directory. A GDB port (--debug picks a free one) is written @PORT@.
+# other-owner/fx-ok.so belongs to a throw-away second
 # user, made with useradd when running as root (cases/NAME.user marks the
 # cases that need it; they are skipped without it) and removed on exit.
 #   run-cases.sh BOOTPIPE FIXTURE_DIR BUILD_PLUGIN_DIR INSTALL_PLUGIN_DIR
@@ -28,7 +29,9 @@ normalise() {
 	sed -e "s|$fixtures|@FIXTURES@|g" -e "s|$build_plugins|@PLUGINS@|g" \
 	    -e "s|$install_plugins|@INSTALL_PLUGINS@|g" -e "s|$here|@CASES@|g" \
 	    -e "s|$work|@WORK@|g" -e "s|uid $other_uid,|uid @OTHER_UID@,|g" \
-	    -e "s|(uid $(id -u))|(uid @UID@)|g"
+	    -e "s|(uid $(id -u))|(uid @UID@)|g" \
+	    -e "s|127\.0\.0\.1:[0-9]*|127.0.0.1:@PORT@|g" \
+	    -e "s|target remote :[0-9]*|target remote :@PORT@|g"
 }
 
 unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE

@@ -291,6 +291,9 @@ debug)
 	got=$?
 	[ "$got" = 0 ] || kill $gdb 2>/dev/null
 	wait $gdb
+	# one hint, the runnable one
+	[ "$(grep -c 'target remote' "$work/err")" = 1 ] ||
+		fail "the GDB hint is not printed exactly once"
 	cat "$work/gdb.out" >>"$work/err"
 	grep -q "^Hardware assisted breakpoint 1 at 0x$addr" "$work/gdb.out" ||
 		fail "gdb did not attach and set the breakpoint"
