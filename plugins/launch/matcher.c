@@ -19,6 +19,7 @@
 
 #include <bootpipe/error.h>
 
+#include "echo_match.h"
 #include "pattern.h"
 
 #define ESC 0x1b
@@ -56,15 +57,27 @@ struct matcher {
 	char *scratch;	 /* a line without its ANSI escapes */
 
 	/* bootpipe's typed text whose echo is skipped, NULL: none (or found) */
-	char *echo;
+	struct echo_match *echo;
 	unsigned echo_lines; /* complete lines left to find the echo in */
 	uint64_t echo_skipped;
+	/* complete lines that may begin an echo the guest wrapped, not
+	 * matched until the next line says whether they do */
+	char *held;
+	size_t held_len, held_max;
+	struct held_line *held_lines;
+	size_t nheld, held_lines_cap;
 
 	uint64_t lines;
 	uint64_t errors;
 	uint64_t scanned;
 	bool have_verdict;
 	struct matcher_hit hit;
+};
+
+struct held_line {
+	size_t off, len;
+	bool notbol;
+	uint64_t line;
 };
 
 struct matcher *matcher_new(void)
@@ -103,7 +116,9 @@ void matcher_free(struct matcher *m)
 	pcre2_jit_stack_free(m->jstack);
 	free(m->part);
 	free(m->scratch);
-	free(m->echo);
+	echo_match_free(m->echo);
+	free(m->held);
+	free(m->held_lines);
 	free(m);
 }
 
@@ -208,21 +223,33 @@ void matcher_reset(struct matcher *m)
 	m->scanned = 0;
 	m->have_verdict = false;
 	memset(&m->hit, 0, sizeof(m->hit));
-	free(m->echo);
+	echo_match_free(m->echo);
 	m->echo = NULL;
 	m->echo_skipped = 0;
+	m->held_len = m->nheld = 0;
 }
+
+static void release_held(struct matcher *m, size_t n);
 
 int matcher_expect_echo(struct matcher *m, const char *text)
 {
-	free(m->echo);
+	size_t n;
+
+	/* lines held for an earlier echo are guest output now */
+	release_held(m, m->nheld);
+	echo_match_free(m->echo);
 	m->echo = NULL;
-	if (!text || !*text)
+	if (!text || !text[strspn(text, "\r\n")])
 		return 0;
-	m->echo = strdup(text);
+	m->echo = echo_match_new(text);
 	if (!m->echo)
 		return BP_ENOMEM;
 	m->echo_lines = MATCHER_ECHO_LINES;
+	/* room for the echo wrapped, with the prompt and line editing's
+	 * escapes around it */
+	n = strlen(text);
+	m->held_max =
+	    n < MATCHER_LINE_CAP / 4 ? 2 * n + 1024 : MATCHER_LINE_CAP;
 	return 0;
 }
 
@@ -403,32 +430,123 @@ static bool check_line(struct matcher *m, const char *s, size_t len,
 	return false;
 }
 
-/* True when the line holds the awaited echo, escapes and '\r' ignored. */
-static bool is_echo_line(struct matcher *m, const char *s, size_t len)
+static void stop_awaiting_echo(struct matcher *m)
 {
-	size_t slen = strip_line(m, s, len), o = 0;
-
-	for (size_t i = 0; i < slen; i++)
-		if (m->scratch[i] != '\r')
-			m->scratch[o++] = m->scratch[i];
-	return memmem(m->scratch, o, m->echo, strlen(m->echo)) != NULL;
+	echo_match_free(m->echo);
+	m->echo = NULL;
 }
 
-/* A complete line while the echo is awaited: skipped when it is the echo,
- * else matched as usual. True when it gave the verdict. */
+/* Matches the first @n held lines as the guest output they turned out to
+ * be, each counting as a line the echo was not in; once too many went by,
+ * the echo is no longer awaited and all are matched. */
+static void release_held(struct matcher *m, size_t n)
+{
+	size_t i, keep_from;
+
+	for (i = 0; i < m->nheld && (i < n || !m->echo); i++) {
+		const struct held_line *h = &m->held_lines[i];
+
+		if (!m->have_verdict)
+			check_line(m, m->held + h->off, h->len, h->notbol,
+				   h->line, false);
+		if (m->echo && --m->echo_lines == 0)
+			stop_awaiting_echo(m);
+	}
+	if (i == 0)
+		return;
+	keep_from = i < m->nheld ? m->held_lines[i].off : m->held_len;
+	memmove(m->held, m->held + keep_from, m->held_len - keep_from);
+	m->held_len -= keep_from;
+	memmove(m->held_lines, m->held_lines + i,
+		(m->nheld - i) * sizeof(*m->held_lines));
+	m->nheld -= i;
+	for (size_t k = 0; k < m->nheld; k++)
+		m->held_lines[k].off -= keep_from;
+}
+
+/* Keeps a copy of the line; false when it does not fit the bound. */
+static bool hold_line(struct matcher *m, const char *s, size_t len, bool notbol)
+{
+	struct held_line *h;
+
+	if (m->held_len + len > m->held_max)
+		return false;
+	if (!m->held && !(m->held = malloc(m->held_max)))
+		return false;
+	if (m->nheld == m->held_lines_cap) {
+		size_t cap = m->held_lines_cap ? 2 * m->held_lines_cap : 8;
+
+		h = realloc(m->held_lines, cap * sizeof(*h));
+		if (!h)
+			return false;
+		m->held_lines = h;
+		m->held_lines_cap = cap;
+	}
+	h = &m->held_lines[m->nheld++];
+	h->off = m->held_len;
+	h->len = len;
+	h->notbol = notbol;
+	h->line = m->lines + 1;
+	memcpy(m->held + m->held_len, s, len);
+	m->held_len += len;
+	return true;
+}
+
+/* The held lines and then @s through the echo search: where the echo
+ * begins (a held line's index, m->nheld for @s) in *found, else where one
+ * in progress begins in *from; ECHO_MATCH_NONE: nowhere. */
+static void scan_echo(struct matcher *m, const char *s, size_t len,
+		      size_t *found, size_t *from)
+{
+	echo_match_restart(m->echo);
+	*found = *from = ECHO_MATCH_NONE;
+	for (size_t i = 0; i <= m->nheld; i++) {
+		size_t slen;
+
+		if (i < m->nheld)
+			slen = strip_line(m, m->held + m->held_lines[i].off,
+					  m->held_lines[i].len);
+		else
+			slen = strip_line(m, s, len);
+		if (echo_match_feed(m->echo, m->scratch, slen, i) ||
+		    echo_match_feed(m->echo, "\n", 1, i)) {
+			*found = echo_match_start(m->echo);
+			return;
+		}
+	}
+	*from = echo_match_pending_from(m->echo);
+}
+
+/* A complete line while the echo is awaited. The echo, which may span
+ * several lines when the guest wrapped it, is skipped; lines that may
+ * begin it are held; other lines are matched as usual. True when a line
+ * gave the verdict. */
 static bool echo_line(struct matcher *m, const char *s, size_t len, bool notbol)
 {
-	if (is_echo_line(m, s, len)) {
+	size_t found, from;
+
+	scan_echo(m, s, len, &found, &from);
+	if (found != ECHO_MATCH_NONE) {
+		release_held(m, found);
+		if (!m->echo || m->have_verdict)
+			return m->have_verdict ||
+			       check_line(m, s, len, notbol, m->lines + 1,
+					  false);
 		m->echo_skipped++;
-		free(m->echo);
-		m->echo = NULL;
+		m->held_len = m->nheld = 0;
+		stop_awaiting_echo(m);
 		return false;
 	}
-	if (--m->echo_lines == 0) {
-		free(m->echo);
-		m->echo = NULL;
-	}
-	return check_line(m, s, len, notbol, m->lines + 1, false);
+	release_held(m, from < m->nheld ? from : m->nheld);
+	if (m->have_verdict)
+		return true;
+	if (m->echo && from != ECHO_MATCH_NONE && hold_line(m, s, len, notbol))
+		return false;
+	release_held(m, m->nheld);
+	if (m->echo && --m->echo_lines == 0)
+		stop_awaiting_echo(m);
+	return m->have_verdict ||
+	       check_line(m, s, len, notbol, m->lines + 1, false);
 }
 
 /* Complete lines r[0, n) one by one while the echo is awaited; returns the
@@ -704,6 +822,8 @@ bool matcher_feed(struct matcher *m, const char *buf, size_t len)
 
 bool matcher_finish(struct matcher *m)
 {
+	/* lines held as a possible echo are guest output after all */
+	release_held(m, m->nheld);
 	/* the stream ended, and with it the line a verdict is on */
 	if (m->have_verdict && m->hit.partial) {
 		hit_excerpt(m);

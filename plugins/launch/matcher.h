@@ -23,11 +23,16 @@
  * - a verdict found on an unterminated line names the whole line: the
  *   feeds after it complete the excerpt up to the line's '\n';
  * - after matcher_expect_echo(TEXT) (bootpipe typed TEXT into the guest),
- *   the first complete line that contains TEXT (ANSI escapes and '\r'
- *   ignored) is the guest's echo of it and is not matched; until that line
- *   ends, unterminated lines are not matched either, so a half-echoed
- *   command cannot give a verdict. A guest that has not echoed within
- *   MATCHER_ECHO_LINES lines is taken not to echo, and matched as usual.
+ *   the guest's echo of it is not matched: TEXT with ANSI escapes and the
+ *   breaks of a line editor wrapping it at the terminal's width ("\r",
+ *   "\n", an overwritten " \r") ignored, from the line it begins on to
+ *   the end of the line it ends on (see echo_match.h). Until the echo has
+ *   ended, unterminated lines are not matched, so a half-echoed command
+ *   cannot give a verdict, and a complete line that may begin a wrapped
+ *   echo is held until the next line (or the end of the stream) says
+ *   whether it does: at most twice TEXT's length plus 1 KiB is held. A
+ *   guest that has not echoed within MATCHER_ECHO_LINES lines is taken not
+ *   to echo, and matched as usual.
  */
 #ifndef BOOTPIPE_LAUNCH_MATCHER_H
 #define BOOTPIPE_LAUNCH_MATCHER_H
@@ -94,7 +99,7 @@ bool matcher_flush(struct matcher *m);
  * BP_ENOMEM. */
 int matcher_expect_echo(struct matcher *m, const char *text);
 
-/* Echo lines skipped since the reset (0 or 1). */
+/* Echoes skipped since the reset (0 or 1), however many lines each. */
 uint64_t matcher_echo_skipped(const struct matcher *m);
 
 /* The verdict (borrowed), NULL while there is none. */

@@ -380,8 +380,14 @@ static void test_bad_pattern(void **unused)
 static void test_check_agrees_with_matcher(void **unused)
 {
 	static const char *const patterns[] = {
-	    "(?i)kernel (panic", "a{2,1}", "[z-a]", "\\", "(?<x>a)(?<x>b)",
-	    "^Hello, world!$", "(?m)^PASS\\s*$", "(?i)panic|oops",
+	    "(?i)kernel (panic",
+	    "a{2,1}",
+	    "[z-a]",
+	    "\\",
+	    "(?<x>a)(?<x>b)",
+	    "^Hello, world!$",
+	    "(?m)^PASS\\s*$",
+	    "(?i)panic|oops",
 	};
 	char check_err[512], add_err[512];
 
@@ -391,8 +397,8 @@ static void test_check_agrees_with_matcher(void **unused)
 		int check, add;
 
 		check_err[0] = add_err[0] = '\0';
-		check = pattern_check(patterns[i], check_err,
-				      sizeof(check_err));
+		check =
+		    pattern_check(patterns[i], check_err, sizeof(check_err));
 		add = matcher_add(m, MATCHER_SUCCESS, patterns[i], add_err,
 				  sizeof(add_err));
 		assert_int_equal(check, add);
@@ -490,6 +496,104 @@ static void test_echo_is_skipped(void **unused)
 	matcher_free(m);
 }
 
+/* A typed line wider than the guest's terminal comes back wrapped: as
+ * busybox's line editing prints it (a line break), and as a terminal that
+ * wraps by itself does (a space the next character overwrites, then CR). */
+static void test_wrapped_echo_is_skipped(void **unused)
+{
+	static const char *const succ[] = {"guest test pass!", NULL};
+	static const char *const fail[] = {"(?i)\\bpanic(?:ked)?\\b", NULL};
+	static const char typed[] =
+	    "false && echo 'guest test pass!' "
+	    "0000000000000000000000000000000000000000000000000000000000000000"
+	    "000000 panic; echo done-$((6*7)); poweroff -f";
+	/* the prompt, a cursor query, 76 columns of the line, the wrap */
+	static const char wrapped[] =
+	    "~ # \x1b[6nfalse && echo 'guest test pass!' "
+	    "0000000000000000000000000000000000000000000\r\r\n"
+	    "000000000000000000000000000 panic; echo done-$((6*7)); "
+	    "poweroff -f\r\n";
+	const char *styles[] = {
+	    wrapped,
+	    "~ # false && echo 'guest test pass!' "
+	    "0000000000000000000000000000000000000000000 \r"
+	    "000000000000000000000000000 panic; echo done-$((6*7)); "
+	    "poweroff -f\r\n",
+	};
+	struct matcher *m;
+
+	(void)unused;
+	for (size_t k = 0; k < 2; k++) {
+		m = make(fail, succ);
+		feed_str(m, "boot\n");
+		assert_int_equal(matcher_expect_echo(m, typed), 0);
+		feed_str(m, styles[k]);
+		assert_null(matcher_verdict(m));
+		assert_false(matcher_flush(m));
+		assert_int_equal(matcher_echo_skipped(m), 1);
+		feed_str(m, "done-42\r\nguest test pass!\r\n");
+		assert_non_null(matcher_verdict(m));
+		assert_int_equal(matcher_verdict(m)->kind, MATCHER_SUCCESS);
+		assert_int_equal(matcher_verdict(m)->line, k ? 4 : 5);
+		matcher_free(m);
+	}
+
+	/* a byte at a time, flushed after each: no verdict from either half */
+	m = make(fail, succ);
+	matcher_expect_echo(m, typed);
+	for (const char *p = wrapped; *p; p++) {
+		matcher_feed(m, p, 1);
+		assert_false(matcher_flush(m));
+	}
+	assert_int_equal(matcher_echo_skipped(m), 1);
+	assert_false(matcher_finish(m));
+	matcher_free(m);
+
+	/* a real space where the line wraps is still the text's */
+	m = make(fail, succ);
+	matcher_expect_echo(m, "echo aaa bbb panic");
+	feed_str(m, "~ # echo aaa \r\r\nbbb panic\r\n");
+	assert_int_equal(matcher_echo_skipped(m), 1);
+	feed_str(m, "aaa bbb panic\r\n");
+	assert_non_null(matcher_verdict(m));
+	assert_int_equal(matcher_verdict(m)->line, 3);
+	matcher_free(m);
+}
+
+/* A line that could begin a wrapped echo waits for the next one; when it
+ * is not the echo it is matched, with its own line number. */
+static void test_held_line_is_matched(void **unused)
+{
+	static const char *const fail[] = {"oops", NULL};
+	struct matcher *m = make(fail, NULL);
+
+	(void)unused;
+	matcher_expect_echo(m, "run it");
+	feed_str(m, "oops r\n");
+	assert_null(matcher_verdict(m));
+	feed_str(m, "x\n");
+	assert_non_null(matcher_verdict(m));
+	assert_int_equal(matcher_verdict(m)->line, 1);
+	assert_string_equal(matcher_verdict(m)->excerpt, "oops r");
+	matcher_free(m);
+
+	/* the echo on the next line: the held line was not part of it */
+	m = make(fail, NULL);
+	matcher_expect_echo(m, "run it");
+	feed_str(m, "oops r\n~ # run it\r\n");
+	assert_non_null(matcher_verdict(m));
+	assert_int_equal(matcher_verdict(m)->line, 1);
+	matcher_free(m);
+
+	/* or the stream ends */
+	m = make(fail, NULL);
+	matcher_expect_echo(m, "run it");
+	feed_str(m, "oops r\n");
+	assert_true(matcher_finish(m));
+	assert_int_equal(matcher_verdict(m)->line, 1);
+	matcher_free(m);
+}
+
 static void test_guest_without_echo(void **unused)
 {
 	static const char *const succ[] = {"~ # $", NULL};
@@ -554,6 +658,8 @@ int main(void)
 	    cmocka_unit_test(test_check_agrees_with_matcher),
 	    cmocka_unit_test(test_verdict_names_whole_line),
 	    cmocka_unit_test(test_echo_is_skipped),
+	    cmocka_unit_test(test_wrapped_echo_is_skipped),
+	    cmocka_unit_test(test_held_line_is_matched),
 	    cmocka_unit_test(test_guest_without_echo),
 	    cmocka_unit_test(test_literal_watch),
 	};

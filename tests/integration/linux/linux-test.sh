@@ -53,9 +53,6 @@ fail() {
 	done
 	exit 1
 }
-# xfail WHAT: bootpipe does not do WHAT yet; the case is skipped with the
-# reason until it does, then passes for real.
-xfail() { skip "expected failure until bootpipe does it: $*"; }
 expect_err() { grep -qF -- "$1" "$work/err" || fail "stderr lacks: $1"; }
 expect_out() { grep -qF -- "$1" "$work/out" || fail "stdout lacks: $1"; }
 
@@ -150,10 +147,6 @@ echo-long)
 		--report "json=$work/report.json" --set launch.timeout=60 \
 		>"$work/out" 2>"$work/err" </dev/null
 	got=$?
-	if [ "$got" = 1 ] && grep -q ' matched line .*0 panic; echo done-' "$work/err"; then
-		grep -F '[launch] error: fail' "$work/err"
-		xfail "skipping the echo of a typed line the guest wraps"
-	fi
 	grep -q '^done-42' "$work/out" || fail "the guest never ran the typed command"
 	[ "$got" = 6 ] || fail "exit $got, expected 6 (no-verdict)"
 	;;
