@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bootpipe/defaults.h>
 #include <bootpipe/pipeline.h>
 #include <bootpipe/util.h>
 
@@ -67,23 +68,9 @@ static bool names_demo(const char *path)
 	return yes;
 }
 
-/* $XDG_CACHE_HOME (absolute only, as the XDG spec says), else ~/.cache. */
 char *cli_cache_dir(void)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	struct passwd *pw;
-	char *out;
-
-	if (xdg && xdg[0] == '/')
-		return strdup(xdg);
-	if (!home || home[0] != '/') {
-		pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : NULL;
-	}
-	if (!home || home[0] != '/')
-		return NULL;
-	return asprintf(&out, "%s/.cache", home) < 0 ? NULL : out;
+	return bp_default_cache_dir();
 }
 
 /* ws/name -> target, replacing a link to somewhere else atomically so a

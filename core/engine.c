@@ -502,10 +502,18 @@ static int find_workspace(struct bp_engine *e, const struct expand_vars *vars,
 			free(ws);
 			ws = abs;
 		}
-	} else {
-		ws = bp_workspace_find(NULL);
+	} else if (!(ws = bp_workspace_find(NULL))) {
+		ws = bp_default_user_workspace();
 		if (!ws)
-			ws = getcwd(NULL, 0);
+			return engine_fail(e, BP_ECONFIG,
+					   "no workspace around the current "
+					   "directory and none under the cache "
+					   "dir: %s; set --workspace DIR",
+					   strerror(errno));
+		bp_engine_log(e, BP_LOG_DEBUG,
+			      "no workspace around the current directory: "
+			      "working in %s",
+			      ws);
 	}
 	if (rc)
 		return rc;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,41 @@ const char *bp_default_tmp_dir(void)
 	const char *tmp = getenv("TMPDIR");
 
 	return tmp && tmp[0] ? tmp : "/tmp";
+}
+
+char *bp_default_cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+	char *out;
+
+	if (xdg && xdg[0] == '/')
+		return strdup(xdg);
+	if (!home || home[0] != '/') {
+		pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : NULL;
+	}
+	if (!home || home[0] != '/')
+		return NULL;
+	return asprintf(&out, "%s/.cache", home) < 0 ? NULL : out;
+}
+
+char *bp_default_user_workspace(void)
+{
+	char *cache = bp_default_cache_dir();
+	char *ws = cache ? bp_path_join(cache, "bootpipe/workspace") : NULL;
+
+	free(cache);
+	if (!ws) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (bp_mkdir_p(ws, 0700) != 0) {
+		free(ws);
+		return NULL;
+	}
+	return ws;
 }
 
 const char *bp_file_kind(mode_t mode)

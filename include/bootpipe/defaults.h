@@ -26,6 +26,19 @@ char *bp_default_package_dir(const char *workspace);
 /* $TMPDIR when set and not empty, else "/tmp" (borrowed). */
 const char *bp_default_tmp_dir(void);
 
+/*
+ * The user's cache root: $XDG_CACHE_HOME when absolute (as the XDG spec
+ * says), else ~/.cache. malloc'ed; NULL when no home is known.
+ */
+char *bp_default_cache_dir(void);
+
+/*
+ * The workspace of a run outside any workspace: <cache>/bootpipe/workspace,
+ * created (mode 0700) when missing, so that such a run writes nothing into
+ * the current directory. malloc'ed; NULL with errno set on failure.
+ */
+char *bp_default_user_workspace(void);
+
 #ifdef __cplusplus
 }
 #endif

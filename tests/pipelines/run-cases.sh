@@ -35,6 +35,8 @@ normalise() {
 }
 
 unset BOOTPIPE_PLUGIN_PATH BOOTPIPE_OFFLINE
+# cases run outside any workspace: their own user cache, not the real one
+export XDG_CACHE_HOME=$work/cache
 mkdir -p "$work/unsafe-dir" "$work/unsafe-file"
 cp "$fixtures/fx-ok.so" "$work/unsafe-dir/"
 cp "$fixtures/fx-ok.so" "$work/unsafe-file/"

@@ -97,6 +97,38 @@ store)
 	expect_err '[fetch-rootfs] has no option `store`'
 	[ ! -e "$ws/elsewhere" ] || fail "fetch-rootfs filled a store of its own"
 	;;
+outside-workspace)
+	# A run outside any workspace works in the user's own one under
+	# $XDG_CACHE_HOME and leaves the current directory as it was.
+	share=$build/share/bootpipe/demo
+	cat >"$ws/nows.ini" <<EOF
+[pipeline]
+name = nows
+stages = resolve-request fetch-rootfs infer-rootfs patch-qemu launch
+[resolve-request]
+arch = x86_64
+kernel = $share/guests/demo-x86_64.elf
+vmconfigs = $share/os/axvisor/configs/vms/x86_64-demo.toml
+qemu_config = $share/os/axvisor/configs/qemu/qemu-x86_64.toml
+[fetch-rootfs]
+registry = $share/registry/registry.toml
+[launch]
+idle_timeout = 30
+EOF
+	empty=$(mktemp -d)
+	trap 'rm -rf "$ws" "$empty"' EXIT
+	for cmd in run plan check; do
+		(cd "$empty" && "$bootpipe" $cmd "$ws/nows.ini") >"$ws/out" 2>"$ws/err" ||
+			fail "$cmd outside a workspace"
+	done
+	(cd "$empty" && "$bootpipe" image ls && "$bootpipe" run -q) >"$ws/out" 2>"$ws/err" ||
+		fail "image ls or the demo outside a workspace"
+	[ -z "$(ls -A "$empty")" ] || fail "wrote into the current directory: $(ls -A "$empty")"
+	[ -f "$XDG_CACHE_HOME/bootpipe/workspace/tmp/axbuild/rootfs/rootfs-x86_64-alpine.img" ] ||
+		fail "image not in the user workspace under XDG_CACHE_HOME"
+	ls "$XDG_CACHE_HOME"/bootpipe/workspace/tmp/bootpipe/logs/nows-*.log >/dev/null ||
+		fail "console log not in the user workspace"
+	;;
 image-anywhere)
 	# The store commands run no stage: from an empty directory outside
 	# any workspace they list the store of --workspace, of the demo
