@@ -4,7 +4,6 @@
  * kernel (raw binary or UEFI), GDB stub.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include "qemu_args.h"
 #include "qemu_binary.h"
 #include "rootfs_rule.h"
+#include "run_dir.h"
 #include "snapshots.h"
 #include "uefi.h"
 
@@ -86,8 +86,11 @@ static const char *const provides[] = {
     BP_KEY_QEMU_ARGV_TCG,	NULL,
 };
 
+/* $TMPDIR/bootpipe-uefi-XXXXXX: a run's vars copy and ESP */
+#define UEFI_DIR_PREFIX "bootpipe-uefi"
+
 struct patch_state {
-	char *uefi_dir; /* temporary ESP and vars, removed at cleanup */
+	struct run_dir uefi_dir; /* ESP and vars, removed at cleanup */
 };
 
 enum flow { FLOW_AXVISOR, FLOW_ARCEOS, FLOW_STARRY };
@@ -759,8 +762,8 @@ static int prepare_esp(struct job *job, struct patch_state *ps,
 	int rc;
 
 	if (job->dry_run) {
-		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
-		    0)
+		if (asprintf(&dir, "%s/" UEFI_DIR_PREFIX "-XXXXXX",
+			     ostool_tmpdir()) < 0)
 			return bp_fail(self, BP_ENOMEM, "out of memory");
 		if (esp)
 			bp_log(self, BP_LOG_INFO,
@@ -769,15 +772,21 @@ static int prepare_esp(struct job *job, struct patch_state *ps,
 		bp_log(self, BP_LOG_INFO, "would copy %s to %s/vars.fd",
 		       fw->vars, dir);
 	} else {
-		if (asprintf(&dir, "%s/bootpipe-uefi-XXXXXX", ostool_tmpdir()) <
-			0 ||
-		    !mkdtemp(dir))
-			return bp_fail(self, BP_EIO,
-				       "uefi: cannot create a temporary "
-				       "directory in %s: %s",
-				       ostool_tmpdir(), strerror(errno));
-		free(ps->uefi_dir);
-		ps->uefi_dir = strdup(dir);
+		int swept = run_dir_sweep(ostool_tmpdir(), UEFI_DIR_PREFIX);
+
+		if (swept)
+			bp_log(self, BP_LOG_INFO,
+			       "removed %d UEFI director%s of runs that were "
+			       "killed",
+			       swept, swept == 1 ? "y" : "ies");
+		run_dir_remove(&ps->uefi_dir);
+		rc = run_dir_create(ostool_tmpdir(), UEFI_DIR_PREFIX,
+				    &ps->uefi_dir, err, sizeof(err));
+		if (rc)
+			return bp_fail(self, rc, "uefi: %s", err);
+		dir = strdup(ps->uefi_dir.path);
+		if (!dir)
+			return bp_fail(self, BP_ENOMEM, "out of memory");
 	}
 	rc = uefi_prepare(&job->args, fw, dir, esp ? image : NULL,
 			  info->efi_boot, !job->dry_run, err, sizeof(err));
@@ -1059,10 +1068,9 @@ static int patch_init(struct bp_stage *self, void **state)
 	if (rc)
 		return rc;
 	ps = calloc(1, sizeof(*ps));
-
-	if (!ps) {
+	if (!ps)
 		return bp_fail(self, BP_ENOMEM, "out of memory");
-	}
+	ps->uefi_dir = (struct run_dir)RUN_DIR_INIT;
 	*state = ps;
 	return 0;
 }
@@ -1108,15 +1116,6 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	return rc;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void patch_cleanup(struct bp_stage *self, void *state)
 {
 	struct patch_state *ps = state;
@@ -1124,9 +1123,7 @@ static void patch_cleanup(struct bp_stage *self, void *state)
 	(void)self;
 	if (!ps)
 		return;
-	if (ps->uefi_dir)
-		nftw(ps->uefi_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(ps->uefi_dir);
+	run_dir_remove(&ps->uefi_dir);
 	free(ps);
 }
 

@@ -230,8 +230,15 @@ uefi)
 	# (axbuild: uefi needs to_bin; a kernel that is no ELF is booted as it is)
 	pipeline diskless=true uefi=true to_bin=true "$shell" \
 		"shell_init_cmd = [ -d /sys/firmware/efi ] && echo 'guest test pass!'"
-	run 0
+	# the UEFI dir of a run that was SIGKILLed (its lock free) goes
+	mkdir -p "$work/systmp/bootpipe-uefi-KiLLed/esp"
+	: >"$work/systmp/bootpipe-uefi-KiLLed/.owner"
+	touch -d '2 hours ago' "$work/systmp/bootpipe-uefi-KiLLed"
+	TMPDIR=$work/systmp run 0
 	expect_err 'prompt "~ #" seen'
+	expect_err 'removed 1 UEFI directory of runs that were killed'
+	left=$(ls -A "$work/systmp")
+	[ -z "$left" ] || fail "UEFI dirs left in TMPDIR: $left"
 	cmd=$(grep -F '[launch] command:' "$work/err")
 	case $cmd in
 	*if=pflash*) ;;
