@@ -42,7 +42,8 @@ static const char test_usage[] =
     "case does not stop the others unless --fail-fast. Exit 0 when all\n"
     "passed, else the most severe outcome. --list prints the cases in run\n"
     "order, one per line: os, group, case, arch, variant (- for none),\n"
-    "tab-separated. Without --kernel each build group is built first\n"
+    "tab-separated; a grouped StarryOS case is followed by a line per\n"
+    "subcase, CASE/SUBCASE. Without --kernel each build group is built first\n"
     "with the cargo-build stage (--cargo: the cargo binary), as axbuild\n"
     "does. Case directories (pipeline, command, logs, report)\n"
     "go to --run-dir (default: <workspace>/tmp/bootpipe/test/<time>).\n";
@@ -472,13 +473,7 @@ int cli_test(int argc, char **argv)
 	}
 	suite_shard(&list, shard_index, shard_count);
 	if (a.list) {
-		for (size_t i = 0; i < list.count; i++) {
-			const struct suite_case *c = &list.cases[i];
-
-			printf("%s\t%s\t%s\t%s\t%s\n", c->os, c->group,
-			       c->display, c->arch,
-			       c->variant ? c->variant : "-");
-		}
+		suite_list_print(stdout, &list);
 		rc = 0;
 	} else if (list.count == 0) {
 		fprintf(stderr, "bootpipe test: nothing to run%s\n",

@@ -46,6 +46,16 @@ int suite_list_add(struct suite_list *list, const struct suite_case *c)
 	    .feature = dup_or_null(c->feature, &oom),
 	    .package = dup_or_null(c->package, &oom),
 	};
+	if (c->subcase_count &&
+	    !(d->subcases = calloc(c->subcase_count, sizeof(*d->subcases))))
+		oom = true;
+	for (size_t i = 0; d->subcases && i < c->subcase_count; i++) {
+		if (!(d->subcases[i] = strdup(c->subcases[i]))) {
+			oom = true;
+			break;
+		}
+		d->subcase_count++;
+	}
 	if (oom) {
 		suite_case_release(d);
 		return -1;
@@ -69,7 +79,24 @@ void suite_case_release(struct suite_case *c)
 	free(c->build_config);
 	free(c->feature);
 	free(c->package);
+	for (size_t i = 0; i < c->subcase_count; i++)
+		free(c->subcases[i]);
+	free(c->subcases);
 	*c = (struct suite_case){0};
+}
+
+void suite_list_print(FILE *out, const struct suite_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct suite_case *c = &list->cases[i];
+		const char *variant = c->variant ? c->variant : "-";
+
+		fprintf(out, "%s\t%s\t%s\t%s\t%s\n", c->os, c->group,
+			c->display, c->arch, variant);
+		for (size_t k = 0; k < c->subcase_count; k++)
+			fprintf(out, "%s\t%s\t%s/%s\t%s\t%s\n", c->os, c->group,
+				c->display, c->subcases[k], c->arch, variant);
+	}
 }
 
 void suite_list_release(struct suite_list *list)

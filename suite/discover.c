@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <bootpipe/toml.h>
+
 #include "suite.h"
 
 static const struct {
@@ -451,7 +453,7 @@ struct emit {
 static int emit_case(struct ctx *x, struct suite_list *out,
 		     const struct emit *e, const struct indexed *c,
 		     const char *qemu_config, const char *feature,
-		     const char *package)
+		     const char *package, const struct strv *subcases)
 {
 	char *case_dir = realpath(c->dir, NULL);
 	char *qemu = realpath(qemu_config, NULL);
@@ -470,6 +472,8 @@ static int emit_case(struct ctx *x, struct suite_list *out,
 	    .build_config = build,
 	    .feature = (char *)feature,
 	    .package = (char *)package,
+	    .subcases = subcases ? subcases->v : NULL,
+	    .subcase_count = subcases ? subcases->n : 0,
 	};
 	int rc = 0;
 
@@ -566,6 +570,88 @@ static int index_wrapper(struct ctx *x, const struct wrapper *w,
 	return rc;
 }
 
+/* Whether the QEMU config at @path has test_commands. One that does not
+ * parse has none here: running the case reports why. */
+static bool has_test_commands(const char *path)
+{
+	struct bp_toml_doc *doc = NULL;
+	const struct bp_toml_node *node;
+	char err[256];
+	bool yes;
+
+	if (bp_toml_parse_file(path, &doc, err, sizeof(err)) != 0)
+		return false;
+	node = bp_toml_get(bp_toml_root(doc), "test_commands");
+	yes = node && bp_toml_type(node) == BP_TOML_ARRAY && bp_toml_len(node);
+	bp_toml_free(doc);
+	return yes;
+}
+
+/*
+ * The subcases of a grouped StarryOS case (axbuild's
+ * discover_qemu_subcases): each directory of @case_dir with a c/ dir, a
+ * CMakeLists.txt or a rust/ dir, unless it has qemu-*.toml configs and
+ * none for @key (the case's arch[-variant]); sorted by name.
+ */
+static int grouped_subcases(struct ctx *x, const char *case_dir,
+			    const char *key, struct strv *out)
+{
+	struct strv names = {0};
+	int rc = read_names(x, case_dir, &names);
+
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		struct strv keys = {0}, paths = {0};
+		char *dir = dupf("%s/%s", case_dir, names.v[i]);
+		char *c = dir ? dupf("%s/c", dir) : NULL;
+		char *cmake = dir ? dupf("%s/CMakeLists.txt", dir) : NULL;
+		char *rust = dir ? dupf("%s/rust", dir) : NULL;
+		bool for_arch = true;
+
+		if (!rust)
+			rc = fail(x, "out of memory");
+		else if (is_dir(dir))
+			rc = qemu_configs(x, dir, &keys, &paths);
+		if (rc == 0 && is_dir(dir) && keys.n) {
+			for_arch = false;
+			for (size_t k = 0; k < keys.n; k++)
+				for_arch = for_arch || !strcmp(keys.v[k], key);
+		}
+		if (rc == 0 && is_dir(dir) && for_arch &&
+		    (is_dir(c) || is_file(cmake) || is_dir(rust)) &&
+		    strv_push(out, strdup(names.v[i])) < 0)
+			rc = fail(x, "out of memory");
+		strv_release(&keys);
+		strv_release(&paths);
+		free(dir);
+		free(c);
+		free(cmake);
+		free(rust);
+	}
+	strv_release(&names);
+	return rc;
+}
+
+/* A case of the generic walk; StarryOS grouped cases with their
+ * subcases, as only axbuild's Starry flow finds them. */
+static int emit_generic(struct ctx *x, struct suite_list *out,
+			const struct emit *e, const struct indexed *c,
+			const char *qemu_config)
+{
+	struct strv subcases = {0};
+	char *key = with_variant(e->arch, c->w->variant);
+	int rc = key ? 0 : fail(x, "out of memory");
+
+	if (rc == 0 && strcmp(e->os, "starry") == 0 &&
+	    has_test_commands(qemu_config))
+		rc = grouped_subcases(x, c->dir, key, &subcases);
+	if (rc == 0)
+		rc =
+		    emit_case(x, out, e, c, qemu_config, NULL, NULL, &subcases);
+	strv_release(&subcases);
+	free(key);
+	return rc;
+}
+
 /* axbuild's discover_qemu_cases_allow_empty for one arch, in run order:
  * cases sorted by display name, then stably grouped by build config. */
 static int discover_generic(struct ctx *x, const char *group_dir,
@@ -603,8 +689,7 @@ static int discover_generic(struct ctx *x, const char *group_dir,
 			if (!config)
 				rc = fail(x, "out of memory");
 			else if (is_file(config))
-				rc = emit_case(x, out, e, &v[j], config, NULL,
-					       NULL);
+				rc = emit_generic(x, out, e, &v[j], config);
 			free(key);
 			free(config);
 		}
@@ -648,7 +733,7 @@ static int discover_arceos_features(struct ctx *x, const char *dir,
 		} else if (i > 0) {
 			break;
 		}
-		rc = emit_case(x, out, e, &c, qemu, features[i], package);
+		rc = emit_case(x, out, e, &c, qemu, features[i], package, NULL);
 	}
 out:
 	free(build);

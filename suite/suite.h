@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* One case on one arch. Every string is owned by the case. */
 struct suite_case {
@@ -24,7 +25,12 @@ struct suite_case {
 			      one build */
 	char *build_config; /* absolute: build-<target>[-<variant>].toml */
 	char *feature;	    /* ArceOS rust/c: the cargo feature, else NULL */
-	char *package;	    /* ArceOS rust/c: the package built, else NULL */
+	char *package;	    /* ArceOS: the package built, else NULL */
+	/* A StarryOS grouped case (one with test_commands): the names of
+	 * its subcases, the directories below it with C or Rust sources,
+	 * sorted; they run inside the case's one boot. */
+	char **subcases;
+	size_t subcase_count;
 };
 
 struct suite_list {
@@ -58,6 +64,11 @@ int suite_discover(const char *suite_dir, const struct suite_filter *filter,
 /* Keeps the @index-th (1-based) of @count round-robin parts of @list. */
 void suite_shard(struct suite_list *list, unsigned long index,
 		 unsigned long count);
+
+/* Prints @list as `bootpipe test --list` does: a line per case (os,
+ * group, case, arch, variant or -, tab-separated), each grouped case
+ * followed by a line per subcase named <case>/<subcase>. */
+void suite_list_print(FILE *out, const struct suite_list *list);
 
 /* Appends a deep copy of @c; 0 or -1 when out of memory. */
 int suite_list_add(struct suite_list *list, const struct suite_case *c);

@@ -34,19 +34,13 @@ static void touch(const char *rel)
 /* The list as --list prints it. */
 static char *render(const struct suite_list *l)
 {
-	size_t cap = 1 << 16, off = 0;
-	char *out = calloc(1, cap);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
 
-	assert_non_null(out);
-	for (size_t i = 0; i < l->count; i++) {
-		const struct suite_case *c = &l->cases[i];
-
-		off += (size_t)snprintf(out + off, cap - off,
-					"%s\t%s\t%s\t%s\t%s\n", c->os, c->group,
-					c->display, c->arch,
-					c->variant ? c->variant : "-");
-		assert_true(off < cap);
-	}
+	assert_non_null(f);
+	suite_list_print(f, l);
+	assert_int_equal(fclose(f), 0);
 	return out;
 }
 
@@ -54,16 +48,17 @@ static char *expected(const char *name)
 {
 	char *path =
 	    tu_asprintf("%s/data/suite/%s", getenv("BOOTPIPE_TEST_DATA"), name);
-	char line[1024], *out = calloc(1, 1 << 16);
-	size_t off = 0;
-	FILE *f = fopen(path, "r");
+	char line[1024], *out = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "r"), *o = open_memstream(&out, &len);
 
 	assert_non_null(f);
+	assert_non_null(o);
 	while (fgets(line, sizeof(line), f))
 		if (line[0] != '#')
-			off += (size_t)snprintf(out + off, (1 << 16) - off,
-						"%s", line);
+			fputs(line, o);
 	fclose(f);
+	assert_int_equal(fclose(o), 0);
 	free(path);
 	return out;
 }
@@ -162,6 +157,70 @@ static void wrapper_rules(void **state)
 			       "/starryos/qemu/deep/er/qemu-aarch64.toml"));
 	suite_list_release(&l);
 	free(suite);
+}
+
+static void write_rel(const char *rel, const char *text)
+{
+	char *path;
+
+	touch(rel);
+	path = tu_asprintf("%s/%s", root, rel);
+	tu_write_file(path, text);
+	free(path);
+}
+
+static void grouped_starry_subcases(void **state)
+{
+	struct suite_filter f = {.os = "starry", .arch = "aarch64"};
+	char err[1024], *got;
+
+	(void)state;
+	touch("test-suit/starryos/qemu/"
+	      "build-aarch64-unknown-none-softfloat.toml");
+	write_rel("test-suit/starryos/qemu/system/qemu-aarch64.toml",
+		  "test_commands = [\"/usr/bin/run-all\"]\n");
+	/* C sources as c/ or CMakeLists.txt, Rust as rust/ */
+	touch("test-suit/starryos/qemu/system/beta/CMakeLists.txt");
+	touch("test-suit/starryos/qemu/system/alpha/c/main.c");
+	touch("test-suit/starryos/qemu/system/gamma/rust/main.rs");
+	/* no sources: shared files, not a subcase */
+	touch("test-suit/starryos/qemu/system/common/framework.h");
+	/* configs for other arches only: not this arch's subcase */
+	touch("test-suit/starryos/qemu/system/rv-only/qemu-riscv64.toml");
+	touch("test-suit/starryos/qemu/system/rv-only/CMakeLists.txt");
+	touch("test-suit/starryos/qemu/system/both/qemu-aarch64.toml");
+	touch("test-suit/starryos/qemu/system/both/qemu-riscv64.toml");
+	touch("test-suit/starryos/qemu/system/both/c/x.c");
+	touch("test-suit/starryos/qemu/system/CMakeLists.txt");
+	/* without test_commands a case is not grouped */
+	write_rel("test-suit/starryos/qemu/plain/qemu-aarch64.toml",
+		  "timeout = 5\n");
+	touch("test-suit/starryos/qemu/plain/sub/CMakeLists.txt");
+	assert_int_equal(discover(&f, &got, err), 0);
+	assert_string_equal(got,
+			    "starry\tqemu\tqemu/plain\taarch64\t-\n"
+			    "starry\tqemu\tqemu/system\taarch64\t-\n"
+			    "starry\tqemu\tqemu/system/alpha\taarch64\t-\n"
+			    "starry\tqemu\tqemu/system/beta\taarch64\t-\n"
+			    "starry\tqemu\tqemu/system/both\taarch64\t-\n"
+			    "starry\tqemu\tqemu/system/gamma\taarch64\t-\n");
+	free(got);
+}
+
+static void only_starry_cases_are_grouped(void **state)
+{
+	struct suite_filter f = {.os = "axvisor"};
+	char err[1024], *got;
+
+	(void)state;
+	touch("test-suit/axvisor/normal/qemu/"
+	      "build-aarch64-unknown-none-softfloat.toml");
+	write_rel("test-suit/axvisor/normal/qemu/g/qemu-aarch64.toml",
+		  "test_commands = [\"true\"]\n");
+	touch("test-suit/axvisor/normal/qemu/g/sub/c/main.c");
+	assert_int_equal(discover(&f, &got, err), 0);
+	assert_string_equal(got, "axvisor\tnormal\tqemu/g\taarch64\t-\n");
+	free(got);
 }
 
 static void selection_and_errors(void **state)
@@ -291,6 +350,10 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(variants_name_wrapper_and_case,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(wrapper_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(grouped_starry_subcases, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(only_starry_cases_are_grouped,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(selection_and_errors, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(legacy_build_config_is_refused,
