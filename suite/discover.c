@@ -631,23 +631,62 @@ static int grouped_subcases(struct ctx *x, const char *case_dir,
 	return rc;
 }
 
+/* [package] name of the Cargo.toml at @path, as axbuild's
+ * read_manifest_package_name reads an ArceOS case's: the package it
+ * builds, and the binary. */
+static int manifest_package(struct ctx *x, const char *path, char **out)
+{
+	struct bp_toml_doc *doc = NULL;
+	const char *name;
+	char err[512];
+	int rc;
+
+	*out = NULL;
+	if (!is_file(path))
+		return fail(x,
+			    "%s: missing; an ArceOS case directory needs the "
+			    "Cargo.toml of the package to build",
+			    path);
+	if (bp_toml_parse_file(path, &doc, err, sizeof(err)) != 0)
+		return fail(x, "%s", err);
+	rc = bp_toml_get_str(bp_toml_root(doc), "package.name", &name);
+	if (rc != 0)
+		rc = fail(x,
+			  "%s: missing package.name; add `name = \"...\"` "
+			  "under [package] (the package and binary to build)",
+			  path);
+	else if (!(*out = strdup(name)))
+		rc = fail(x, "out of memory");
+	bp_toml_free(doc);
+	return rc;
+}
+
 /* A case of the generic walk; StarryOS grouped cases with their
- * subcases, as only axbuild's Starry flow finds them. */
+ * subcases, as only axbuild's Starry flow finds them; ArceOS cases with
+ * the package their Cargo.toml names. */
 static int emit_generic(struct ctx *x, struct suite_list *out,
 			const struct emit *e, const struct indexed *c,
 			const char *qemu_config)
 {
 	struct strv subcases = {0};
 	char *key = with_variant(e->arch, c->w->variant);
+	char *manifest = NULL, *package = NULL;
 	int rc = key ? 0 : fail(x, "out of memory");
 
 	if (rc == 0 && strcmp(e->os, "starry") == 0 &&
 	    has_test_commands(qemu_config))
 		rc = grouped_subcases(x, c->dir, key, &subcases);
+	if (rc == 0 && strcmp(e->os, "arceos") == 0) {
+		manifest = dupf("%s/Cargo.toml", c->dir);
+		rc = manifest ? manifest_package(x, manifest, &package)
+			      : fail(x, "out of memory");
+	}
 	if (rc == 0)
-		rc =
-		    emit_case(x, out, e, c, qemu_config, NULL, NULL, &subcases);
+		rc = emit_case(x, out, e, c, qemu_config, NULL, package,
+			       &subcases);
 	strv_release(&subcases);
+	free(manifest);
+	free(package);
 	free(key);
 	return rc;
 }

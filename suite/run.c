@@ -545,7 +545,9 @@ static void collect(struct job *j, int status, struct suite_result *r)
 	json_decref(doc);
 }
 
-/* The package and binary axbuild builds for a case's OS. */
+/* The package and binary axbuild builds for a case's OS: ArceOS's from
+ * discovery (its Cargo.toml, or the rust group's), NULL for the ArceOS C
+ * group, which axbuild builds with its C toolchain, not cargo. */
 static const char *build_package(const struct suite_case *c)
 {
 	if (c->package)
@@ -554,15 +556,19 @@ static const char *build_package(const struct suite_case *c)
 		return "axvisor";
 	if (!strcmp(c->os, "starry"))
 		return "starryos";
-	return strcmp(c->group, "c") ? "arceos-test-suit"
-				     : "arceos-c-test-suit";
+	return NULL;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a ? b && !strcmp(a, b) : !b;
 }
 
 static bool same_build(const struct suite_case *a, const struct suite_case *b)
 {
 	return !strcmp(a->build_config, b->build_config) &&
 	       !strcmp(a->target, b->target) &&
-	       !strcmp(build_package(a), build_package(b)) &&
+	       same_str(build_package(a), build_package(b)) &&
 	       (a->feature ? b->feature && !strcmp(a->feature, b->feature)
 			   : !b->feature);
 }
@@ -580,6 +586,14 @@ static int build_one(const struct suite_case *c, const struct suite_run_opts *o,
 	FILE *f;
 	int status = 0, rc = -1;
 
+	if (!pkg) {
+		snprintf(why, whylen,
+			 "%s: an ArceOS C case is built by axbuild's C build "
+			 "(app-c against ax-libc), not by cargo-build; build "
+			 "it there and pass the image with --kernel",
+			 c->build_config);
+		return -1;
+	}
 	if (asprintf(&name, "build-%02zu-%s-%s", n + 1, c->os, c->arch) < 0)
 		name = NULL;
 	dir = name ? bp_path_join(o->run_dir, name) : NULL;

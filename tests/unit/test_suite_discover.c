@@ -223,6 +223,34 @@ static void only_starry_cases_are_grouped(void **state)
 	free(got);
 }
 
+static void arceos_package_from_cargo_toml(void **state)
+{
+	struct suite_filter f = {
+	    .os = "arceos", .group = "apps", .arch = "aarch64"};
+	struct suite_list l = {0};
+	char err[1024], *suite = tu_asprintf("%s/test-suit", root);
+
+	(void)state;
+	touch("test-suit/arceos/apps/hello/"
+	      "build-aarch64-unknown-none-softfloat.toml");
+	touch("test-suit/arceos/apps/hello/qemu-aarch64.toml");
+	assert_int_equal(suite_discover(suite, &f, &l, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "apps/hello/Cargo.toml: missing;"));
+	write_rel("test-suit/arceos/apps/hello/Cargo.toml",
+		  "[package]\nversion = \"0.1.0\"\n");
+	assert_int_equal(suite_discover(suite, &f, &l, err, sizeof(err)), -1);
+	assert_non_null(
+	    strstr(err, "apps/hello/Cargo.toml: missing package.name"));
+	write_rel("test-suit/arceos/apps/hello/Cargo.toml",
+		  "[package]\nname = \"arceos-hello\"\n"
+		  "edition.workspace = true\n[features]\nx = []\n");
+	assert_int_equal(suite_discover(suite, &f, &l, err, sizeof(err)), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.cases[0].package, "arceos-hello");
+	suite_list_release(&l);
+	free(suite);
+}
+
 static void selection_and_errors(void **state)
 {
 	const char *cases[] = {"qemu/deep"};
@@ -336,6 +364,8 @@ static void tgoskits_case_list(void **state)
 	f = (struct suite_filter){.os = "arceos", .group = "axtest"};
 	assert_int_equal(suite_discover(tgoskits(), &f, &l, err, sizeof(err)),
 			 0);
+	/* axtest/smoke/Cargo.toml's package, not the rust group's */
+	assert_string_equal(l.cases[l.count - 1].package, "arceos-axtest-suit");
 	got = render(&l);
 	want = expected("tgoskits-groups.txt");
 	assert_string_equal(got, want);
@@ -353,6 +383,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(grouped_starry_subcases, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(only_starry_cases_are_grouped,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(arceos_package_from_cargo_toml,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(selection_and_errors, setup,
 					    teardown),

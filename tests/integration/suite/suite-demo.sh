@@ -158,5 +158,41 @@ rc=$?
 [ $rc -eq 2 ] || fail "failed build exit $rc"
 grep -qE '^axvisor +qemu/smoke +aarch64 +config .*build of qemu failed.*exit 101' "$work/badbuild.out" ||
 	fail "failed build not named: $(cat "$work/badbuild.out")"
+# ArceOS: the package (and binary) is the one the case's Cargo.toml
+# names, as axbuild reads it; the C group is not cargo's to build
+aw=$ws/test-suit/arceos/apps/hello
+mkdir -p "$aw" "$ws/test-suit/arceos/c"
+cat >"$aw/Cargo.toml" <<'T'
+[package]
+name = "arceos-hello-suit"
+version = "0.1.0"
+edition.workspace = true
+T
+cat >"$aw/build-aarch64-unknown-none-softfloat.toml" <<'T'
+features = ["ax-std"]
+log = "Warn"
+target = "aarch64-unknown-none-softfloat"
+T
+cp "$aw/build-aarch64-unknown-none-softfloat.toml" "$ws/test-suit/arceos/c/"
+cp "$qemu_cfg" "$aw/qemu-aarch64.toml"
+cp "$aw/qemu-aarch64.toml" "$ws/test-suit/arceos/c/"
+cat >"$work/cargo" <<S
+#!/bin/sh
+echo "argv=\$*" >>"$work/cargo-arceos.log"
+while [ \$# -gt 0 ]; do case \$1 in --target) t=\$2; shift;; --bin) b=\$2; shift;; esac; shift; done
+mkdir -p "target/\$t/release" && cp "$demo/guests/demo-aarch64.elf" "target/\$t/release/\$b"
+S
+"$bootpipe" test "$ws/test-suit" --os arceos --cargo "$work/cargo" \
+	--set fetch-rootfs.registry="$demo/registry/registry.toml" --run-dir "$work/runs/arceos" >"$work/arceos.out" 2>"$work/arceos.err"
+rc=$?
+cat "$work/arceos.out"
+[ $rc -eq 2 ] || fail "arceos exit $rc, expected 2 (the C case); $(cat "$work/arceos.err")"
+[ "$(cat "$work/cargo-arceos.log")" = "argv=build -p arceos-hello-suit --bin arceos-hello-suit --target aarch64-unknown-none-softfloat --release --features ax-std" ] ||
+	fail "arceos cargo argv: $(cat "$work/cargo-arceos.log")"
+grep -qE '^arceos +hello +aarch64 +pass ' "$work/arceos.out" || fail "arceos case did not pass"
+grep -q -- "--set=resolve-request.kernel=$ws/target/aarch64-unknown-none-softfloat/release/arceos-hello-suit" \
+	"$work"/runs/arceos/*hello/command.sh || fail "arceos case does not boot the built kernel"
+grep -qE "^arceos +all +aarch64 +config .*ArceOS C case is built by axbuild's C build" "$work/arceos.out" ||
+	fail "the C case is not a config error saying why"
 pgrep -f "qemu-system-aarch64.*$work" >/dev/null && fail "QEMU left running"
 echo PASS
