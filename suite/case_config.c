@@ -101,6 +101,27 @@ static int read_http(const char *path, const char *workspace,
 	return 0;
 }
 
+/* The strings of the pattern list @key; patch-qemu names a bad one. */
+static int read_patterns(const struct bp_toml_node *root, const char *key,
+			 char ***out, size_t *count)
+{
+	const struct bp_toml_node *node = bp_toml_get(root, key);
+	const char *s;
+
+	if (!node || bp_toml_type(node) != BP_TOML_ARRAY || !bp_toml_len(node))
+		return 0;
+	if (!(*out = calloc(bp_toml_len(node), sizeof(**out))))
+		return -1;
+	for (size_t i = 0; i < bp_toml_len(node); i++) {
+		if (!bp_toml_as_str(bp_toml_at(node, i), &s, NULL))
+			continue;
+		if (!((*out)[*count] = strdup(s)))
+			return -1;
+		(*count)++;
+	}
+	return 0;
+}
+
 int suite_case_config_read(const char *path, const char *workspace,
 			   struct suite_case_config *out, char *err,
 			   size_t errlen)
@@ -127,21 +148,12 @@ int suite_case_config_read(const char *path, const char *workspace,
 			s++;
 		out->has_shell_init_cmd = *s != '\0';
 	}
-	node = bp_toml_get(root, "fail_regex");
-	if (node && bp_toml_type(node) == BP_TOML_ARRAY && bp_toml_len(node) &&
-	    !(out->fail_regex =
-		  calloc(bp_toml_len(node), sizeof(*out->fail_regex)))) {
+	if (read_patterns(root, "fail_regex", &out->fail_regex,
+			  &out->fail_regex_count) < 0 ||
+	    read_patterns(root, "success_regex", &out->success_regex,
+			  &out->success_regex_count) < 0) {
 		rc = fail(err, errlen, "out of memory");
 		goto out;
-	}
-	for (size_t i = 0; out->fail_regex && i < bp_toml_len(node); i++) {
-		if (!bp_toml_as_str(bp_toml_at(node, i), &s, NULL))
-			continue; /* patch-qemu names a bad pattern */
-		if (!(out->fail_regex[out->fail_regex_count] = strdup(s))) {
-			rc = fail(err, errlen, "out of memory");
-			goto out;
-		}
-		out->fail_regex_count++;
 	}
 	node = bp_toml_get(root, "test_commands");
 	if (node && bp_toml_type(node) != BP_TOML_ARRAY) {
@@ -213,6 +225,9 @@ void suite_case_config_release(struct suite_case_config *c)
 	for (size_t i = 0; i < c->fail_regex_count; i++)
 		free(c->fail_regex[i]);
 	free(c->fail_regex);
+	for (size_t i = 0; i < c->success_regex_count; i++)
+		free(c->success_regex[i]);
+	free(c->success_regex);
 	free(c->http.bind);
 	free(c->http.body);
 	free(c->http.dir);

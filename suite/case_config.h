@@ -30,6 +30,8 @@ struct suite_case_config {
 	bool has_shell_init_cmd; /* non-empty shell_init_cmd */
 	char **fail_regex;	 /* the config's own */
 	size_t fail_regex_count;
+	char **success_regex; /* the config's own */
+	size_t success_regex_count;
 	struct suite_http_config http;
 };
 

@@ -352,13 +352,98 @@ out:
 	return rc;
 }
 
+/*
+ * The keys the pipeline every case includes sets itself. Such a value
+ * replaces the case's own (a launch option replaces qemu.*, a patch-qemu
+ * one the TOML's), so where the case has its own, bootpipe test passes
+ * it with --set too: the case wins over the pipeline, and the command
+ * line's --set, which comes after, over both.
+ */
+struct pipeline_sets {
+	bool launch_timeout, launch_success, launch_fail;
+	bool patch_success, patch_fail;
+};
+
+static void read_pipeline_sets(const char *path, struct pipeline_sets *ps)
+{
+	struct bp_pipeline *p = NULL;
+	struct bp_pipeline_value v;
+
+	*ps = (struct pipeline_sets){0};
+	/* a pipeline that does not open fails each case, saying why */
+	if (bp_pipeline_open(path, &p) == 0) {
+		ps->launch_timeout =
+		    bp_pipeline_get(p, "launch", "timeout", &v) == 0;
+		ps->launch_success =
+		    bp_pipeline_get(p, "launch", "success_regex", &v) == 0;
+		ps->launch_fail =
+		    bp_pipeline_get(p, "launch", "fail_regex", &v) == 0;
+		ps->patch_success =
+		    bp_pipeline_get(p, "patch-qemu", "success_regex", &v) == 0;
+		ps->patch_fail =
+		    bp_pipeline_get(p, "patch-qemu", "fail_regex", &v) == 0;
+	}
+	bp_pipeline_free(p);
+}
+
+static int add_patterns(struct argv_buf *a, const char *key, char *const *list,
+			size_t n, const char *extra)
+{
+	bool have_extra = false;
+
+	for (size_t i = 0; i < n; i++) {
+		have_extra = have_extra || (extra && !strcmp(list[i], extra));
+		if (argv_add(a, "--set=%s=%s", key, list[i]))
+			return -1;
+	}
+	if (extra && !have_extra && argv_add(a, "--set=%s=%s", key, extra))
+		return -1;
+	return 0;
+}
+
+/* The case's own patterns where the pipeline sets its own: @m is the
+ * runner's markers (whose patterns add_runner already gave patch-qemu),
+ * NULL without test_commands. */
+static int add_case_patterns(struct argv_buf *a,
+			     const struct suite_case_config *cfg,
+			     const struct suite_runner_markers *m,
+			     const struct pipeline_sets *ps)
+{
+	const char *success = m ? m->success_regex : NULL;
+	const char *fail = m ? m->fail_regex : NULL;
+	bool own_success = m || cfg->success_regex_count;
+	bool own_fail = m || cfg->fail_regex_count;
+
+	if (!m && ps->patch_success && own_success &&
+	    add_patterns(a, "patch-qemu.success_regex", cfg->success_regex,
+			 cfg->success_regex_count, NULL))
+		return -1;
+	if (!m && ps->patch_fail && own_fail &&
+	    add_patterns(a, "patch-qemu.fail_regex", cfg->fail_regex,
+			 cfg->fail_regex_count, NULL))
+		return -1;
+	/* the runner's success marker replaces the TOML's */
+	if (ps->launch_success && own_success &&
+	    add_patterns(a, "launch.success_regex",
+			 m ? NULL : cfg->success_regex,
+			 m ? 0 : cfg->success_regex_count, success))
+		return -1;
+	if (ps->launch_fail && own_fail &&
+	    add_patterns(a, "launch.fail_regex", cfg->fail_regex,
+			 cfg->fail_regex_count, fail))
+		return -1;
+	return 0;
+}
+
 /* Everything up to the spawn: the case directory, its pipeline and the
  * `bootpipe run` command line. A failure is the case's config or infra
  * outcome, not the suite's. */
 static int prepare(const struct suite_case *c, size_t index,
-		   const struct suite_run_opts *o, const char *kernel,
+		   const struct suite_run_opts *o,
+		   const struct pipeline_sets *ps, const char *kernel,
 		   struct job *j, struct suite_result *r)
 {
+	const struct suite_runner_markers *m = NULL;
 	struct suite_case_config cfg;
 	char err[2048], warn[256], *name, *pipeline = NULL;
 	char **vms = NULL, *qemu_config = NULL;
@@ -434,12 +519,18 @@ static int prepare(const struct suite_case *c, size_t index,
 		if (warn[0] && index == 0)
 			fprintf(stderr, "bootpipe test: warning: %s\n", warn);
 		if (argv_add(&j->argv, "--set=patch-qemu.timeout=%lld",
-			     (long long)timeout))
+			     (long long)timeout) ||
+		    (ps->launch_timeout &&
+		     argv_add(&j->argv, "--set=launch.timeout=%lld",
+			      (long long)timeout)))
 			goto oom;
 	}
-	if (cfg.test_command_count && suite_runner_markers_for(c->os) &&
-	    add_runner(c, &cfg, j, r) < 0)
+	if (cfg.test_command_count)
+		m = suite_runner_markers_for(c->os);
+	if (m && add_runner(c, &cfg, j, r) < 0)
 		goto out;
+	if (add_case_patterns(&j->argv, &cfg, m, ps) < 0)
+		goto oom;
 	for (size_t i = 0; i < o->run_arg_count; i++)
 		if (argv_add(&j->argv, "%s", o->run_args[i]))
 			goto oom;
@@ -740,9 +831,11 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 	bool stopping = false, interrupted = false;
 	int worst = BP_OUTCOME_PASS;
 	char **kernels = NULL;
+	struct pipeline_sets ps;
 
 	if (!jobs)
 		return BP_OUTCOME_INFRA;
+	read_pipeline_sets(o->pipeline, &ps);
 	if (!o->kernel) {
 		kernels = calloc(list->count + 1, sizeof(*kernels));
 		if (!kernels) {
@@ -769,7 +862,7 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 			if (r->ran) {
 				/* its build failed: nothing to boot */
 				report_done(&list->cases[next], r, o->progress);
-			} else if (prepare(&list->cases[next], next, o,
+			} else if (prepare(&list->cases[next], next, o, &ps,
 					   kernels ? kernels[next] : o->kernel,
 					   j, r) < 0) {
 				report_done(&list->cases[next], r, o->progress);

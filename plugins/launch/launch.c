@@ -25,14 +25,21 @@
 
 static const struct bp_option launch_options[] = {
     {"timeout", BP_OPT_INT, NULL,
-     "run time limit in seconds, 0: none (default: qemu.timeout)", 0, NULL},
+     "run time limit in seconds, 0: none (default: qemu.timeout); in "
+     "`bootpipe test` a --set wins, then the case's timeout, then the "
+     "pipeline's",
+     0, NULL},
     {"idle_timeout", BP_OPT_INT, "0",
      "seconds without console output that count as a timeout, 0: none", 0,
      NULL},
     {"success_regex", BP_OPT_LIST, NULL,
-     "success patterns (PCRE2); replace qemu.success_regex", 0, NULL},
+     "success patterns (PCRE2); replace qemu.success_regex (in `bootpipe "
+     "test` a case's own win over the pipeline's)",
+     0, NULL},
     {"fail_regex", BP_OPT_LIST, NULL,
-     "fail patterns (PCRE2); replace qemu.fail_regex", 0, NULL},
+     "fail patterns (PCRE2); replace qemu.fail_regex (in `bootpipe test` "
+     "a case's own win over the pipeline's)",
+     0, NULL},
     {"require_success", BP_OPT_BOOL, NULL,
      "QEMU exiting 0 without a success match is no-verdict (default: "
      "true when success patterns exist)",

@@ -43,8 +43,10 @@ static const struct bp_option options[] = {
      "console text after which shell_init_cmd is typed", 0, NULL},
     {"shell_init_cmd", BP_OPT_STR, NULL, "command typed at shell_prefix", 0,
      NULL},
-    {"timeout", BP_OPT_INT, NULL, "seconds, 0: none (replaces the TOML's)", 0,
-     NULL},
+    {"timeout", BP_OPT_INT, NULL,
+     "seconds, 0: none (replaces the TOML's; `bootpipe test` passes the "
+     "case's, scaled, so it wins over the pipeline's)",
+     0, NULL},
     {"mode", BP_OPT_ENUM, "replace-drive-only",
      "rootfs patching, overriding the flow's (request.flow) rule", 0,
      "replace-drive-only|ensure-disk-boot-net"},

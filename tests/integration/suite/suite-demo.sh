@@ -112,6 +112,30 @@ assert got == {"qemu/failing": "fail", "qemu/smoke": "pass"}, got
 logs = {c["console_log"] for c in doc["cases"]}
 assert len(logs) == 2, logs
 P
+# a pipeline's own [launch] timeout and patterns are defaults the case's
+# replace; a --set on the command line replaces both
+cat >"$work/strict.ini" <<I
+[pipeline]
+name = strict
+include = $build/share/bootpipe/pipelines/test-case.ini
+[launch]
+timeout = 2
+success_regex = this never appears
+fail_regex = guest test
+I
+plan_timeout() {
+	sed '$s/$/ --dry-run/' "$(ls -d "$work"/runs/"$1"/*qemu_smoke)/command.sh" | sh 2>&1 |
+		sed -n 's/.*would start .*), \(timeout [0-9]* s,\).*/\1/p'
+}
+run strict --pipeline "$work/strict.ini" --case qemu/smoke
+rc=$?
+[ $rc -eq 0 ] || fail "the pipeline's [launch] patterns won over the case's: exit $rc; $(cat "$work/strict.out")"
+[ "$(plan_timeout strict)" = "timeout 60 s," ] || fail "case timeout: $(plan_timeout strict)"
+run strictset --pipeline "$work/strict.ini" --case qemu/smoke --set launch.timeout=7
+rc=$?
+[ $rc -eq 0 ] || fail "strict with --set: exit $rc"
+[ "$(plan_timeout strictset)" = "timeout 7 s," ] || fail "--set timeout: $(plan_timeout strictset)"
+
 # no --kernel: each build group is built first by the cargo-build stage;
 # a stand-in cargo records its argv, cwd and environment and writes the ELF
 cat >"$work/cargo" <<S
