@@ -39,13 +39,15 @@ struct sink {
 	uint64_t got;	/* bytes written in this attempt */
 	char *buf;
 	size_t len, cap, max;
-	bool checked;	  /* status looked at on the first body byte */
-	bool restart;	  /* server ignored the range: start over */
-	long bad_status;  /* an error status whose body we refused */
-	int local_errno;  /* write to the file failed */
-	bool too_big;	  /* memory sink overflow */
-	long range_start; /* from Content-Range, -1 when absent */
-	long retry_after; /* seconds from Retry-After, -1 when absent */
+	bool checked;	       /* status looked at on the first body byte */
+	bool restart;	       /* server ignored the range: start over */
+	long bad_status;       /* an error status whose body we refused */
+	int local_errno;       /* write to the file failed */
+	bool too_big;	       /* memory sink overflow */
+	bool changed;	       /* a 206 of another version of the file */
+	char changed_how[512]; /* for the message: which validator, old, new */
+	long range_start;      /* from Content-Range, -1 when absent */
+	long retry_after;      /* seconds from Retry-After, -1 when absent */
 	const struct dl_request *req;
 	const char *dest;    /* file sinks: the part's path */
 	struct part_src src; /* file sinks: the validators of the part */
@@ -329,6 +331,31 @@ static bool record_source(struct sink *s, long code)
 	return true;
 }
 
+/*
+ * Whether a 206 comes from another version of the file than the part's
+ * bytes: its ETag, or without one on both sides its Last-Modified, differs
+ * from the one recorded when the part was started. A server that honours
+ * If-Range answers 200 then; one that ignores it would splice two files.
+ */
+static bool validator_changed(struct sink *s)
+{
+	const char *what = NULL, *old = NULL, *now = NULL;
+
+	if (s->src.etag[0] && s->etag[0]) {
+		if (strcmp(s->src.etag, s->etag) != 0)
+			what = "ETag", old = s->src.etag, now = s->etag;
+	} else if (s->src.modified[0] && s->modified[0] &&
+		   strcmp(s->src.modified, s->modified) != 0) {
+		what = "Last-Modified", old = s->src.modified,
+		now = s->modified;
+	}
+	if (!what)
+		return false;
+	snprintf(s->changed_how, sizeof(s->changed_how),
+		 "%s %.200s, was %.200s", what, now, old);
+	return true;
+}
+
 /* Looks at the response once, before the first body byte is kept. */
 static bool check_status(struct sink *s)
 {
@@ -342,6 +369,10 @@ static bool check_status(struct sink *s)
 	}
 	if (s->fd < 0)
 		return true;
+	if (code == 206 && s->have > 0 && validator_changed(s)) {
+		s->changed = true;
+		return false;
+	}
 	if (!record_source(s, code))
 		return false;
 	if (s->have == 0)
@@ -587,6 +618,24 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 		*rc = BP_EINTR;
 		return FAIL;
 	}
+	if (s->changed) {
+		note(r,
+		     "%s changed since %s was started (%s) and the server "
+		     "ignored If-Range; discarding the %" PRIu64
+		     " bytes downloaded and downloading from the start",
+		     r->url, s->dest, s->changed_how, s->have);
+		if (part_restart(s) != 0) {
+			snprintf(err, errlen, "GET %s: cannot truncate: %s",
+				 r->url, strerror(errno));
+			*rc = BP_EIO;
+			return FAIL;
+		}
+		snprintf(err, errlen,
+			 "GET %s: the file changed during the download",
+			 r->url);
+		*rc = BP_ENET;
+		return RESTART;
+	}
 	if (s->local_errno) {
 		snprintf(err, errlen, "GET %s: cannot store the bytes: %s",
 			 r->url, strerror(s->local_errno));
@@ -698,6 +747,7 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 		s->range_start = -1;
 		s->retry_after = -1;
 		s->len = 0;
+		s->changed = false;
 		if (s->fd >= 0) {
 			/* Resume from whatever is on disk now. */
 			if (fstat(s->fd, &st) != 0) {

@@ -37,7 +37,10 @@ struct dl_request {
  * only when its `.src` names this URL (or, without a `.src`, when
  * @r->sha256_known), with a Range request and If-Range: 206 appends, 200
  * restarts from byte 0, 416 means the file is already whole when
- * @r->sha256_known and restarts otherwise. @sha256_out gets the digest of
+ * @r->sha256_known and restarts otherwise. A 206 whose ETag or
+ * Last-Modified differs from the one recorded for the part (a server that
+ * ignored If-Range) is another version of the file: the part is discarded
+ * and fetched again whole. @sha256_out gets the digest of
  * the whole file (the old bytes are hashed first). 0, BP_ENET (HTTP or
  * network error; the message names the URL and status), BP_EIO (local
  * file), BP_EINTR (interrupted). @dest is kept on failure so a rerun

@@ -23,6 +23,11 @@ The query string of a request picks a behaviour (several may combine):
     key=K           only makes URLs distinct (separate counters)
     etag=E          the file's ETag is "E" (default: from its size and mtime)
     redirect=URL    answer 302 with Location: URL
+    then=FILE       from the second request of this URL on, serve FILE (under
+                    --root) instead: another version of the file, with its
+                    own ETag and Last-Modified
+    ignore_if_range=1  answer a Range even when its If-Range names another
+                    version (206 from the file as it is now)
 
 Files are served with ETag and Last-Modified; a Range with an If-Range
 that names neither is ignored (200 and the whole file), as RFC 9110 says.
@@ -101,6 +106,8 @@ class Handler(BaseHTTPRequestHandler):
                     time.time() + int(q["retry_after_date"]), usegmt=True)
             return self.answer(code, b"try again\n", {"Retry-After": after})
         rel = urllib.parse.unquote(url.path).lstrip("/")
+        if "then" in q and n > 1 + int(q.get("fail", "0")):
+            rel = q["then"]
         path = os.path.realpath(os.path.join(ARGS.root, rel))
         if not path.startswith(os.path.realpath(ARGS.root) + os.sep) or \
                 not os.path.isfile(path):
@@ -115,7 +122,8 @@ class Handler(BaseHTTPRequestHandler):
         start, code = 0, 200
         headers = {"ETag": etag, "Last-Modified": modified}
         rng = self.headers.get("Range")
-        if self.headers.get("If-Range", etag) not in (etag, modified):
+        if self.headers.get("If-Range", etag) not in (etag, modified) \
+                and not q.get("ignore_if_range"):
             rng = None  # the file changed since the part was fetched
         if rng and not q.get("norange") and rng.startswith("bytes="):
             first, _, last = rng[6:].partition("-")

@@ -744,6 +744,33 @@ redirect)
 	grep -q "status=302" "$LOG" || fail "no redirect: $(cat "$LOG")"
 	expect_ready
 	;;
+resume_changed)
+	# Version 1 is cut after 1 MiB; when the download resumes the server
+	# has version 2 (another ETag and Last-Modified) and ignores If-Range.
+	# Its 206 must not be appended to version 1's bytes: plain tar, so a
+	# splice would still unpack and be installed.
+	for v in 1 2; do
+		mkdir -p "$W/v$v"
+		head -c 2M /dev/urandom >"$W/v$v/$NAME.img"
+		tar --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$W/v$v" \
+			-cf "$SRV/v$v.tar" "$NAME.img"
+	done
+	touch -d @1000000000 "$SRV/v1.tar"
+	touch -d @1100000000 "$SRV/v2.tar"
+	pipeline "$P" "url = $BASE/v1.tar?drop=1048576&then=v2.tar&ignore_if_range=1" \
+		"allow_unverified = true"
+	run "$P"
+	expect_rc 0
+	expect_requests 3
+	grep -q 'range=bytes=1048576- status=206 if-range="' "$LOG" ||
+		fail "no resume answered 206 despite If-Range: $(cat "$LOG")"
+	grep '^GET' "$LOG" | sed -n 3p | grep -q 'range=- status=200' ||
+		fail "no download from the start after the 206: $(cat "$LOG")"
+	expect_out "changed since"
+	expect_out "ignored If-Range; discarding the 1048576 bytes"
+	cmp -s "$W/v2/$NAME.img" "$IMG" || fail "the installed image is not version 2"
+	expect_clean
+	;;
 *)
 	fail "unknown case"
 	;;
