@@ -1,7 +1,9 @@
 /* libcurl transfers with resume, retries, stall detection and SHA-256. */
 #include "download.h"
+#include "byte_size.h"
 #include "curl_api.h"
 #include "layout.h"
+#include "part_write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,13 +41,20 @@ struct sink {
 	uint64_t got;	/* bytes written in this attempt */
 	char *buf;
 	size_t len, cap, max;
-	bool checked;	       /* status looked at on the first body byte */
-	bool restart;	       /* server ignored the range: start over */
-	long bad_status;       /* an error status whose body we refused */
-	int local_errno;       /* write to the file failed */
-	bool too_big;	       /* memory sink overflow */
+	bool checked;	 /* status looked at on the first body byte */
+	bool restart;	 /* server ignored the range: start over */
+	long bad_status; /* an error status whose body we refused */
+	int local_errno; /* write to the file failed */
+	bool too_big;	 /* memory sink overflow */
+	/* file sinks: the most the part may hold in this attempt, and
+	 * whether that is the response's Content-Length */
+	uint64_t limit;
+	bool limit_is_length;
+	bool over_limit;       /* the body would have passed limit */
+	int64_t announced;     /* a Content-Length past max_size, -1 */
 	bool changed;	       /* a 206 of another version of the file */
 	char changed_how[512]; /* for the message: which validator, old, new */
+	bool discard;	       /* the part is of no use to a rerun: remove it */
 	long range_start;      /* from Content-Range, -1 when absent */
 	long retry_after;      /* seconds from Retry-After, -1 when absent */
 	const struct dl_request *req;
@@ -356,6 +365,28 @@ static bool validator_changed(struct sink *s)
 	return true;
 }
 
+/* The most the part may hold: where this response's bytes start plus its
+ * Content-Length, else the request's max_size. False (nothing kept) when
+ * the announced length is past max_size. */
+static bool set_limit(struct sink *s)
+{
+	curl_off_t length = -1;
+	uint64_t max = s->req->max_size ? s->req->max_size : UINT64_MAX;
+
+	cu->easy_getinfo(s->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+	s->limit_is_length = length >= 0;
+	if (length < 0) {
+		s->limit = max;
+		return true;
+	}
+	if ((uint64_t)length > max || s->have > max - (uint64_t)length) {
+		s->announced = (int64_t)length;
+		return false;
+	}
+	s->limit = s->have + (uint64_t)length;
+	return true;
+}
+
 /* Looks at the response once, before the first body byte is kept. */
 static bool check_status(struct sink *s)
 {
@@ -375,9 +406,8 @@ static bool check_status(struct sink *s)
 	}
 	if (!record_source(s, code))
 		return false;
-	if (s->have == 0)
-		return true;
-	if (code == 200 || (code == 206 && s->range_start != (long)s->have)) {
+	if (s->have > 0 &&
+	    (code == 200 || (code == 206 && s->range_start != (long)s->have))) {
 		/* Range ignored (or answered from elsewhere): start over. */
 		if (ftruncate(s->fd, 0) != 0) {
 			s->local_errno = errno;
@@ -387,7 +417,7 @@ static bool check_status(struct sink *s)
 		s->have = 0;
 		s->restart = true;
 	}
-	return true;
+	return set_limit(s);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
@@ -422,17 +452,15 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 		s->got += n;
 		return n;
 	}
-	for (size_t off = 0; off < n;) {
-		ssize_t w = pwrite(s->fd, data + off, n - off,
-				   (off_t)(s->have + s->got + off));
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			s->local_errno = w < 0 ? errno : EIO;
-			return 0;
-		}
-		off += (size_t)w;
+	switch (part_write(s->fd, s->have + s->got, s->limit, data, n,
+			   &s->local_errno)) {
+	case PART_WRITE_OK:
+		break;
+	case PART_WRITE_LIMIT:
+		s->over_limit = true;
+		return 0;
+	case PART_WRITE_ERROR:
+		return 0;
 	}
 	EVP_DigestUpdate(s->md, data, n);
 	s->got += n;
@@ -571,6 +599,66 @@ static int part_restart(struct sink *s)
 	return 0;
 }
 
+/* The part could not take the bytes; a full file system makes it useless
+ * to a rerun (and leaves the others no room), so it goes. */
+static enum attempt_result store_failed(const struct dl_request *r,
+					struct sink *s, int *rc, char *err,
+					size_t errlen)
+{
+	const char *slash = s->dest ? strrchr(s->dest, '/') : NULL;
+	int e = s->local_errno;
+
+	*rc = e == ENOMEM ? BP_ENOMEM : BP_EIO;
+	s->discard = e == ENOSPC || e == EDQUOT || e == EFBIG;
+	if (e == ENOSPC || e == EDQUOT)
+		snprintf(err, errlen,
+			 "GET %s: %s on %.*s; the partial download is removed",
+			 r->url,
+			 e == ENOSPC ? "no space left" : "disk quota exceeded",
+			 slash ? (int)(slash - s->dest) : 1,
+			 slash ? s->dest : ".");
+	else
+		snprintf(err, errlen,
+			 "GET %s: cannot store the bytes%s%s: %s%s", r->url,
+			 s->dest ? " in " : "", s->dest ? s->dest : "",
+			 strerror(e),
+			 s->discard ? "; the partial download is removed" : "");
+	return FAIL;
+}
+
+/* The body passed its limit, or announced it would. */
+static enum attempt_result limit_failed(const struct dl_request *r,
+					struct sink *s, int *rc, char *err,
+					size_t errlen)
+{
+	const char *opt = r->max_size_option ? r->max_size_option : "the limit";
+	char max[64];
+
+	byte_size_format(r->max_size, max, sizeof(max));
+	*rc = BP_ENET;
+	s->discard = true;
+	if (s->announced >= 0)
+		snprintf(err, errlen,
+			 "GET %s: the server announces %" PRId64
+			 " bytes%s, more than the download limit of %s (%s); "
+			 "nothing was kept",
+			 r->url, s->announced, s->have ? " more" : "", max,
+			 opt);
+	else if (s->limit_is_length)
+		snprintf(err, errlen,
+			 "GET %s: the body is longer than its Content-Length "
+			 "(%" PRIu64 " bytes in all); the partial download is "
+			 "removed",
+			 r->url, s->limit);
+	else
+		snprintf(err, errlen,
+			 "GET %s: more than the download limit of %s (%s; the "
+			 "server sent no Content-Length); the partial download "
+			 "is removed",
+			 r->url, max, opt);
+	return FAIL;
+}
+
 /* One transfer; classifies the result and fills @err on failure. */
 static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 				   int *rc, char *err, size_t errlen)
@@ -636,12 +724,10 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 		*rc = BP_ENET;
 		return RESTART;
 	}
-	if (s->local_errno) {
-		snprintf(err, errlen, "GET %s: cannot store the bytes: %s",
-			 r->url, strerror(s->local_errno));
-		*rc = s->local_errno == ENOMEM ? BP_ENOMEM : BP_EIO;
-		return FAIL;
-	}
+	if (s->local_errno)
+		return store_failed(r, s, rc, err, errlen);
+	if (s->over_limit || s->announced >= 0)
+		return limit_failed(r, s, rc, err, errlen);
 	if (s->too_big) {
 		snprintf(err, errlen, "GET %s: larger than %zu bytes", r->url,
 			 s->max);
@@ -747,6 +833,8 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 		s->range_start = -1;
 		s->retry_after = -1;
 		s->len = 0;
+		s->over_limit = false;
+		s->announced = -1;
 		s->changed = false;
 		if (s->fd >= 0) {
 			/* Resume from whatever is on disk now. */
@@ -866,16 +954,16 @@ int dl_file(const struct dl_request *r, const char *dest,
 	}
 	rc = run_attempts(r, &s, err, errlen);
 	if (rc == 0 && fsync(s.fd) != 0) {
-		snprintf(err, errlen, "cannot sync %s: %s", dest,
-			 strerror(errno));
-		rc = BP_EIO;
+		s.local_errno = errno;
+		store_failed(r, &s, &rc, err, errlen);
 	}
 	if (rc == 0)
 		hex_digest(s.md, sha256_out);
 	if (r->progress && rc == 0)
 		r->progress(r->user, r->what, s.have + s.got, s.have + s.got);
-	/* Keep a partial download for the next run, not an empty file. */
-	if (rc && s.have + s.got == 0) {
+	/* Keep a partial download for the next run, not an empty file nor
+	 * one that cannot be completed. */
+	if (rc && (s.discard || s.have + s.got == 0)) {
 		unlink(dest);
 		dl_part_forget(dest);
 	}

@@ -24,6 +24,11 @@ struct dl_request {
 	long retry_base_ms;   /* first backoff; doubles per retry */
 	bool sha256_known;    /* the caller verifies the file's sha256 */
 	bool allow_insecure;  /* redirects may lead to http, not just https */
+	/* dl_file: the most the file may hold when the server sends no
+	 * Content-Length (0: no limit); a Content-Length above it is refused
+	 * before a byte is written. @max_size_option names it in errors. */
+	uint64_t max_size;
+	const char *max_size_option;
 	/* Optional callbacks; @user is passed through. */
 	void (*progress)(void *user, const char *what, uint64_t done,
 			 uint64_t total);
@@ -40,11 +45,13 @@ struct dl_request {
  * @r->sha256_known and restarts otherwise. A 206 whose ETag or
  * Last-Modified differs from the one recorded for the part (a server that
  * ignored If-Range) is another version of the file: the part is discarded
- * and fetched again whole. @sha256_out gets the digest of
- * the whole file (the old bytes are hashed first). 0, BP_ENET (HTTP or
- * network error; the message names the URL and status), BP_EIO (local
- * file), BP_EINTR (interrupted). @dest is kept on failure so a rerun
- * resumes.
+ * and fetched again whole. The file holds at most its Content-Length, or
+ * @r->max_size without one. @sha256_out gets the digest of the whole file
+ * (the old bytes are hashed first). 0, BP_ENET (HTTP or network error, a
+ * body past its limit; the message names the URL and status or limit),
+ * BP_EIO (local file), BP_EINTR (interrupted). @dest is kept on failure so
+ * a rerun resumes, except when it passed its limit or the file system is
+ * full (ENOSPC, EDQUOT, EFBIG): then it is removed.
  */
 int dl_file(const struct dl_request *r, const char *dest,
 	    char sha256_out[SHA256_HEX_SIZE], char *err, size_t errlen);

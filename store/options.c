@@ -9,6 +9,7 @@
 #include <bootpipe/error.h>
 #include <bootpipe/plugin.h>
 
+#include "byte_size.h"
 #include "image_config.h"
 #include "store.h"
 
@@ -47,6 +48,7 @@ static bool opt_bool(const struct bp_stage *st, const char *key)
 int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 {
 	int64_t max_docs, max_bytes;
+	const char *max_size;
 
 	if (!s->dir || !*s->dir)
 		return bp_store_fail(s, BP_ECONFIG,
@@ -68,6 +70,14 @@ int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 	s->stall_timeout = opt_int(st, "stall_timeout", 60);
 	s->stall_speed = opt_int(st, "stall_speed", 1024);
 	s->layout_option = opt_str(st, "layout");
+	max_size = opt_str(st, "max_download_size");
+	if (max_size && (!byte_size_parse(max_size, &s->max_download_size) ||
+			 s->max_download_size == 0))
+		return bp_store_fail(
+		    s, BP_ECONFIG,
+		    "%s: max_download_size must be a size such as 512M or "
+		    "64G, not `%s`",
+		    bp_stage_opt_origin(st, "max_download_size"), max_size);
 	max_docs =
 	    opt_int(st, "registry_max_documents", REGISTRY_MAX_DOCUMENTS);
 	max_bytes = opt_int(st, "registry_max_bytes",

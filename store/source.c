@@ -55,6 +55,7 @@ void bp_store_init(struct bp_store *s, const char *dir)
 	s->connect_timeout = 30;
 	s->stall_timeout = 60;
 	s->stall_speed = 1024;
+	s->max_download_size = STORE_MAX_DOWNLOAD_SIZE;
 	s->registry_limits.max_documents = REGISTRY_MAX_DOCUMENTS;
 	s->registry_limits.max_bytes = REGISTRY_MAX_TOTAL_BYTES;
 	s->auto_sync = true;
@@ -99,6 +100,8 @@ void store_dl_defaults(struct bp_store *s, struct dl_request *r,
 	r->attempts = (int)s->attempts;
 	r->retry_base_ms = (long)s->retry_delay_ms;
 	r->allow_insecure = s->allow_insecure_url;
+	r->max_size = s->max_download_size;
+	r->max_size_option = "[fetch-rootfs] max_download_size";
 	r->progress = store_on_progress;
 	r->note = on_note;
 	r->user = s;

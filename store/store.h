@@ -59,6 +59,8 @@ struct bp_store {
 	int64_t connect_timeout;
 	int64_t stall_timeout;
 	int64_t stall_speed;
+	/* the most a download may hold when its size is not known */
+	uint64_t max_download_size;
 	struct registry_limits registry_limits;
 	struct bp_store_hooks hooks;
 	/* The store's own. */
@@ -73,6 +75,10 @@ struct bp_store_source {
 	char sha256[SHA256_HEX_SIZE]; /* "" when unknown */
 	char origin[PATH_MAX + 64];   /* "registry VERSION FILE:LINE", ... */
 };
+
+/* max_download_size by default: far above any image, far below a disk
+ * that a body without end would fill. */
+#define STORE_MAX_DOWNLOAD_SIZE ((uint64_t)64 << 30)
 
 /* Defaults: the fetch-rootfs option defaults, no sources, no hooks. */
 void bp_store_init(struct bp_store *s, const char *dir);

@@ -58,6 +58,11 @@ static const struct bp_option options[] = {
      "most registry documents one load reads, includes followed", 0, NULL},
     {"registry_max_bytes", BP_OPT_INT, "67108864",
      "most bytes the registry documents of one load hold together", 0, NULL},
+    {"max_download_size", BP_OPT_STR, "64G",
+     "most bytes an archive download may hold when the server sends no "
+     "Content-Length (a larger Content-Length is refused too): a count or "
+     "512K, 512M, 64G, 1T",
+     0, NULL},
     {"allow_unverified", BP_OPT_BOOL, "false",
      "allow downloading a remote archive without a known sha256", 0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},

@@ -49,11 +49,15 @@ seed() { # seed TARGET: fills $work/corpus-TARGET from the project data
 			printf 'http://a/b/c/d;p?q\n%s' "$r" \
 				>"$c/$(printf '%s' "$r" | md5sum | cut -c1-12)"
 		done ;;
+	part_write) # a limit, then chunks: under, at and past it
+		printf '\x00\x10\x04abcd\x0c0123456789ab\x01z' >"$c/at-limit"
+		printf '\x00\x02\x03abc' >"$c/past-limit"
+		printf '\xff\xff\xffxx' >"$c/short-chunk" ;;
 	esac
 }
 
 status=0
-for t in toml pipeline drive qemu_args matcher registry url_ref; do
+for t in toml pipeline drive qemu_args matcher registry url_ref part_write; do
 	[ -x "$fz/fuzz_$t" ] || { echo "fuzz_$t: not built"; status=1; continue; }
 	seed "$t"
 	mkdir -p "$work/artifacts-$t"

@@ -28,6 +28,10 @@ The query string of a request picks a behaviour (several may combine):
                     own ETag and Last-Modified
     ignore_if_range=1  answer a Range even when its If-Range names another
                     version (206 from the file as it is now)
+    endless=1       200 with a chunked body that never ends (no
+                    Content-Length) until the client closes
+    length=N        announce Content-Length: N whatever the body holds, send
+                    the whole body, then close
 
 Files are served with ETag and Last-Modified; a Range with an If-Range
 that names neither is ignored (200 and the whole file), as RFC 9110 says.
@@ -105,6 +109,8 @@ class Handler(BaseHTTPRequestHandler):
                 after = email.utils.formatdate(
                     time.time() + int(q["retry_after_date"]), usegmt=True)
             return self.answer(code, b"try again\n", {"Retry-After": after})
+        if q.get("endless"):
+            return self.endless()
         rel = urllib.parse.unquote(url.path).lstrip("/")
         if "then" in q and n > 1 + int(q.get("fail", "0")):
             rel = q["then"]
@@ -140,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(code)
         for k, v in headers.items():
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", q.get("length", str(len(data))))
         self.send_header("Content-Type", "application/octet-stream")
         self.end_headers()
         self.logged(code)
@@ -162,10 +168,32 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(len(piece) / rate)
         except (BrokenPipeError, ConnectionResetError):
             return
-        if limit < len(data):
-            log_line("dropped %s after %d bytes" % (self.path, limit))
+        if limit < len(data) or "length" in q:
+            if limit < len(data):
+                log_line("dropped %s after %d bytes" % (self.path, limit))
             self.close_connection = True
             self.connection.shutdown(2)
+
+
+    def endless(self):
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        self.logged(200)
+        if self.command == "HEAD":
+            return
+        piece = os.urandom(65536)
+        chunk = b"%x\r\n" % len(piece) + piece + b"\r\n"
+        sent = 0
+        try:
+            while True:
+                self.wfile.write(chunk)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            log_line("endless %s closed by the client after %d bytes" % (
+                self.path, sent))
+        self.close_connection = True
 
 
 def main():

@@ -771,6 +771,61 @@ resume_changed)
 	cmp -s "$W/v2/$NAME.img" "$IMG" || fail "the installed image is not version 2"
 	expect_clean
 	;;
+endless)
+	# A body without end and without Content-Length stops at
+	# max_download_size: a clear error, no .part; the image already in
+	# the store (with another sha256) is untouched.
+	run "$P"
+	expect_rc 0
+	expect_ready
+	pipeline "$P" "url = $BASE/$NAME.tar.xz?endless=1" "sha256 = $(printf '%064d' 1)" \
+		"max_download_size = 2M"
+	run "$P"
+	expect_rc 3
+	expect_out "GET $BASE/$NAME.tar.xz?endless=1: more than the download limit of 2 MiB ([fetch-rootfs] max_download_size"
+	expect_out "the partial download is removed"
+	expect_requests 2
+	[ ! -e "$STORE/$NAME.img.tar.xz.part" ] || fail "the .part was left"
+	[ ! -e "$STORE/$NAME.img.tar.xz.part.src" ] || fail "the .part.src was left"
+	expect_ready
+	# a bad size is a config error naming the option's place
+	pipeline "$P" "url = $BASE/$NAME.tar.xz" "sha256 = $SHA" "max_download_size = 2X"
+	run "$P"
+	expect_rc 2
+	expect_out "max_download_size must be a size such as 512M or 64G, not \`2X\`"
+	;;
+length_lie)
+	# A Content-Length past max_download_size is refused before a byte is
+	# stored; one shorter than the body ends the body there, and the cut
+	# file is not taken for the archive.
+	pipeline "$P" "url = $BASE/$NAME.tar.xz?length=1099511627776" "sha256 = $SHA"
+	run "$P"
+	expect_rc 3
+	expect_out "GET $BASE/$NAME.tar.xz?length=1099511627776: the server announces 1099511627776 bytes, more than the download limit of 64 GiB ([fetch-rootfs] max_download_size)"
+	expect_requests 1
+	expect_not_ready
+	pipeline "$P" "url = $BASE/$NAME.tar.xz?length=1000" "sha256 = $SHA"
+	run "$P"
+	expect_rc 3
+	expect_out "sha256 mismatch"
+	expect_not_ready
+	;;
+enospc)
+	# The store's file system fills up (an endless body into an 8 MiB
+	# tmpfs, no limit reached): "no space left on" the store, no .part.
+	mkdir -p "$STORE"
+	if ! mount -t tmpfs -o size=8m,mode=0755 tmpfs "$STORE" 2>"$W/mount.err"; then
+		echo "skipped [$case_name]: cannot mount a tmpfs: $(cat "$W/mount.err")"
+		exit 77
+	fi
+	trap 'umount "$STORE"; cleanup' EXIT
+	pipeline "$P" "url = $BASE/$NAME.tar.xz?endless=1" "allow_unverified = true"
+	run "$P"
+	expect_rc 3
+	expect_out "GET $BASE/$NAME.tar.xz?endless=1: no space left on $STORE; the partial download is removed"
+	expect_requests 1
+	[ -z "$(ls -A "$STORE" | grep -v '\.lock$')" ] || fail "left in the store: $(ls -A "$STORE")"
+	;;
 *)
 	fail "unknown case"
 	;;
