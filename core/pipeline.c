@@ -345,6 +345,27 @@ static int read_file(struct bp_err *err, struct pipeline_file *file,
 	return r.status;
 }
 
+/* `--set stage.key=` (empty) unsets the key: it has taken the file's
+ * values away in merge_over; now it goes too, so the default applies. */
+static void drop_unset(struct entry_list *list)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < list->count; i++) {
+		struct pipeline_entry *e = &list->items[i];
+
+		if (e->line == 0 && !strcmp(e->file, "--set") && !e->value[0]) {
+			free(e->section);
+			free(e->key);
+			free(e->value);
+			free(e->file);
+			continue;
+		}
+		list->items[kept++] = *e;
+	}
+	list->count = kept;
+}
+
 int pipeline_read(struct bp_err *err, const char *path,
 		  const struct entry_list *overrides,
 		  struct pipeline_file *file)
@@ -365,6 +386,8 @@ int pipeline_read(struct bp_err *err, const char *path,
 	}
 	if (rc == 0)
 		rc = merge_over(&file->entries, &top);
+	if (rc == 0)
+		drop_unset(&file->entries);
 	entry_list_release(&top);
 	return rc;
 }

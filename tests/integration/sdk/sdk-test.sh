@@ -170,10 +170,17 @@ PY
 	[ $? = 130 ] || fail "interrupted build: expected exit 130"
 	has "interrupted while \`sleep 4242\` ran" "$tmp/err"
 	! pgrep -f "^sleep 4242$" >/dev/null || fail "the build outlived bootpipe"
-	"$B" check "$pipeline" --plugin-dir "$stages" --workspace "$ws" \
-		--set cmdline-append.text= >"$tmp/out" 2>"$tmp/err"
+	printf '[pipeline]\ninclude = %s\n[cmdline-append]\ntext =\n' \
+		"$pipeline" >"$tmp/empty-text.ini"
+	"$B" check "$tmp/empty-text.ini" --plugin-dir "$stages" --workspace "$ws" \
+		>"$tmp/out" 2>"$tmp/err"
 	[ $? = 2 ] || fail "empty text: expected exit 2"
 	has "text is empty" "$tmp/err"
+	# an empty --set unsets it: then the required option is missing
+	"$B" check "$pipeline" --plugin-dir "$stages" --workspace "$ws" \
+		--set cmdline-append.text= >"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] || fail "unset text: expected exit 2"
+	has "needs option \`text\`" "$tmp/err"
 
 	# the embedding example against the prefix
 	cmake -S "$ex/embed" -B "$tmp/b-embed" -DCMAKE_PREFIX_PATH="$prefix" \
