@@ -49,16 +49,21 @@ static bool unsafe_path(const char *path)
 	return false;
 }
 
-static const char *base_name(const char *path, char *buf, size_t len)
+/* True when the base name of @path (trailing slashes aside: "dir/"
+ * names "dir") is @name. The whole name counts, however long it is. */
+static bool base_name_is(const char *path, const char *name)
 {
 	size_t n = strlen(path);
 	const char *slash;
 
 	while (n > 1 && path[n - 1] == '/')
-		n--; /* "dir/" names the directory "dir" */
-	snprintf(buf, len, "%.*s", (int)n, path);
-	slash = strrchr(buf, '/');
-	return slash ? slash + 1 : buf;
+		n--;
+	slash = memrchr(path, '/', n);
+	if (slash) {
+		n -= (size_t)(slash + 1 - path);
+		path = slash + 1;
+	}
+	return n == strlen(name) && memcmp(path, name, n) == 0;
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n, int64_t off)
@@ -258,9 +263,7 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 		goto out;
 	}
 	for (;;) {
-		char buf[4096];
 		const char *path;
-		const char *base;
 		int st = ar->read_next_header(a, &e);
 
 		if (st == ARCHIVE_EOF)
@@ -279,8 +282,7 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 			snprintf(seen.names[seen.count], sizeof(seen.names[0]),
 				 "%s", path);
 		seen.count++;
-		base = base_name(path, buf, sizeof(buf));
-		if (strcmp(base, r->entry) != 0)
+		if (!base_name_is(path, r->entry))
 			continue;
 		if (unsafe_path(path)) {
 			snprintf(seen.unsafe, sizeof(seen.unsafe), "%s", path);

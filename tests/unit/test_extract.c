@@ -325,6 +325,35 @@ static void test_truncated(void **state)
 	assert_int_not_equal(lstat(dest, &st), 0);
 }
 
+/* A name longer than any path buffer: its base name is that of the
+ * whole name, not of a cut copy that ends in the image's name. */
+static void test_long_name(void **state)
+{
+	static char evil[8192], good[8192];
+	struct entry e[] = {{evil, REG, IMG_SIZE}};
+	char err[1024] = "";
+	bool corrupt;
+	size_t n = 0;
+
+	(void)state;
+	/* "a/a/.../" so that the image's name ends at byte 4095 */
+	while (n + 2 + strlen(IMG) <= 4095) {
+		evil[n++] = 'a';
+		evil[n++] = '/';
+	}
+	while (n + strlen(IMG) < 4095)
+		evil[n++] = 'b';
+	snprintf(evil + n, sizeof(evil) - n, "/%s.not-the-image/evil", IMG);
+	assert_true(strlen(evil) > 4095);
+	expect_failure(e, 1, BP_ENOENT, "has no entry named " IMG, false);
+	/* the image itself deep down such a tree is found */
+	snprintf(good, sizeof(good), "%.*s/%s", (int)n, evil, IMG);
+	e[0].path = good;
+	make_archive(archive_path, ARCHIVE_FILTER_XZ, e, 1);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), 0);
+	assert_image(dest);
+}
+
 static void test_not_an_archive(void **state)
 {
 	char err[1024] = "";
@@ -350,6 +379,7 @@ int main(void)
 	    T(test_missing),
 	    T(test_truncated),
 	    T(test_not_an_archive),
+	    T(test_long_name),
 	};
 #undef T
 
