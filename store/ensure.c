@@ -107,6 +107,7 @@ static int extract_to(struct bp_store *s, const struct store_paths *p,
 	    .entry = entry,
 	    .dest = dest,
 	    .what = what,
+	    .min_size = STORE_MIN_IMAGE_SIZE,
 	    .progress = store_on_progress,
 	    .user = s,
 	};

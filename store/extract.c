@@ -120,13 +120,27 @@ static int write_sparse(int fd, const unsigned char *buf, size_t size,
 	return 0;
 }
 
+static int too_small(const struct extract_request *r, const char *path,
+		     int64_t size, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "archive %s: entry %s is %lld bytes, smaller than the %lld a "
+		 "rootfs image has at least; refusing it (the archive holds "
+		 "no usable image: check where it comes from)",
+		 r->archive, path, (long long)size, (long long)r->min_size);
+	return BP_EINFRA;
+}
+
 static int copy_entry(struct archive *a, struct archive_entry *e,
-		      const struct extract_request *r, bool *corrupt, char *err,
-		      size_t errlen)
+		      const char *path, const struct extract_request *r,
+		      bool *corrupt, char *err, size_t errlen)
 {
 	int64_t declared = ar->entry_size_is_set(e) ? ar->entry_size(e) : 0;
 	int64_t end = 0;
 	int fd;
+
+	if (ar->entry_size_is_set(e) && declared < r->min_size)
+		return too_small(r, path, declared, err, errlen);
 
 	unlink(r->dest); /* a stale .tmp from a killed run */
 	fd = open(r->dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -170,6 +184,11 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 	}
 	if (declared > end)
 		end = declared; /* trailing hole */
+	if (end < r->min_size) {
+		close(fd);
+		unlink(r->dest);
+		return too_small(r, path, end, err, errlen);
+	}
 	if (ftruncate(fd, (off_t)end) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "cannot finish %s: %s", r->dest,
 			 strerror(errno));
@@ -297,7 +316,7 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 			rc = BP_EINFRA;
 			goto out;
 		}
-		rc = copy_entry(a, e, r, corrupt, err, errlen);
+		rc = copy_entry(a, e, path, r, corrupt, err, errlen);
 		goto out;
 	}
 	not_found(r, &seen, err, errlen);

@@ -15,6 +15,7 @@ struct extract_request {
 	const char *entry;   /* base name to find, e.g. "rootfs-x.img" */
 	const char *dest;    /* file to create (replaced when present) */
 	const char *what;    /* progress label */
+	int64_t min_size;    /* a smaller entry is refused (0: any size) */
 	void (*progress)(void *user, const char *what, uint64_t done,
 			 uint64_t total);
 	void *user;
@@ -24,7 +25,8 @@ struct extract_request {
  * Writes the entry of @r->archive whose base name is @r->entry to
  * @r->dest, sparse, and fsyncs it. Entries whose path is absolute or has a
  * `..` component are skipped; an entry of that name that is not a regular
- * file (link, device, directory) is refused. Returns 0; BP_ENOENT when no
+ * file (link, device, directory) or smaller than @r->min_size is refused.
+ * Returns 0; BP_ENOENT when no
  * usable entry has the name (the message lists the first entries there
  * are); BP_EINFRA for a refused entry or an unreadable archive, with
  * *corrupt set in the latter case (a fresh download may fix it); BP_EIO

@@ -1,7 +1,8 @@
 /*
  * fetch-rootfs extraction: the image entry comes out whole and sparse;
  * hostile archives (.., absolute paths, links, devices, truncated data,
- * no image) are clean errors that write nothing outside the store.
+ * no image, an entry too small to be an image) are clean errors that
+ * write nothing outside the store.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,6 +137,7 @@ static int run_extract(bool *corrupt, char *err, size_t errlen)
 	    .entry = IMG,
 	    .dest = dest,
 	    .what = "extract",
+	    .min_size = 1 << 20,
 	};
 
 	return extract_image(&r, corrupt, err, errlen);
@@ -354,6 +356,18 @@ static void test_long_name(void **state)
 	assert_image(dest);
 }
 
+/* An entry smaller than min_size is no image: refused, nothing kept. */
+static void test_too_small(void **state)
+{
+	const struct entry e[] = {{"dir/" IMG, REG, 4096}};
+
+	(void)state;
+	expect_failure(e, 1, BP_EINFRA,
+		       "entry dir/" IMG " is 4096 bytes, smaller than the "
+		       "1048576 a rootfs image has at least; refusing it",
+		       false);
+}
+
 static void test_not_an_archive(void **state)
 {
 	char err[1024] = "";
@@ -380,6 +394,7 @@ int main(void)
 	    T(test_truncated),
 	    T(test_not_an_archive),
 	    T(test_long_name),
+	    T(test_too_small),
 	};
 #undef T
 

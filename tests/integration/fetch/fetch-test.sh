@@ -586,6 +586,26 @@ image_cmds)
 	expect_rc 2
 	expect_requests 1
 	;;
+small_image)
+	# An image entry under 1 MiB is refused when it is extracted, naming
+	# the archive, the entry and its size; it was reported ready and then
+	# fetched again on every run.
+	mkdir -p "$W/small"
+	head -c 4096 /dev/urandom >"$W/small/$NAME.img"
+	tar -C "$W/small" -cJf "$SRV/small.tar.xz" "$NAME.img"
+	SMALL=$(sha256sum "$SRV/small.tar.xz" | cut -d' ' -f1)
+	pipeline "$P" "url = $BASE/small.tar.xz" "sha256 = $SMALL"
+	run "$P"
+	expect_rc 3
+	expect_out "archive $STORE/$NAME.img.tar.xz: entry $NAME.img is 4096 bytes, smaller than the 1048576 a rootfs image has at least; refusing it"
+	expect_requests 1
+	[ ! -e "$IMG" ] && [ ! -e "$IMG.tmp" ] && [ ! -e "$IMG.sha256" ] || fail "something of the image was left"
+	# the verified archive stays: the next run says the same, offline
+	run "$P"
+	expect_rc 3
+	expect_out "is 4096 bytes, smaller than the 1048576"
+	expect_requests 1
+	;;
 complete_part)
 	# A run killed between download and rename left a whole .part: the
 	# server answers 416 to its range, and the bytes are verified.
