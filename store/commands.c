@@ -11,6 +11,8 @@
 
 #include <bootpipe/error.h>
 
+#include "download.h"
+#include "image_record.h"
 #include "lock.h"
 #include "store.h"
 
@@ -179,6 +181,9 @@ int bp_store_cmd_ls(struct bp_store *s, FILE *out)
 		    lstat(p.image, &st) != 0)
 			continue;
 		state = image_state(s, &p, &src, why, sizeof(why));
+		if (strcmp(state, "not ready") &&
+		    image_check(&p, NULL, why, sizeof(why)) == IMAGE_CHANGED)
+			state = "CHANGED";
 		arch_of(p.name, arch, sizeof(arch));
 		human((uint64_t)st.st_blocks * 512u, disk, sizeof(disk));
 		human((uint64_t)st.st_size, size, sizeof(size));
@@ -202,6 +207,113 @@ int bp_store_cmd_ls(struct bp_store *s, FILE *out)
 	return 0;
 }
 
+/* Writes @r as @p's record under the image's lock; a run holding the
+ * lock may be extracting the image anew, so then nothing is written. */
+static void record_locked(struct bp_store *s, const struct store_paths *p,
+			  const struct image_record *r, char *note,
+			  size_t notelen)
+{
+	char err[PATH_MAX + 256];
+	int lock = -1;
+	int rc = store_lock_try(p, &lock, err, sizeof(err));
+
+	if (rc == 0) {
+		rc = image_record_write(p->record, r, err, sizeof(err));
+		store_unlock(lock);
+	} else if (rc == 1) {
+		snprintf(err, sizeof(err), "another run holds %s", p->lock);
+	}
+	if (rc) {
+		bp_store_log(s, BP_LOG_WARN, "not recording %s: %s", p->image,
+			     err);
+		snprintf(note, notelen, "; not recorded: %s", err);
+	}
+}
+
+/*
+ * Reads @p's image and checks its sha256 against the record made when it
+ * was extracted. An image without a current record (a store axbuild
+ * filled) is recorded when @archive_ok (its archive marker matches the
+ * known checksum), so later runs can tell whether it changed. 0 with a
+ * note for the `ok` line; 1 when the image cannot be vouched for (@note
+ * says why); -1 when it fails (@note is the reason, with the fix).
+ */
+static int verify_image(struct bp_store *s, const struct store_paths *p,
+			bool archive_ok, char *note, size_t notelen)
+{
+	char marker[SHA256_HEX_SIZE], sum[SHA256_HEX_SIZE];
+	char err[PATH_MAX + 256], extra[PATH_MAX + 512] = "";
+	struct image_record rec;
+	struct stat before, after;
+	int rc = image_record_read(p->record, &rec);
+	bool current = rc == 0 && store_marker_read(p, marker) == 0 &&
+		       !strcmp(marker, rec.archive);
+	const char *fix = "run `bootpipe image rm %s`, then `bootpipe image "
+			  "pull %s` (or a run), to fetch it anew";
+
+	if (rc == BP_EIO) {
+		snprintf(note, notelen,
+			 "its record %s is unreadable; run `bootpipe image "
+			 "pull %s` to extract it again",
+			 p->record, p->name);
+		return -1;
+	}
+	if (!current && !archive_ok) {
+		snprintf(note, notelen, "image not recorded: %s",
+			 rc == BP_ENOENT ? "no record of its extraction"
+					 : "its record is of another archive");
+		return 1;
+	}
+	if (stat(p->image, &before) != 0) {
+		snprintf(note, notelen, "cannot read %s: %s", p->image,
+			 strerror(errno));
+		return -1;
+	}
+	if (sha256_file(p->image, sum, err, sizeof(err)) != 0 ||
+	    stat(p->image, &after) != 0) {
+		snprintf(note, notelen, "%s", err);
+		return -1;
+	}
+	if (current && strcmp(sum, rec.sha256) != 0) {
+		int n = snprintf(note, notelen,
+				 "%s has sha256 %s, %s when it was extracted: "
+				 "it was changed since, and is not booted; ",
+				 p->image, sum, rec.sha256);
+
+		if (n > 0 && (size_t)n < notelen)
+			snprintf(note + n, notelen - (size_t)n, fix, p->name,
+				 p->name);
+		return -1;
+	}
+	if (before.st_size != after.st_size ||
+	    before.st_mtim.tv_sec != after.st_mtim.tv_sec ||
+	    before.st_mtim.tv_nsec != after.st_mtim.tv_nsec) {
+		snprintf(note, notelen, "%s changed while it was read",
+			 p->image);
+		return -1;
+	}
+	if (!current) {
+		if (store_marker_read(p, rec.archive) != 0) {
+			snprintf(note, notelen, "%s is unreadable", p->marker);
+			return -1;
+		}
+	}
+	if (!current || rec.size != (int64_t)after.st_size ||
+	    rec.mtime.tv_sec != after.st_mtim.tv_sec ||
+	    rec.mtime.tv_nsec != after.st_mtim.tv_nsec) {
+		/* same bytes (or none recorded yet): the cheap check before
+		 * each boot compares against these from now on */
+		snprintf(rec.sha256, sizeof(rec.sha256), "%s", sum);
+		rec.size = (int64_t)after.st_size;
+		rec.mtime = after.st_mtim;
+		record_locked(s, p, &rec, extra, sizeof(extra));
+		if (!extra[0])
+			snprintf(extra, sizeof(extra), ", recorded");
+	}
+	snprintf(note, notelen, "image sha256 %s%s", sum, extra);
+	return 0;
+}
+
 int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out)
 {
 	char **names;
@@ -214,8 +326,9 @@ int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out)
 	for (size_t i = 0; i < count; i++) {
 		struct store_paths p;
 		struct bp_store_source src;
-		char why[1024], err[512];
+		char why[1024], err[512], note[3 * PATH_MAX + 1024];
 		const char *state;
+		int image;
 
 		if ((only && strcmp(only, names[i]) != 0) ||
 		    store_paths_for_name(&p, s->dir, names[i], err,
@@ -224,18 +337,26 @@ int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out)
 			continue;
 		seen++;
 		state = image_state(s, &p, &src, why, sizeof(why));
-		if (!strcmp(state, "verified")) {
-			fprintf(out, "ok         %s (sha256 %s, %s)\n", p.name,
-				src.sha256, src.origin);
-		} else if (!strcmp(state, "marker") ||
-			   !strcmp(state, "unverified")) {
-			fprintf(out, "unverified %s (%s)\n", p.name,
-				!strcmp(state, "marker")
-				    ? "has a marker, no checksum known"
-				    : why);
-		} else {
+		if (strcmp(state, "verified") && strcmp(state, "marker") &&
+		    strcmp(state, "unverified")) {
 			fprintf(out, "FAILED     %s: %s\n", p.name, why);
 			bad++;
+			continue;
+		}
+		image = verify_image(s, &p, !strcmp(state, "verified"), note,
+				     sizeof(note));
+		if (image < 0) {
+			fprintf(out, "FAILED     %s: %s\n", p.name, note);
+			bad++;
+		} else if (!strcmp(state, "verified")) {
+			fprintf(out, "ok         %s (sha256 %s, %s; %s)\n",
+				p.name, src.sha256, src.origin, note);
+		} else {
+			fprintf(out, "unverified %s (%s; %s)\n", p.name,
+				!strcmp(state, "marker")
+				    ? "has a marker, no checksum known"
+				    : why,
+				note);
 		}
 	}
 	free_names(names, count);
@@ -275,6 +396,7 @@ int bp_store_cmd_pull(struct bp_store *s, const char *arg, const char *arch,
 	if (rc)
 		return rc;
 	arch_of(p.name, own, sizeof(own));
+	s->reextract_changed = true;
 	rc = bp_store_ensure(s, &p, strcmp(own, "-") ? own : arch,
 			     version[0] ? version : s->image_version);
 	if (rc == 0 && !s->dry_run)

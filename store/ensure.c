@@ -12,6 +12,7 @@
 
 #include "download.h"
 #include "extract.h"
+#include "image_record.h"
 #include "lock.h"
 #include "source.h"
 #include "store.h"
@@ -98,7 +99,8 @@ static int extract_failed(struct bp_store *s, const struct store_paths *p,
 }
 
 static int extract_to(struct bp_store *s, const struct store_paths *p,
-		      const char *dest, bool *corrupt, char *err, size_t errlen)
+		      const char *dest, struct extract_result *res,
+		      bool *corrupt, char *err, size_t errlen)
 {
 	char entry[NAME_MAX + 8];
 	char what[NAME_MAX + 16];
@@ -115,30 +117,46 @@ static int extract_to(struct bp_store *s, const struct store_paths *p,
 
 	snprintf(entry, sizeof(entry), "%s.img", p->name);
 	snprintf(what, sizeof(what), "extract %s", p->name);
-	rc = extract_image(&x, corrupt, err, errlen);
+	rc = extract_image(&x, res, corrupt, err, errlen);
 	store_progress_end(s);
 	return rc;
 }
 
-/* Flat: the image beside its archive, the marker written last. */
+/* The record of what extract_to wrote, from the archive @digest. */
+static int write_record(const char *path, const struct extract_result *x,
+			const char *digest, char *err, size_t errlen)
+{
+	struct image_record r = {.size = x->size, .mtime = x->mtime};
+
+	snprintf(r.sha256, sizeof(r.sha256), "%s", x->sha256);
+	snprintf(r.archive, sizeof(r.archive), "%s", digest);
+	return image_record_write(path, &r, err, errlen);
+}
+
+/* Flat: the image beside its archive, its record, the marker last. */
 static int install_flat(struct bp_store *s, const struct store_paths *p,
 			const char *digest, bool last_round)
 {
 	char err[4096];
+	struct extract_result x;
 	bool corrupt = false;
-	int rc = extract_to(s, p, p->tmp, &corrupt, err, sizeof(err));
+	int rc = extract_to(s, p, p->tmp, &x, &corrupt, err, sizeof(err));
 
 	if (rc)
 		return extract_failed(s, p, rc, corrupt, err, last_round);
-	/* The old marker must not vouch for the new image, even briefly. */
+	/* The old marker and record must not vouch for the new image, even
+	 * briefly. */
 	remove_quietly(p->marker);
+	remove_quietly(p->record);
 	if (rename(p->tmp, p->image) != 0) {
 		rc = errno;
 		remove_quietly(p->tmp);
 		return bp_store_fail(s, BP_EIO, "cannot rename %s to %s: %s",
 				     p->tmp, p->image, strerror(rc));
 	}
-	rc = store_marker_write(p, digest, err, sizeof(err));
+	rc = write_record(p->record, &x, digest, err, sizeof(err));
+	if (!rc)
+		rc = store_marker_write(p, digest, err, sizeof(err));
 	if (rc)
 		return bp_store_fail(s, rc, "%s", err);
 	return 0;
@@ -152,6 +170,7 @@ static int install_today(struct bp_store *s, const struct store_paths *p,
 	char err[4096];
 	char old[sizeof(p->tmp) + 8];
 	struct store_paths staged = *p;
+	struct extract_result x;
 	bool corrupt = false;
 	int rc;
 
@@ -166,9 +185,14 @@ static int install_today(struct bp_store *s, const struct store_paths *p,
 			     p->tmp, p->name) >= sizeof(staged.image) ||
 	    (size_t)snprintf(staged.marker, sizeof(staged.marker),
 			     "%s/.archive.sha256",
-			     p->tmp) >= sizeof(staged.marker))
+			     p->tmp) >= sizeof(staged.marker) ||
+	    (size_t)snprintf(staged.record, sizeof(staged.record),
+			     "%s/.bootpipe-image",
+			     p->tmp) >= sizeof(staged.record))
 		return bp_store_fail(s, BP_EINVAL, "path too long: %s", p->tmp);
-	rc = extract_to(s, p, staged.image, &corrupt, err, sizeof(err));
+	rc = extract_to(s, p, staged.image, &x, &corrupt, err, sizeof(err));
+	if (!rc)
+		rc = write_record(staged.record, &x, digest, err, sizeof(err));
 	if (!rc)
 		rc = store_marker_write(&staged, digest, err, sizeof(err));
 	if (rc) {
@@ -226,6 +250,33 @@ static int fetch_locked(struct bp_store *s, const struct store_paths *p,
 	return bp_store_fail(s, BP_EINFRA, "could not fetch %s", src->url);
 }
 
+/*
+ * A ready image is booted only while it is what was extracted: the cheap
+ * check of its record (stat only; `image verify` reads the image). 0 when
+ * unchanged or unknown (a store axbuild filled); 1 when changed and
+ * s->reextract_changed (@why says how); else BP_ECHECKSUM with the fix.
+ */
+static int check_unchanged(struct bp_store *s, const struct store_paths *p,
+			   char *why, size_t whylen)
+{
+	if (image_check(p, NULL, why, whylen) != IMAGE_CHANGED)
+		return 0;
+	if (s->reextract_changed) {
+		bp_store_log(s, BP_LOG_WARN,
+			     "image %s changed after it was extracted (%s); "
+			     "extracting it again",
+			     p->image, why);
+		return 1;
+	}
+	return bp_store_fail(
+	    s, BP_ECHECKSUM,
+	    "managed image %s changed after it was extracted (%s), so it is "
+	    "not booted: `bootpipe image verify %s --store %s` reads it (and "
+	    "records it again when its bytes are unchanged); `bootpipe image "
+	    "rm %s --store %s` removes it, and the next run fetches it anew",
+	    p->image, why, p->name, p->dir, p->name, p->dir);
+}
+
 static int plan(struct bp_store *s, const struct store_paths *p,
 		const struct bp_store_source *src, const char *why)
 {
@@ -242,7 +293,11 @@ static int plan(struct bp_store *s, const struct store_paths *p,
 static int plan_remote_registry(struct bp_store *s, const struct store_paths *p)
 {
 	char why[1024];
+	int rc;
 
+	if (store_image_ready(p, NULL, why, sizeof(why)) &&
+	    (rc = check_unchanged(s, p, why, sizeof(why))) < 0)
+		return rc;
 	if (store_image_ready(p, NULL, why, sizeof(why)))
 		bp_store_log(s, BP_LOG_INFO,
 			     "image %s is present; would check it against "
@@ -287,7 +342,8 @@ static int lock_and_fetch(struct bp_store *s, const struct store_paths *p,
 	if (rc)
 		return bp_store_fail(s, rc, "%s", err);
 	if (store_image_ready(p, src->sha256[0] ? src->sha256 : NULL, why,
-			      sizeof(why))) {
+			      sizeof(why)) &&
+	    image_check(p, NULL, why, sizeof(why)) != IMAGE_CHANGED) {
 		bp_store_log(s, BP_LOG_INFO, "image %s was fetched meanwhile",
 			     p->image);
 		store_unlock(lock);
@@ -312,6 +368,7 @@ int bp_store_ensure(struct bp_store *s, const struct store_paths *given,
 	char refusal[sizeof(((struct bp_store_source *)0)->url) +
 		     sizeof(((struct bp_store_source *)0)->origin) + 256];
 	struct bp_store_source src;
+	int changed = 0;
 	int rc;
 
 	if (s->dry_run && s->registry && strstr(s->registry, "://") &&
@@ -327,6 +384,14 @@ int bp_store_ensure(struct bp_store *s, const struct store_paths *given,
 		if (rc != BP_ECONFIG && rc != BP_ENOMEM &&
 		    store_image_ready(p, NULL, why, sizeof(why)) &&
 		    store_marker_read(p, marker) == 0) {
+			bool again = s->reextract_changed;
+
+			/* nothing to extract it again from */
+			s->reextract_changed = false;
+			rc = check_unchanged(s, p, why, sizeof(why));
+			s->reextract_changed = again;
+			if (rc)
+				return rc;
 			bp_store_log(s, BP_LOG_WARN,
 				     "%s; using %s as it is (marker %s not "
 				     "checked)",
@@ -336,9 +401,12 @@ int bp_store_ensure(struct bp_store *s, const struct store_paths *given,
 		return rc;
 	}
 	if (store_image_ready(p, src.sha256[0] ? src.sha256 : NULL, why,
-			      sizeof(why))) {
-		bp_store_log(s, BP_LOG_INFO, "image %s is ready", p->image);
-		return 0;
+			      sizeof(why)) &&
+	    (changed = check_unchanged(s, p, why, sizeof(why))) <= 0) {
+		if (changed == 0)
+			bp_store_log(s, BP_LOG_INFO, "image %s is ready",
+				     p->image);
+		return changed;
 	}
 	if (rc == BP_ENOENT)
 		return bp_store_fail(s, BP_ECONFIG,

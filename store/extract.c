@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <bootpipe/error.h>
 #include <bootpipe/plugin.h>
+
+#include "download.h"
 
 /* libarchive, loaded by the first extraction (see archive_api.h). */
 static const struct archive_api *ar;
@@ -120,6 +124,55 @@ static int write_sparse(int fd, const unsigned char *buf, size_t size,
 	return 0;
 }
 
+/* The image's SHA-256, fed in file order: the gaps between data blocks
+ * are holes, hashed as the zeros they read as. */
+struct image_hash {
+	EVP_MD_CTX *md;
+	int64_t at;	/* bytes hashed so far */
+	bool unordered; /* a block went backwards: hash the file instead */
+};
+
+static void hash_zeros(struct image_hash *h, int64_t upto)
+{
+	static const unsigned char zeros[65536];
+
+	while (h->at < upto) {
+		int64_t n = upto - h->at;
+
+		if (n > (int64_t)sizeof(zeros))
+			n = (int64_t)sizeof(zeros);
+		EVP_DigestUpdate(h->md, zeros, (size_t)n);
+		h->at += n;
+	}
+}
+
+static void hash_block(struct image_hash *h, const void *buf, size_t size,
+		       int64_t offset)
+{
+	if (h->unordered || offset < h->at) {
+		h->unordered = true;
+		return;
+	}
+	hash_zeros(h, offset);
+	EVP_DigestUpdate(h->md, buf, size);
+	h->at += (int64_t)size;
+}
+
+static int hash_finish(struct image_hash *h, int64_t end, const char *dest,
+		       char out[SHA256_HEX_SIZE], char *err, size_t errlen)
+{
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (h->unordered)
+		return sha256_file(dest, out, err, errlen);
+	hash_zeros(h, end);
+	EVP_DigestFinal_ex(h->md, dig, &n);
+	for (unsigned int i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+	return 0;
+}
+
 static int too_small(const struct extract_request *r, const char *path,
 		     int64_t size, char *err, size_t errlen)
 {
@@ -133,21 +186,31 @@ static int too_small(const struct extract_request *r, const char *path,
 
 static int copy_entry(struct archive *a, struct archive_entry *e,
 		      const char *path, const struct extract_request *r,
-		      bool *corrupt, char *err, size_t errlen)
+		      struct extract_result *res, bool *corrupt, char *err,
+		      size_t errlen)
 {
 	int64_t declared = ar->entry_size_is_set(e) ? ar->entry_size(e) : 0;
+	struct image_hash hash = {0};
+	struct stat done;
 	int64_t end = 0;
+	int rc = BP_EIO;
 	int fd;
 
 	if (ar->entry_size_is_set(e) && declared < r->min_size)
 		return too_small(r, path, declared, err, errlen);
-
+	hash.md = EVP_MD_CTX_new();
+	if (!hash.md || !EVP_DigestInit_ex(hash.md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(hash.md);
+		snprintf(err, errlen, "cannot start a sha256: out of memory");
+		return BP_ENOMEM;
+	}
 	unlink(r->dest); /* a stale .tmp from a killed run */
 	fd = open(r->dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", r->dest,
 			 strerror(errno));
+		EVP_MD_CTX_free(hash.md);
 		return BP_EIO;
 	}
 	for (;;) {
@@ -162,20 +225,21 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 			*corrupt = true;
 			snprintf(err, errlen, "cannot read %s from %s: %s",
 				 r->entry, r->archive, ar->error_string(a));
+			rc = BP_EINFRA;
 			goto fail;
 		}
 		if (bp_interrupted()) {
 			snprintf(err, errlen, "extraction of %s interrupted",
 				 r->entry);
-			close(fd);
-			unlink(r->dest);
-			return BP_EINTR;
+			rc = BP_EINTR;
+			goto fail;
 		}
 		if (write_sparse(fd, buf, size, offset) != 0) {
 			snprintf(err, errlen, "cannot write %s: %s", r->dest,
 				 strerror(errno));
-			goto fail_io;
+			goto fail;
 		}
+		hash_block(&hash, buf, size, offset);
 		if (offset + (int64_t)size > end)
 			end = offset + (int64_t)size;
 		if (r->progress)
@@ -185,30 +249,35 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 	if (declared > end)
 		end = declared; /* trailing hole */
 	if (end < r->min_size) {
-		close(fd);
-		unlink(r->dest);
-		return too_small(r, path, end, err, errlen);
+		rc = too_small(r, path, end, err, errlen);
+		goto fail;
 	}
-	if (ftruncate(fd, (off_t)end) != 0 || fsync(fd) != 0) {
+	if (ftruncate(fd, (off_t)end) != 0 || fsync(fd) != 0 ||
+	    fstat(fd, &done) != 0) {
 		snprintf(err, errlen, "cannot finish %s: %s", r->dest,
 			 strerror(errno));
-		goto fail_io;
+		goto fail;
 	}
 	if (close(fd) != 0) {
+		fd = -1;
 		snprintf(err, errlen, "cannot close %s: %s", r->dest,
 			 strerror(errno));
-		unlink(r->dest);
-		return BP_EIO;
+		goto fail;
 	}
+	fd = -1;
+	rc = hash_finish(&hash, end, r->dest, res->sha256, err, errlen);
+	if (rc)
+		goto fail;
+	EVP_MD_CTX_free(hash.md);
+	res->size = end;
+	res->mtime = done.st_mtim;
 	return 0;
 fail:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	unlink(r->dest);
-	return BP_EINFRA;
-fail_io:
-	close(fd);
-	unlink(r->dest);
-	return BP_EIO;
+	EVP_MD_CTX_free(hash.md);
+	return rc;
 }
 
 static const char *type_word(struct archive_entry *e)
@@ -255,7 +324,8 @@ static void not_found(const struct extract_request *r, const struct seen *s,
 			 s->count - LISTED_ENTRIES);
 }
 
-int extract_image(const struct extract_request *r, bool *corrupt, char *err,
+int extract_image(const struct extract_request *r,
+		  struct extract_result *result, bool *corrupt, char *err,
 		  size_t errlen)
 {
 	struct seen seen = {0};
@@ -316,7 +386,7 @@ int extract_image(const struct extract_request *r, bool *corrupt, char *err,
 			rc = BP_EINFRA;
 			goto out;
 		}
-		rc = copy_entry(a, e, path, r, corrupt, err, errlen);
+		rc = copy_entry(a, e, path, r, result, corrupt, err, errlen);
 		goto out;
 	}
 	not_found(r, &seen, err, errlen);

@@ -9,6 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "layout.h"
 
 struct extract_request {
 	const char *archive; /* tar, optionally gz/xz/zstd/bzip2: by content */
@@ -21,19 +24,28 @@ struct extract_request {
 	void *user;
 };
 
+/* What was written, hashed on the way (holes count as the zeros they
+ * read as), so the store can tell later whether the image changed. */
+struct extract_result {
+	char sha256[SHA256_HEX_SIZE];
+	int64_t size;
+	struct timespec mtime;
+};
+
 /*
  * Writes the entry of @r->archive whose base name is @r->entry to
  * @r->dest, sparse, and fsyncs it. Entries whose path is absolute or has a
  * `..` component are skipped; an entry of that name that is not a regular
  * file (link, device, directory) or smaller than @r->min_size is refused.
- * Returns 0; BP_ENOENT when no
+ * Returns 0 and fills @result; BP_ENOENT when no
  * usable entry has the name (the message lists the first entries there
  * are); BP_EINFRA for a refused entry or an unreadable archive, with
  * *corrupt set in the latter case (a fresh download may fix it); BP_EIO
  * when the destination cannot be written; BP_EINTR when interrupted. On
  * failure @r->dest is removed.
  */
-int extract_image(const struct extract_request *r, bool *corrupt, char *err,
+int extract_image(const struct extract_request *r,
+		  struct extract_result *result, bool *corrupt, char *err,
 		  size_t errlen);
 
 /* Block size of the zero scan: runs of all-zero blocks become holes. */

@@ -56,6 +56,7 @@ static int fill(struct store_paths *p, const char *dir, const char *name,
 	snprintf(p->part, sizeof(p->part), "%s.part", p->archive);
 	snprintf(p->tmp, sizeof(p->tmp), "%s.tmp", p->image);
 	snprintf(p->marker, sizeof(p->marker), "%s.sha256", p->image);
+	snprintf(p->record, sizeof(p->record), "%s.bootpipe-image", p->image);
 	snprintf(p->lock, sizeof(p->lock), "%s.lock", p->image);
 	return 0;
 }
@@ -82,6 +83,7 @@ int store_paths_layout(struct store_paths *p, enum store_layout prefer,
 		return BP_EINVAL;
 	}
 	snprintf(p->marker, sizeof(p->marker), "%s/.archive.sha256", flat);
+	snprintf(p->record, sizeof(p->record), "%s/.bootpipe-image", flat);
 	snprintf(p->tmp, sizeof(p->tmp), "%s/.%s.img.tmp", p->dir, p->name);
 	/* axbuild's name when the URL has none: <name>.img.tar.gz */
 	snprintf(p->archive, sizeof(p->archive), "%s.tar.gz", flat);
@@ -258,36 +260,41 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int store_marker_write(const struct store_paths *p, const char *sha256,
-		       char *err, size_t errlen)
+int store_file_replace(const char *path, const char *text, char *err,
+		       size_t errlen)
 {
-	char tmp[PATH_MAX + 32];
-	char line[SHA256_HEX_SIZE + 1];
+	char tmp[PATH_MAX + 48];
+	size_t len = strlen(text);
 	int fd;
-	int len;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p->marker);
-	len = snprintf(line, sizeof(line), "%s\n", sha256);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = store_open_new(tmp);
 	if (fd < 0)
 		goto fail;
-	if (write(fd, line, (size_t)len) != len || fsync(fd) != 0) {
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0) {
 		close(fd);
 		goto fail_unlink;
 	}
-	if (close(fd) != 0 || rename(tmp, p->marker) != 0)
+	if (close(fd) != 0 || rename(tmp, path) != 0)
 		goto fail_unlink;
-	fsync_dir_of(p->marker);
+	fsync_dir_of(path);
 	return 0;
 fail_unlink:
-	snprintf(err, errlen, "cannot write %s: %s", p->marker,
-		 strerror(errno));
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	unlink(tmp);
 	return BP_EIO;
 fail:
-	snprintf(err, errlen, "cannot write %s: %s", p->marker,
-		 strerror(errno));
+	snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 	return BP_EIO;
+}
+
+int store_marker_write(const struct store_paths *p, const char *sha256,
+		       char *err, size_t errlen)
+{
+	char line[SHA256_HEX_SIZE + 1];
+
+	snprintf(line, sizeof(line), "%s\n", sha256);
+	return store_file_replace(p->marker, line, err, errlen);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int type,
@@ -321,8 +328,8 @@ int store_remove(const struct store_paths *p, char *err, size_t errlen)
 	/* Marker first: an image without its marker is never taken as
 	 * verified while the rest goes. */
 	char part_src[sizeof(p->part) + 8];
-	const char *files[] = {p->marker, p->image, p->part, part_src,
-			       p->archive};
+	const char *files[] = {p->marker, p->record, p->image,
+			       p->part,	  part_src,  p->archive};
 	bool today = p->layout == STORE_LAYOUT_TODAY;
 
 	/* download.c's record of where the part came from */

@@ -7,14 +7,18 @@
  *   <name>.tar.xz.part   download in progress (never the final name)
  *   <name>.img.tmp       extraction in progress
  *   <name>.img.sha256    marker: the archive checksum the image came from
+ *   <name>.img.bootpipe-image  bootpipe's record of the image itself
  *   <name>.img.lock      flock while an image is being ensured or removed
  *
  * That is the seed-era flat layout. Today's axbuild unpacks into a
  * directory instead:
  *   <name>.img/<name>.img        the image
  *   <name>.img/.archive.sha256   marker: the archive checksum
+ *   <name>.img/.bootpipe-image   bootpipe's record of the image itself
  *   <file name of the URL>       the archive, kept (axbuild checks it)
  *   .<name>.img.tmp/             extraction in progress
+ * The record (image_record.h) is bootpipe's own; axbuild's marker stays
+ * as axbuild writes it.
  * Which one an image has is decided per image: an existing directory is
  * today's, an existing file the flat one, else the store's choice.
  */
@@ -48,6 +52,7 @@ struct store_paths {
 	char part[PATH_MAX + NAME_MAX + 32];
 	char tmp[PATH_MAX + NAME_MAX + 16];
 	char marker[PATH_MAX + 16];
+	char record[PATH_MAX + 32];
 	char lock[PATH_MAX + 16];
 };
 
@@ -93,6 +98,10 @@ int store_marker_read(const struct store_paths *p, char out[SHA256_HEX_SIZE]);
 /* Writes the marker atomically (tmp file, fsync, rename). */
 int store_marker_write(const struct store_paths *p, const char *sha256,
 		       char *err, size_t errlen);
+
+/* Replaces @path with @text atomically (tmp file, fsync, rename). */
+int store_file_replace(const char *path, const char *text, char *err,
+		       size_t errlen);
 
 /* Removes the image and every file beside it except the lock. */
 int store_remove(const struct store_paths *p, char *err, size_t errlen);

@@ -54,6 +54,9 @@ struct bp_store {
 	bool allow_insecure_url;
 	bool allow_unverified;
 	bool dry_run; /* plan: download and write nothing */
+	/* an image changed since its extraction is extracted again (`image
+	 * pull`) instead of refused (a run: it may hold someone's work) */
+	bool reextract_changed;
 	int64_t attempts;
 	int64_t retry_delay_ms;
 	int64_t connect_timeout;

@@ -2,7 +2,8 @@
  * fetch-rootfs extraction: the image entry comes out whole and sparse;
  * hostile archives (.., absolute paths, links, devices, truncated data,
  * no image, an entry too small to be an image) are clean errors that
- * write nothing outside the store.
+ * write nothing outside the store; the image's sha256 is computed on the
+ * way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +24,7 @@
 
 #include <bootpipe/error.h>
 
+#include "download.h"
 #include "extract.h"
 #include "testutil.h"
 
@@ -130,6 +132,8 @@ static void make_archive(const char *path, int filter,
 	archive_write_free(a);
 }
 
+static struct extract_result result;
+
 static int run_extract(bool *corrupt, char *err, size_t errlen)
 {
 	struct extract_request r = {
@@ -140,7 +144,8 @@ static int run_extract(bool *corrupt, char *err, size_t errlen)
 	    .min_size = 1 << 20,
 	};
 
-	return extract_image(&r, corrupt, err, errlen);
+	memset(&result, 0, sizeof(result));
+	return extract_image(&r, &result, corrupt, err, errlen);
 }
 
 static void assert_image(const char *path)
@@ -162,6 +167,21 @@ static void assert_image(const char *path)
 	close(fd);
 	/* 68 KiB of data: the rest must be holes, not 8 MiB of zeros. */
 	assert_true((int64_t)st.st_blocks * 512 <= 256 * 1024);
+}
+
+/* The result describes @path as it was written: the sha256 of its bytes
+ * (holes read as zeros), its size and mtime. */
+static void assert_result(const char *path)
+{
+	char want[SHA256_HEX_SIZE], err[512];
+	struct stat st;
+
+	assert_int_equal(sha256_file(path, want, err, sizeof(err)), 0);
+	assert_string_equal(result.sha256, want);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(result.size, st.st_size);
+	assert_int_equal(result.mtime.tv_sec, st.st_mtim.tv_sec);
+	assert_int_equal(result.mtime.tv_nsec, st.st_mtim.tv_nsec);
 }
 
 /* Nothing but store/ in top/, and in store/ only @allowed (may be NULL)
@@ -194,6 +214,7 @@ static void check_filter(int filter)
 	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), 0);
 	assert_false(corrupt);
 	assert_image(dest);
+	assert_result(dest);
 	assert_nothing_else(IMG ".tmp");
 }
 
@@ -368,6 +389,39 @@ static void test_too_small(void **state)
 		       false);
 }
 
+/* Holes count in the digest: a sparse tar entry (GNU tar -S) has gaps
+ * between its data blocks and after the last; they hash as zeros. */
+static void test_sparse_digest(void **state)
+{
+	char src[PATH_MAX + 32], cmd[PATH_MAX * 3], err[1024] = "";
+	char want[SHA256_HEX_SIZE];
+	unsigned char block[4096];
+	bool corrupt;
+	int fd;
+
+	(void)state;
+	snprintf(src, sizeof(src), "%s/src", top);
+	assert_int_equal(mkdir(src, 0755), 0);
+	snprintf(src, sizeof(src), "%s/src/" IMG, top);
+	fd = open(src, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	memset(block, 0x5a, sizeof(block));
+	assert_int_equal(pwrite(fd, block, sizeof(block), 1 << 20),
+			 (ssize_t)sizeof(block));
+	assert_int_equal(pwrite(fd, block, sizeof(block), 3 << 20),
+			 (ssize_t)sizeof(block));
+	assert_int_equal(ftruncate(fd, IMG_SIZE), 0);
+	close(fd);
+	assert_int_equal(sha256_file(src, want, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "tar -C '%s/src' -cSzf '%s' " IMG, top,
+		 archive_path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), 0);
+	assert_string_equal(result.sha256, want);
+	assert_int_equal(result.size, IMG_SIZE);
+	assert_result(dest);
+}
+
 static void test_not_an_archive(void **state)
 {
 	char err[1024] = "";
@@ -395,6 +449,7 @@ int main(void)
 	    T(test_not_an_archive),
 	    T(test_long_name),
 	    T(test_too_small),
+	    T(test_sparse_digest),
 	};
 #undef T
 

@@ -1,4 +1,4 @@
-/* fetch-rootfs store: names, readiness, marker, lock. */
+/* fetch-rootfs store: names, readiness, marker, record, lock. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +16,7 @@
 
 #include <bootpipe/error.h>
 
+#include "image_record.h"
 #include "layout.h"
 #include "lock.h"
 #include "testutil.h"
@@ -72,6 +73,8 @@ static void test_paths(void **state)
 	assert_string_equal(p.part, "/s/rootfs-aarch64-alpine.img.tar.xz.part");
 	assert_string_equal(p.tmp, "/s/rootfs-aarch64-alpine.img.tmp");
 	assert_string_equal(p.marker, "/s/rootfs-aarch64-alpine.img.sha256");
+	assert_string_equal(p.record,
+			    "/s/rootfs-aarch64-alpine.img.bootpipe-image");
 	assert_string_equal(p.lock, "/s/rootfs-aarch64-alpine.img.lock");
 	assert_int_equal(
 	    store_paths_init(&p, "/s/rootfs.raw", err, sizeof(err)), BP_EINVAL);
@@ -84,6 +87,11 @@ static void test_paths(void **state)
 	assert_int_equal(
 	    store_paths_for_name(&p, "/st", "img1", err, sizeof(err)), 0);
 	assert_string_equal(p.image, "/st/img1.img");
+	/* today's: the record beside axbuild's marker, in the unpack dir */
+	assert_int_equal(
+	    store_paths_layout(&p, STORE_LAYOUT_TODAY, err, sizeof(err)), 0);
+	assert_string_equal(p.marker, "/st/img1.img/.archive.sha256");
+	assert_string_equal(p.record, "/st/img1.img/.bootpipe-image");
 }
 
 static const char sum[] =
@@ -132,6 +140,84 @@ static void test_ready(void **state)
 	assert_int_equal(rmdir(p.image), 0);
 }
 
+/* A record of @p's image as it is now, from archive @archive. */
+static void record_now(const struct store_paths *p, const char *archive)
+{
+	struct image_record r = {0};
+	char err[256];
+	struct stat st;
+
+	assert_int_equal(stat(p->image, &st), 0);
+	snprintf(r.sha256, sizeof(r.sha256), "%s", other);
+	snprintf(r.archive, sizeof(r.archive), "%s", archive);
+	r.size = st.st_size;
+	r.mtime = st.st_mtim;
+	assert_int_equal(image_record_write(p->record, &r, err, sizeof(err)),
+			 0);
+}
+
+static void test_record(void **state)
+{
+	struct store_paths p;
+	struct image_record r = {0}, got;
+	char err[256], why[512];
+	struct timespec times[2];
+
+	(void)state;
+	assert_int_equal(
+	    store_paths_for_name(&p, dir, "rootfs-x-alpine", err, sizeof(err)),
+	    0);
+	/* written and read back whole, nanoseconds and all */
+	snprintf(r.sha256, sizeof(r.sha256), "%s", other);
+	snprintf(r.archive, sizeof(r.archive), "%s", sum_lower);
+	r.size = 8 << 20;
+	r.mtime = (struct timespec){1700000000, 1234};
+	assert_int_equal(image_record_write(p.record, &r, err, sizeof(err)), 0);
+	assert_int_equal(image_record_read(p.record, &got), 0);
+	assert_string_equal(got.sha256, other);
+	assert_string_equal(got.archive, sum_lower);
+	assert_int_equal(got.size, 8 << 20);
+	assert_int_equal(got.mtime.tv_sec, 1700000000);
+	assert_int_equal(got.mtime.tv_nsec, 1234);
+
+	make_file(p.image, STORE_MIN_IMAGE_SIZE);
+	/* axbuild's store: no record, an unknown image, not a changed one */
+	assert_int_equal(unlink(p.record), 0);
+	assert_int_equal(image_check(&p, NULL, why, sizeof(why)),
+			 IMAGE_UNKNOWN);
+	assert_non_null(strstr(why, "no record"));
+	/* a record of another archive than the marker's is stale */
+	assert_int_equal(store_marker_write(&p, sum_lower, err, sizeof(err)),
+			 0);
+	record_now(&p, other);
+	assert_int_equal(image_check(&p, NULL, why, sizeof(why)),
+			 IMAGE_UNKNOWN);
+	assert_non_null(strstr(why, "another archive"));
+	record_now(&p, sum_lower);
+	assert_int_equal(image_check(&p, &got, why, sizeof(why)),
+			 IMAGE_UNCHANGED);
+	assert_string_equal(got.sha256, other);
+	/* the same size, another mtime */
+	times[0] = (struct timespec){0, UTIME_OMIT};
+	times[1] = (struct timespec){1000000000, 5};
+	assert_int_equal(utimensat(AT_FDCWD, p.image, times, 0), 0);
+	assert_int_equal(image_check(&p, NULL, why, sizeof(why)),
+			 IMAGE_CHANGED);
+	assert_non_null(strstr(why, "extracted"));
+	/* another size: truncated */
+	record_now(&p, sum_lower);
+	assert_int_equal(truncate(p.image, STORE_MIN_IMAGE_SIZE - 512), 0);
+	assert_int_equal(image_check(&p, NULL, why, sizeof(why)),
+			 IMAGE_CHANGED);
+	assert_non_null(strstr(why, "1048064 bytes, 1048576 when"));
+	/* a record that is not one is no reason to boot */
+	tu_write_file(p.record, "sha256 nonsense\n");
+	assert_int_equal(image_record_read(p.record, &got), BP_EIO);
+	assert_int_equal(image_check(&p, NULL, why, sizeof(why)),
+			 IMAGE_CHANGED);
+	assert_non_null(strstr(why, "unreadable"));
+}
+
 static void test_remove(void **state)
 {
 	struct store_paths p;
@@ -147,9 +233,11 @@ static void test_remove(void **state)
 	make_file(p.lock, 0);
 	assert_int_equal(store_marker_write(&p, sum_lower, err, sizeof(err)),
 			 0);
+	make_file(p.record, 10);
 	assert_int_equal(store_remove(&p, err, sizeof(err)), 0);
 	assert_int_not_equal(stat(p.image, &st), 0);
 	assert_int_not_equal(stat(p.marker, &st), 0);
+	assert_int_not_equal(stat(p.record, &st), 0);
 	assert_int_not_equal(stat(p.part, &st), 0);
 	assert_int_not_equal(stat(p.tmp, &st), 0);
 	/* The lock stays: removing it would let two holders coexist. */
@@ -231,6 +319,7 @@ int main(void)
 	    cmocka_unit_test(test_paths),
 	    cmocka_unit_test(test_hex),
 	    cmocka_unit_test_setup_teardown(test_ready, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_record, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mkdir, setup, teardown),

@@ -82,18 +82,30 @@ expect_requests() {
 expect_ready() {
 	cmp -s "$W/src/$NAME.img" "$IMG" || fail "image differs from the source"
 	[ "$(cat "$IMG.sha256")" = "$SHA" ] || fail "marker does not hold the archive sha256"
+	expect_record "$IMG" "$IMG.bootpipe-image"
 	local used
 	used=$(du -k "$IMG" | cut -f1)
 	[ "$used" -lt 2048 ] || fail "image uses ${used} KiB: not sparse"
 	expect_clean
 }
+# expect_record IMAGE RECORD: bootpipe's record holds the image's own
+# sha256, size and mtime, and the archive it came from
+expect_record() {
+	local sum
+	sum=$(sha256sum "$1" | cut -d' ' -f1)
+	grep -qx "sha256 $sum" "$2" || fail "$2 lacks the image sha256 $sum: $(cat "$2")"
+	grep -qx "size $(stat -c %s "$1")" "$2" || fail "$2 lacks the size"
+	grep -qx "mtime $(stat -c %Y "$1")\.[0-9]\{9\}" "$2" || fail "$2 lacks the mtime"
+	grep -qx "archive $SHA" "$2" || fail "$2 lacks the archive sha256"
+}
 expect_clean() {
 	local extra
-	extra=$(ls -A "$STORE" 2>/dev/null | grep -Ev "^$NAME\.img(\.sha256|\.lock)?$")
+	extra=$(ls -A "$STORE" 2>/dev/null | grep -Ev "^$NAME\.img(\.sha256|\.bootpipe-image|\.lock)?$")
 	[ -z "$extra" ] || fail "left in the store: $extra"
 }
 expect_not_ready() {
 	[ ! -e "$IMG.sha256" ] || fail "a marker was left"
+	[ ! -e "$IMG.bootpipe-image" ] || fail "a record was left"
 	[ ! -e "$IMG" ] || fail "an image was left"
 	expect_clean
 }
@@ -126,6 +138,7 @@ today_setup() {
 expect_today_ready() {
 	cmp -s "$W/src/$NAME.img" "$TODAY" || fail "$TODAY differs from the source"
 	[ "$(cat "$STORE/$NAME.img/.archive.sha256")" = "$SHA" ] || fail "marker lacks the archive sha256"
+	expect_record "$TODAY" "$STORE/$NAME.img/.bootpipe-image"
 	[ -f "$STORE/$NAME.img.tar.xz" ] || fail "the archive was not kept (axbuild checks it)"
 	[ -f "$STORE/images.toml" ] && [ -f "$STORE/.last_sync" ] || fail "no registry cache"
 	[ ! -e "$STORE/.$NAME.img.tmp" ] || fail "extraction dir left"
@@ -578,13 +591,101 @@ image_cmds)
 	expect_out "FAILED     $NAME"
 	img rm "$NAME.img"
 	expect_rc 0
-	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] || fail "rm left files"
+	[ ! -e "$IMG" ] && [ ! -e "$IMG.sha256" ] && [ ! -e "$IMG.bootpipe-image" ] || fail "rm left files"
 	img rm "$NAME"
 	expect_rc 2
 	expect_out "no image $NAME in $STORE"
 	img pull "../evil"
 	expect_rc 2
 	expect_requests 1
+	;;
+image_changed)
+	# The image is what came out of its archive: `image verify` reads it,
+	# and a run or plan refuses one whose size or mtime moved since.
+	img() { "$BOOTPIPE" image "$@" --pipeline "$P" >"$W/out" 2>&1; RC=$?; }
+	run "$P"
+	expect_rc 0
+	sum=$(sha256sum "$IMG" | cut -d' ' -f1)
+	img verify "$NAME"
+	expect_rc 0
+	expect_out "ok         $NAME (sha256 $SHA"
+	expect_out "image sha256 $sum)"
+	# one byte changed, mtime kept: only reading the image tells
+	cp -p "$IMG" "$W/orig.img"
+	printf 'X' | dd of="$IMG" bs=1 seek=4096 conv=notrunc status=none
+	touch -r "$W/orig.img" "$IMG"
+	img verify "$NAME"
+	expect_rc 3
+	expect_out "FAILED     $NAME: $IMG has sha256 $(sha256sum "$IMG" | cut -d' ' -f1), $sum when it was extracted"
+	expect_out "run \`bootpipe image rm $NAME\`, then \`bootpipe image pull $NAME\`"
+	# the same byte changed the usual way: the cheap check sees it
+	printf 'X' | dd of="$IMG" bs=1 seek=4096 conv=notrunc status=none
+	run "$P"
+	expect_rc 3
+	grep -Eq "managed image $IMG changed after it was extracted \(modified $(date -u -r "$IMG" +%F) [0-9:.]+ UTC, extracted $(date -u -r "$W/orig.img" +%F) [0-9:.]+ UTC\)" "$W/out" ||
+		{ cat "$W/out" >&2; fail "no change of mtime reported"; }
+	expect_out "so it is not booted: \`bootpipe image verify $NAME --store $STORE\` reads it"
+	expect_out "\`bootpipe image rm $NAME --store $STORE\` removes it, and the next run fetches it anew"
+	"$BOOTPIPE" plan "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 3
+	expect_out "managed image $IMG changed after it was extracted"
+	img ls
+	grep -Eq "^$NAME +aarch64 .* CHANGED " "$W/out" || { cat "$W/out"; fail "ls does not say CHANGED"; }
+	# truncated: its size tells
+	cp -p "$W/orig.img" "$IMG"
+	truncate -s 4M "$IMG"
+	touch -r "$W/orig.img" "$IMG"
+	run "$P"
+	expect_rc 3
+	expect_out "(it is 4194304 bytes, 8388608 when it was extracted)"
+	# pull extracts it again (the archive is gone: downloaded again)
+	img pull "$NAME"
+	expect_rc 0
+	expect_out "changed after it was extracted (it is 4194304 bytes"
+	expect_out "extracting it again"
+	expect_requests 2
+	expect_ready
+	run "$P"
+	expect_rc 0
+	# touched but the same bytes: verify reads it and records it anew
+	touch -d '2020-01-01' "$IMG"
+	run "$P"
+	expect_rc 3
+	img verify "$NAME"
+	expect_rc 0
+	expect_out "image sha256 $sum, recorded)"
+	run "$P"
+	expect_rc 0
+	expect_out "is ready"
+	expect_requests 2
+	;;
+axbuild_record)
+	# A store axbuild filled has no record: its image is used as it is,
+	# `image verify` records it once its archive checks out, and from
+	# then on a change to it is refused.
+	today_setup
+	mkdir -p "$STORE/$NAME.img"
+	cp "$W/src/$NAME.img" "$TODAY"
+	printf '%s' "$SHA" >"$STORE/$NAME.img/.archive.sha256"
+	cp "$SRV/$NAME.img.tar.xz" "$STORE/"
+	cp "$SRV/registry/v0.0.10.toml" "$STORE/images.toml"
+	date +%s >"$STORE/.last_sync"
+	run "$P"
+	expect_rc 0
+	expect_out "is ready"
+	[ ! -e "$STORE/$NAME.img/.bootpipe-image" ] || fail "a run recorded the image"
+	"$BOOTPIPE" image verify --workspace "$W/ws" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_out "image sha256 $(sha256sum "$TODAY" | cut -d' ' -f1), recorded)"
+	expect_record "$TODAY" "$STORE/$NAME.img/.bootpipe-image"
+	[ "$(cat "$STORE/$NAME.img/.archive.sha256")" = "$SHA" ] || fail "axbuild's marker was rewritten"
+	printf 'X' | dd of="$TODAY" bs=1 seek=100 conv=notrunc status=none
+	run "$P"
+	expect_rc 3
+	expect_out "managed image $TODAY changed after it was extracted"
+	expect_requests 0
 	;;
 small_image)
 	# An image entry under 1 MiB is refused when it is extracted, naming
