@@ -5,7 +5,10 @@
  */
 #include "rootfs_rule.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,4 +336,70 @@ bool rootfs_in_store(const char *store, const char *path)
 	free(s);
 	free(p);
 	return inside;
+}
+
+/* Looks in @dir (and, @depth > 0, its directories) for the file @st is
+ * another name of; its path to @via. At most a few hundred entries are
+ * looked at: a store holds a handful of images. */
+static bool find_inode(const char *dir, const struct stat *st, int depth,
+		       char *via, size_t vialen, int *budget)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)) && (*budget)-- > 0) {
+		struct stat e;
+		char path[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fstatat(dirfd(d), de->d_name, &e, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     de->d_name) >= sizeof(path))
+			continue;
+		if (S_ISREG(e.st_mode) && e.st_dev == st->st_dev &&
+		    e.st_ino == st->st_ino) {
+			if (via)
+				snprintf(via, vialen, "%s", path);
+			found = true;
+		} else if (S_ISDIR(e.st_mode) && depth > 0) {
+			found = find_inode(path, st, depth - 1, via, vialen,
+					   budget);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+bool rootfs_reaches_store(const char *store, const char *path, char *via,
+			  size_t vialen)
+{
+	char *real_store, *real_path;
+	struct stat st;
+	bool reaches = false;
+	int budget = 512;
+
+	if (rootfs_in_store(store, path)) {
+		if (via)
+			snprintf(via, vialen, "%s", path);
+		return true;
+	}
+	real_store = realpath(store, NULL);
+	if (!real_store)
+		return false;
+	real_path = realpath(path, NULL);
+	if (real_path && rootfs_in_store(real_store, real_path)) {
+		if (via)
+			snprintf(via, vialen, "%s", real_path);
+		reaches = true;
+	} else if (real_path && stat(real_path, &st) == 0 &&
+		   S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		reaches = find_inode(real_store, &st, 1, via, vialen, &budget);
+	}
+	free(real_path);
+	free(real_store);
+	return reaches;
 }

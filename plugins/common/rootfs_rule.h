@@ -45,4 +45,14 @@ int rootfs_managed_path(const char *store, const char *arch,
  * normalising, not a string prefix) */
 bool rootfs_in_store(const char *store, const char *path);
 
+/*
+ * True when writing @path would write a file of the image store @store:
+ * @path is inside it by name (rootfs_in_store), resolves into it through
+ * symbolic links, or is a hard link of a file in it or in one of its
+ * directories (today's <name>.img/). @via (may be NULL) gets the store
+ * file it reaches.
+ */
+bool rootfs_reaches_store(const char *store, const char *path, char *via,
+			  size_t vialen);
+
 #endif

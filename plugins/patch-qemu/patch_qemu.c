@@ -372,15 +372,18 @@ static int scale_timeout_by_env(struct job *job)
 	return 0;
 }
 
-/* rootfs_write = persist never writes an image of the store: it writes
- * the run's working copy of it (rootfs.working_copy), or is refused. */
+/* rootfs_write = persist never writes an image of the store, not through
+ * a symbolic or hard link either: it writes the run's working copy of it
+ * (rootfs.working_copy), or is refused. */
 static int persist_target(struct job *job, const char **path)
 {
 	const char *store = bp_ctx_str_or(job->ctx, BP_KEY_REQUEST_STORE, NULL);
 	const char *copy =
 	    bp_ctx_str_or(job->ctx, BP_KEY_ROOTFS_WORKING_COPY, NULL);
+	char via[PATH_MAX];
+	char link[PATH_MAX + 32] = "";
 
-	if (!store || !rootfs_in_store(store, *path))
+	if (!store || !rootfs_reaches_store(store, *path, via, sizeof(via)))
 		return 0;
 	if (copy) {
 		bp_log(job->self, BP_LOG_INFO,
@@ -390,13 +393,15 @@ static int persist_target(struct job *job, const char **path)
 		*path = copy;
 		return 0;
 	}
+	if (strcmp(via, *path) != 0)
+		snprintf(link, sizeof(link), ", a link to %s", via);
 	return bp_fail(job->self, BP_ECONFIG,
-		       "%s: rootfs_write = persist would write %s, an image "
+		       "%s: rootfs_write = persist would write %s%s, an image "
 		       "of the store %s, which is never written: copy it out "
 		       "of the store and set [resolve-request] rootfs = PATH, "
 		       "or use rootfs_write = discard",
 		       bp_stage_opt_origin(job->self, "rootfs_write"), *path,
-		       store);
+		       link, store);
 }
 
 /* The rootfs mode: the `mode` option when set, else the flow's rule. */

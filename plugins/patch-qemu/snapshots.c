@@ -60,7 +60,8 @@ static int guard_drive(struct strv *args, size_t i, const struct drive_guard *g,
 		changed = true;
 	}
 	snap = drive_spec_get(&spec, "snapshot");
-	if ((g->discard || (g->store && rootfs_in_store(g->store, file))) &&
+	if ((g->discard ||
+	     (g->store && rootfs_reaches_store(g->store, file, NULL, 0))) &&
 	    !(snap && !strcmp(snap, "on"))) {
 		rc = drive_spec_set(&spec, "snapshot", "on");
 		if (rc)

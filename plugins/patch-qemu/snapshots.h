@@ -25,7 +25,8 @@ struct drive_guard {
 /*
  * Every -drive whose file is a managed ref points at its store file; every
  * -drive with a file (not if=pflash firmware, not a fat: folder) that
- * points into the store, or any when g->discard, gets snapshot=on; every
+ * points into the store (by name or through a link: rootfs_reaches_store),
+ * or any when g->discard, gets snapshot=on; every
  * global -snapshot is removed. Each change is appended to @notes as a
  * sentence. 0 or BP_ENOMEM.
  */

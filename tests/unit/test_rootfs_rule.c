@@ -226,6 +226,46 @@ static void in_store_is_component_wise(void **state)
 	assert_false(rootfs_in_store("/ws/tmp/axbuild/rootfs", "/elsewhere"));
 }
 
+/* A link reaches the file it names: writing through it writes the store. */
+static void links_into_the_store_reach_it(void **state)
+{
+	struct fixture *f = *state;
+	char *today = tu_asprintf("%s/r.img", f->store);
+	char *img = tu_asprintf("%s/r.img", today);
+	char *sym = tu_asprintf("%s/sym.img", f->root);
+	char *hard = tu_asprintf("%s/hard.img", f->root);
+	char *mine = tu_asprintf("%s/mine.img", f->root);
+	char *mine2 = tu_asprintf("%s/mine2.img", f->root);
+	char *dots =
+	    tu_asprintf("%s/tmp/../tmp/axbuild/rootfs/r.img/r.img", f->root);
+	char via[PATH_MAX];
+	char *cmd = tu_asprintf("mkdir -p '%s'", today);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	tu_write_file(img, "image");
+	tu_write_file(mine, "mine");
+	assert_int_equal(symlink(img, sym), 0);
+	assert_int_equal(link(img, hard), 0);
+	assert_int_equal(link(mine, mine2), 0);
+	assert_true(rootfs_reaches_store(f->store, dots, via, sizeof(via)));
+	assert_true(rootfs_reaches_store(f->store, sym, via, sizeof(via)));
+	assert_string_equal(via, img);
+	assert_true(rootfs_reaches_store(f->store, hard, via, sizeof(via)));
+	assert_string_equal(via, img);
+	/* the user's own files, linked or not, are theirs */
+	assert_false(rootfs_reaches_store(f->store, mine, via, sizeof(via)));
+	assert_false(rootfs_reaches_store(f->store, mine2, NULL, 0));
+	assert_false(rootfs_reaches_store(f->store, "/nonexistent", NULL, 0));
+	free(today);
+	free(img);
+	free(sym);
+	free(hard);
+	free(mine);
+	free(mine2);
+	free(dots);
+}
+
 static void infer_relative_kernel_path_uses_vmconfig_dir(void **state)
 {
 	struct fixture *f = *state;
@@ -465,6 +505,8 @@ int main(void)
 		teardown),
 	    cmocka_unit_test(resolve_explicit_words_names_and_paths),
 	    cmocka_unit_test(in_store_is_component_wise),
+	    cmocka_unit_test_setup_teardown(links_into_the_store_reach_it,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		infer_relative_kernel_path_uses_vmconfig_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

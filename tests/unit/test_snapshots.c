@@ -7,10 +7,15 @@
 
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "snapshots.h"
+#include "testutil.h"
 
 static void check(const char *const *in, const struct drive_guard *g,
 		  const char *const *want, size_t want_notes)
@@ -102,6 +107,33 @@ static void managed_refs_point_at_the_store(void **state)
 	check(in, &g, want, 1);
 }
 
+/* A drive reaching a store image through a symbolic link is a store
+ * drive: persist must not write it either. */
+static void persist_protects_links_into_the_store(void **state)
+{
+	char top[PATH_MAX / 2], store[PATH_MAX], img[PATH_MAX + 16];
+	char sym[PATH_MAX], in_arg[PATH_MAX + 64], want_arg[PATH_MAX + 80];
+	struct drive_guard g = {.discard = false, .store = store};
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(top, sizeof(top), "snapshots"), 0);
+	snprintf(store, sizeof(store), "%s/store", top);
+	snprintf(img, sizeof(img), "%s/r.img", store);
+	snprintf(sym, sizeof(sym), "%s/mine.img", top);
+	assert_int_equal(mkdir(store, 0755), 0);
+	tu_write_file(img, "image");
+	assert_int_equal(symlink(img, sym), 0);
+	snprintf(in_arg, sizeof(in_arg), "id=disk0,format=raw,file=%s", sym);
+	snprintf(want_arg, sizeof(want_arg), "%s,snapshot=on", in_arg);
+	{
+		const char *const in[] = {"-drive", in_arg, NULL};
+		const char *const want[] = {"-drive", want_arg, NULL};
+
+		check(in, &g, want, 0);
+	}
+	assert_int_equal(tu_rmtree(top), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +141,7 @@ int main(void)
 		discard_protects_every_disk_without_global_snapshot),
 	    cmocka_unit_test(persist_still_protects_the_store),
 	    cmocka_unit_test(managed_refs_point_at_the_store),
+	    cmocka_unit_test(persist_protects_links_into_the_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
