@@ -51,8 +51,9 @@ static const struct bp_option options[] = {
      "rootfs patching, overriding the flow's (request.flow) rule", 0,
      "replace-drive-only|ensure-disk-boot-net"},
     {"rootfs_write", BP_OPT_ENUM, "discard",
-     "discard: snapshot=on on the rootfs drive; persist: write the image", 0,
-     "discard|persist"},
+     "discard: snapshot=on on every drive; persist: write the rootfs (never "
+     "an image of the store, named or through a link)",
+     0, "discard|persist"},
     {"diskless", BP_OPT_BOOL, "false", "boot without a rootfs drive", 0, NULL},
     {"accel", BP_OPT_ENUM, "auto", "accelerator", 0, "auto|kvm|tcg"},
     {"tcg_timeout_scale", BP_OPT_INT, "5",
