@@ -9,16 +9,6 @@
 
 #include "drive.h"
 
-bool qemu_opt_is(const char *arg, const char *name)
-{
-	if (arg[0] != '-')
-		return false;
-	arg++;
-	if (arg[0] == '-')
-		arg++;
-	return !strcmp(arg, name);
-}
-
 bool qemu_args_has(const struct strv *args, const char *name, const char *alias)
 {
 	for (size_t i = 0; i < args->n; i++)
@@ -42,27 +32,6 @@ static bool value_has(const struct strv *args, size_t i, const char *name,
 		return false;
 	got = drive_spec_get(&spec, key);
 	match = got && !strcmp(got, want);
-	drive_spec_free(&spec);
-	return match;
-}
-
-bool qemu_args_is_rootfs_drive(const struct strv *args, size_t i)
-{
-	struct drive_spec spec;
-	const char *id;
-	bool match;
-
-	if (args->v[i][0] == '-')
-		return false;
-	/* The value of -drive, or (as axbuild's own test has it) a drive
-	 * value standing alone; never the value of another option. */
-	if (i > 0 && args->v[i - 1][0] == '-' &&
-	    !qemu_opt_is(args->v[i - 1], "drive"))
-		return false;
-	if (drive_spec_parse(args->v[i], &spec))
-		return false;
-	id = drive_spec_get(&spec, "id");
-	match = id && !strcmp(id, "disk0");
 	drive_spec_free(&spec);
 	return match;
 }
@@ -193,22 +162,6 @@ int qemu_args_drop_rootfs(struct strv *args, struct strv *removed)
 	return 0;
 }
 
-/* The value of @key in option list @text (malloc'ed), or NULL. */
-static char *value_of(const char *text, const char *key)
-{
-	struct drive_spec spec;
-	const char *got;
-	char *out = NULL;
-
-	if (drive_spec_parse(text, &spec))
-		return NULL;
-	got = drive_spec_get(&spec, key);
-	if (got)
-		out = strdup(got);
-	drive_spec_free(&spec);
-	return out;
-}
-
 /* True when -device value @text is driver @a or @b with @key=@want. */
 static bool device_is(const char *text, const char *a, const char *b,
 		      const char *key, const char *want)
@@ -238,54 +191,11 @@ struct boot_wiring {
 	bool custom;	 /* the root disk is a drive other than disk0 */
 };
 
-/* The index of the -drive value with id @id and a file, or 0. */
-static size_t drive_with_id(const struct strv *args, const char *id)
+/* The devices and network axbuild's EnsureDiskBootNet looks for. */
+static void find_wiring(const struct strv *args, struct boot_wiring *w)
 {
-	for (size_t i = 1; i < args->n; i++) {
-		char *got, *file;
-		bool match;
-
-		if (!qemu_opt_is(args->v[i - 1], "drive"))
-			continue;
-		got = value_of(args->v[i], "id");
-		file = value_of(args->v[i], "file");
-		match = got && file && !strcmp(got, id);
-		free(got);
-		free(file);
-		if (match)
-			return i;
-	}
-	return 0;
-}
-
-/* The custom root disk: the -drive the first -device with a drive=
- * references (StarryOS: nvme,...,drive=nvm + id=nvm), or 0. */
-static size_t referenced_drive(const struct strv *args)
-{
-	for (size_t i = 1; i < args->n; i++) {
-		size_t at = 0;
-		char *id;
-
-		if (!qemu_opt_is(args->v[i - 1], "device"))
-			continue;
-		id = value_of(args->v[i], "drive");
-		if (id)
-			at = drive_with_id(args, id);
-		free(id);
-		if (at)
-			return at;
-	}
-	return 0;
-}
-
-static int find_wiring(struct strv *args, const struct rootfs_patch *p,
-		       struct boot_wiring *w)
-{
-	int rc;
-
 	for (size_t i = 1; i < args->n; i++) {
 		const char *opt = args->v[i - 1];
-		char *ifv;
 
 		if (qemu_opt_is(opt, "device")) {
 			w->blk_device |=
@@ -296,45 +206,40 @@ static int find_wiring(struct strv *args, const struct rootfs_patch *p,
 				      "virtio-net-device", "netdev", "net0");
 		} else if (qemu_opt_is(opt, "netdev")) {
 			w->netdev |= value_has(args, i, "netdev", "id", "net0");
-		} else if (qemu_args_is_rootfs_drive(args, i)) {
-			if ((rc = patch_drive(args, i, p)))
-				return rc;
-			w->drive = true;
-		} else if (qemu_opt_is(opt, "drive") &&
-			   (ifv = value_of(args->v[i], "if"))) {
-			char *file = value_of(args->v[i], "file");
-			bool sd = file && !strcmp(ifv, "sd");
-
-			free(ifv);
-			free(file);
-			if (sd) {
-				if ((rc = patch_drive(args, i, p)))
-					return rc;
-				w->drive = w->blk_device = w->sd_rootfs = true;
-			}
 		}
 	}
-	return 0;
 }
 
 /* axbuild's EnsureDiskBootNet (rootfs/qemu.rs): the root disk is disk0,
- * an if=sd drive, or the drive a -device references; block device, drive
- * and user network are added only where missing, and no network is added
- * to a config whose own root disk has none. */
+ * an if=sd drive, or the drive a -device references (root_drive.h);
+ * block device, drive and user network are added only where missing, and
+ * no network is added to a config whose own root disk has none. */
 static int ensure_disk_boot_net(struct strv *args, const struct rootfs_patch *p)
 {
 	struct boot_wiring w = {0};
-	size_t at;
+	enum root_drive_kind *kinds;
+	size_t n = args->n;
 	char *drive;
-	int rc = find_wiring(args, p, &w);
+	int rc = 0;
 
+	find_wiring(args, &w);
+	kinds = calloc(n ? n : 1, sizeof(*kinds));
+	if (!kinds)
+		return BP_ENOMEM;
+	root_drives_find(args, true, kinds);
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (kinds[i] == ROOT_DRIVE_NONE)
+			continue;
+		rc = patch_drive(args, i, p);
+		w.drive = true;
+		if (kinds[i] == ROOT_DRIVE_SD)
+			w.blk_device = w.sd_rootfs = true;
+		else if (kinds[i] == ROOT_DRIVE_REFERENCED)
+			w.blk_device = w.custom = true;
+	}
+	free(kinds);
 	if (rc)
 		return rc;
-	if (!w.drive && (at = referenced_drive(args))) {
-		if ((rc = patch_drive(args, at, p)))
-			return rc;
-		w.drive = w.blk_device = w.custom = true;
-	}
 	if (w.sd_rootfs && !w.net_device && !w.netdev)
 		return 0;
 	if (!w.blk_device && (rc = insert_pair(args, args->n, "-device",

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "root_drive.h"
 #include "strv.h"
 
 enum rootfs_mode {
@@ -24,15 +25,9 @@ struct rootfs_patch {
 	bool diskless; /* no rootfs drive: the template's disk0 is removed */
 };
 
-/* True when @arg is option @name, written -name or --name. */
-bool qemu_opt_is(const char *arg, const char *name);
-
 /* True when the args have option @name (e.g. "machine") or @alias. */
 bool qemu_args_has(const struct strv *args, const char *name,
 		   const char *alias);
-
-/* True when args->v[@i] is the value of a disk0 -drive. */
-bool qemu_args_is_rootfs_drive(const struct strv *args, size_t i);
 
 /*
  * Removes every disk0 drive (the -drive value with id=disk0 and its
