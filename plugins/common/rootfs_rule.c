@@ -319,20 +319,22 @@ out_joined:
 	return out;
 }
 
+/* The part of normalised @p below normalised @s, or NULL when outside. */
+static const char *below(const char *s, const char *p)
+{
+	size_t slen = strlen(s);
+
+	if (slen == 1) /* the store is "/" */
+		return strlen(p) > 1 ? p + 1 : NULL;
+	return !strncmp(s, p, slen) && p[slen] == '/' ? p + slen + 1 : NULL;
+}
+
 bool rootfs_in_store(const char *store, const char *path)
 {
 	char *s = path_normalise(store);
 	char *p = path_normalise(path);
-	bool inside = false;
+	bool inside = s && p && below(s, p);
 
-	if (s && p) {
-		size_t slen = strlen(s);
-
-		if (slen == 1) /* the store is "/" */
-			inside = strlen(p) > 1;
-		else
-			inside = !strncmp(s, p, slen) && p[slen] == '/';
-	}
 	free(s);
 	free(p);
 	return inside;
@@ -402,4 +404,19 @@ bool rootfs_reaches_store(const char *store, const char *path, char *via,
 	free(real_path);
 	free(real_store);
 	return reaches;
+}
+
+int rootfs_store_relative(const char *store, const char *path, char **out)
+{
+	char *s = path_normalise(store);
+	char *p = path_normalise(path);
+	const char *rel = s && p ? below(s, p) : NULL;
+	int rc = s && p ? 0 : BP_ENOMEM;
+
+	*out = NULL;
+	if (rel && !(*out = strdup(rel)))
+		rc = BP_ENOMEM;
+	free(s);
+	free(p);
+	return rc;
 }

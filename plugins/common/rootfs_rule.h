@@ -55,4 +55,9 @@ bool rootfs_in_store(const char *store, const char *path);
 bool rootfs_reaches_store(const char *store, const char *path, char *via,
 			  size_t vialen);
 
+/* The part of @path below directory @store, normalised as for
+ * rootfs_in_store ("a.img/a.img"), malloc'ed into *out; *out = NULL when
+ * @path is not inside @store. 0 or BP_ENOMEM. */
+int rootfs_store_relative(const char *store, const char *path, char **out);
+
 #endif

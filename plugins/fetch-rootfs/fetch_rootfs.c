@@ -1,8 +1,8 @@
 /*
- * fetch-rootfs: makes sure the managed rootfs image of a run is in the
- * store. The store itself (layout, registry, download, extraction) is the
- * bp-store library; this stage holds the policy: which image, which
- * sources, offline.
+ * fetch-rootfs: makes sure the managed images of a run are in the store:
+ * the rootfs and every other drive of the QEMU config that names one. The store
+ * itself (layout, registry, download, extraction) is the bp-store library; this
+ * stage holds the policy: which image, which sources, offline.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include <bootpipe/plugin.h>
 
 #include "image_config.h"
+#include "managed_drives.h"
 #include "rootfs_rule.h"
 #include "store.h"
 
@@ -70,7 +71,9 @@ static const struct bp_option options[] = {
 
 static const char *const requires[] = {BP_KEY_REQUEST_ARCH,
 				       BP_KEY_REQUEST_STORE, NULL};
-static const char *const provides[] = {BP_KEY_ROOTFS_MANAGED_PATH, NULL};
+static const char *const provides[] = {BP_KEY_ROOTFS_MANAGED_PATH,
+				       BP_KEY_ROOTFS_MANAGED_REFS,
+				       BP_KEY_ROOTFS_MANAGED_FILES, NULL};
 
 /* At most five updates a second, and the final one once. */
 static void on_progress(void *user, const char *what, uint64_t done,
@@ -239,13 +242,15 @@ static int fetch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	rc = store_from_options(self, ctx, &s, &cfg);
 	if (rc == 0)
 		rc = ensure_managed(self, &s, ctx);
+	if (rc == 0)
+		rc = managed_drives_ensure(self, &s, &cfg, ctx);
 	bp_store_fini(&s);
 	bp_image_config_free(&cfg);
 	return rc;
 }
 
 BP_PLUGIN_DEFINE(.name = "fetch-rootfs", .version = "1.0.0",
-		 .summary = "download, verify and unpack the managed rootfs "
-			    "image",
+		 .summary = "download, verify and unpack the managed images: "
+			    "the rootfs and every managed drive",
 		 .options = options, .needs = requires, .provides = provides,
 		 .run = fetch_run);

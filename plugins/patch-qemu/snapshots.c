@@ -50,7 +50,7 @@ static int guard_drive(struct strv *args, size_t i, const struct drive_guard *g,
 	if (!file || (ifv && !strcmp(ifv, "pflash")) ||
 	    !strncmp(file, "fat:", 4))
 		goto out;
-	if ((to = managed_file(g, file))) {
+	if ((to = managed_file(g, file)) && strcmp(to, file)) {
 		rc = note(notes, "%s is the store's %s", file, to);
 		if (!rc)
 			rc = drive_spec_set(&spec, "file", to);

@@ -266,6 +266,28 @@ static void links_into_the_store_reach_it(void **state)
 	free(dots);
 }
 
+static void store_relative_is_normalised(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(rootfs_store_relative("/ws/tmp/axbuild/rootfs/",
+					       "/ws//tmp/axbuild/rootfs/./"
+					       "b.img/b.img",
+					       &out),
+			 0);
+	assert_string_equal(out, "b.img/b.img");
+	free(out);
+	assert_int_equal(
+	    rootfs_store_relative("/ws/tmp/axbuild/rootfs",
+				  "/ws/tmp/axbuild/rootfs-old/a.img", &out),
+	    0);
+	assert_null(out);
+	assert_int_equal(rootfs_store_relative("/", "/a.img", &out), 0);
+	assert_string_equal(out, "a.img");
+	free(out);
+}
+
 static void infer_relative_kernel_path_uses_vmconfig_dir(void **state)
 {
 	struct fixture *f = *state;
@@ -507,6 +529,7 @@ int main(void)
 	    cmocka_unit_test(in_store_is_component_wise),
 	    cmocka_unit_test_setup_teardown(links_into_the_store_reach_it,
 					    setup, teardown),
+	    cmocka_unit_test(store_relative_is_normalised),
 	    cmocka_unit_test_setup_teardown(
 		infer_relative_kernel_path_uses_vmconfig_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -145,6 +145,55 @@ expect_today_ready() {
 }
 gets() { grep -c "^GET $1 " "$LOG"; }
 
+# A StarryOS-shaped config: alpine as the root disk (nvme, drive=nvm) and
+# busybox as a USB disk, both at axbuild's legacy template paths; the
+# registry in today's format offers both.
+starry_setup() {
+	today_setup
+	BUSY=rootfs-aarch64-busybox
+	head -c 300000 /dev/urandom >"$W/src/$BUSY.img"
+	truncate -s 2M "$W/src/$BUSY.img"
+	tar -C "$W/src" -cJf "$SRV/$BUSY.img.tar.xz" "$BUSY.img"
+	BUSY_SHA=$(sha256sum "$SRV/$BUSY.img.tar.xz" | cut -d' ' -f1)
+	printf '[[images]]\nname = "%s.img"\nversion = "0.0.10"\nreleased_at = "2026-07-01T00:00:00Z"\ndescription = "BusyBox"\nsha256 = "%s"\narch = "aarch64"\nurl = "%s/%s.img.tar.xz"\n' \
+		"$BUSY" "$BUSY_SHA" "$BASE" "$BUSY" >>"$SRV/registry/v0.0.10.toml"
+	legacy='${workspace}/tmp/axbuild/rootfs'
+	cat >"$W/ws/qemu-aarch64.toml" <<-TOML
+	args = ["-nographic", "-machine", "virt", "-cpu", "cortex-a53",
+	  "-device", "nvme,serial=deadbeef,drive=nvm",
+	  "-drive", "id=nvm,if=none,format=raw,file=$legacy/$NAME.img",
+	  "-device", "qemu-xhci,id=xhci",
+	  "-drive", "id=usbdisk,if=none,format=raw,file=$legacy/$BUSY.img",
+	  "-device", "usb-storage,bus=xhci.0,drive=usbdisk"]
+	to_bin = true
+	TOML
+	. "$(dirname "$HTTP_SERVER")/stand-in-kernel.sh"
+	stand_in_kernel "$W/ws/kernel.elf" 183
+	{
+		printf '[pipeline]\nname = fetch-%s\nworkspace = %s\n' "$case_name" "$W/ws"
+		printf 'stages = resolve-request fetch-rootfs infer-rootfs patch-qemu\n\n'
+		printf '[resolve-request]\narch = aarch64\nflow = starry\n'
+		printf 'kernel = %s\nqemu_config = %s\n\n' "$W/ws/kernel.elf" "$W/ws/qemu-aarch64.toml"
+		printf '[fetch-rootfs]\nretry_delay_ms = 20\nallow_insecure_url = true\n\n'
+		printf '[patch-qemu]\naccel = tcg\n'
+	} >"$P"
+}
+# plan: the command line's drive with @1 as its id has file @2 and
+# snapshot=on
+expect_drive() {
+	"$PYTHON" - "$W/out" "$1" "$2" <<-'PY' || { cat "$W/out" >&2; fail "drive $1 is not $2 with snapshot=on"; }
+	import shlex, sys
+	out, drive_id, file = sys.argv[1:]
+	for line in open(out):
+	    args = shlex.split(line) if line.startswith("qemu-system-") else []
+	    for prev, arg in zip(args, args[1:]):
+	        opts = dict(o.split("=", 1) for o in arg.split(",") if "=" in o)
+	        if prev == "-drive" and opts.get("id") == drive_id:
+	            sys.exit(0 if opts.get("file") == file and opts.get("snapshot") == "on" else 1)
+	sys.exit(1)
+	PY
+}
+
 case $case_name in
 today_fresh)
 	today_setup
@@ -185,6 +234,43 @@ axbuild_store)
 	run "$P"
 	expect_rc 0
 	expect_today_ready
+	;;
+starry_drives)
+	starry_setup
+	BUSY_TODAY=$STORE/$BUSY.img/$BUSY.img
+	# plan: each image it would fetch, nothing downloaded, not even the
+	# registry
+	"$BOOTPIPE" plan "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_out "would look up $NAME in registry $BASE/registry/default.toml"
+	expect_out "would look up $BUSY in registry $BASE/registry/default.toml"
+	expect_requests 0
+	expect_drive nvm "$TODAY"
+	expect_drive usbdisk "$BUSY_TODAY"
+	# run: both fetched into today's layout, each verified
+	run "$P"
+	expect_rc 0
+	expect_today_ready
+	cmp -s "$W/src/$BUSY.img" "$BUSY_TODAY" || fail "$BUSY_TODAY differs from the source"
+	[ "$(cat "$STORE/$BUSY.img/.archive.sha256")" = "$BUSY_SHA" ] || fail "busybox marker lacks its sha256"
+	[ "$(gets /$BUSY.img.tar.xz)" = 1 ] || fail "busybox was not fetched once"
+	[ "$(gets /$NAME.img.tar.xz)" = 1 ] || fail "alpine was not fetched once"
+	# both ready: nothing fetched again, both drives read-only to the store
+	n=$(requests)
+	"$BOOTPIPE" plan "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_requests "$n"
+	expect_drive nvm "$TODAY"
+	expect_drive usbdisk "$BUSY_TODAY"
+	# a broken busybox archive fails the run and names the drive
+	rm -rf "$STORE/$BUSY.img" "$STORE/$BUSY.img.tar.xz" "$STORE/images.toml"
+	printf 'not an archive' >"$SRV/$BUSY.img.tar.xz"
+	run "$P"
+	expect_rc 3
+	expect_out "drive usbdisk:"
+	[ ! -e "$BUSY_TODAY" ] || fail "a broken busybox image was left"
 	;;
 seed_flat)
 	# a seed-era flat image with its marker stays flat and is reused
