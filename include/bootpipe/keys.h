@@ -38,9 +38,11 @@
 /* fetch-rootfs */
 #define BP_KEY_ROOTFS_MANAGED_PATH "rootfs.managed_path" /* str */
 /* Every other -drive of the QEMU template whose file is a managed image
- * (disk0 is rootfs.path's): the file= values as the template has them,
- * expanded and unescaped, and in the same order the image each one is in
- * the store. patch-qemu rewrites each ref to its file. */
+ * (under <workspace>/tmp/axbuild/rootfs, local_storage or the store; the
+ * root drive rootfs.path replaces is not one): the file= values as the
+ * template has them, expanded and unescaped, and in the same order the
+ * store file each one was ensured as. Set only when there is one.
+ * patch-qemu rewrites each ref to its file, with snapshot=on. */
 #define BP_KEY_ROOTFS_MANAGED_REFS "rootfs.managed_refs"   /* list */
 #define BP_KEY_ROOTFS_MANAGED_FILES "rootfs.managed_files" /* list */
 /* UEFI firmware the store fetched (QEMU config uefi = true): the code

@@ -264,6 +264,19 @@ starry_drives)
 	expect_requests "$n"
 	expect_drive nvm "$TODAY"
 	expect_drive usbdisk "$BUSY_TODAY"
+	# an explicit rootfs replaces the root drive: the alpine image its
+	# template names is not fetched, busybox still is the store's
+	rm -rf "$STORE/$NAME.img" "$STORE/$NAME.img.tar.xz"
+	cp "$W/src/$NAME.img" "$W/own.img"
+	run "$P" --set resolve-request.rootfs="$W/own.img"
+	expect_rc 0
+	[ "$(gets /$NAME.img.tar.xz)" = 1 ] || fail "the replaced root drive's image was fetched"
+	[ ! -e "$STORE/$NAME.img" ] || fail "the replaced root drive's image was unpacked"
+	"$BOOTPIPE" plan "$P" --set resolve-request.rootfs="$W/own.img" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_drive nvm "$W/own.img"
+	expect_drive usbdisk "$BUSY_TODAY"
 	# a broken busybox archive fails the run and names the drive
 	rm -rf "$STORE/$BUSY.img" "$STORE/$BUSY.img.tar.xz" "$STORE/images.toml"
 	printf 'not an archive' >"$SRV/$BUSY.img.tar.xz"
