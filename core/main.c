@@ -115,7 +115,9 @@ static const struct {
      "is printed on stdout, shell-quoted, on one line.\n"},
     {"check", "usage: bootpipe check PIPELINE... [OPTIONS]\n"
 	      "Loads each pipeline (file, plugins, options, data flow, init)\n"
-	      "and runs nothing. Exit 0 when all are valid, 2 otherwise.\n"},
+	      "and validates the files its stages read in the workspace (QEMU\n"
+	      "config, build config, vmconfigs); downloads, builds and starts\n"
+	      "nothing. Exit 0 when all are valid, 2 otherwise.\n"},
     {"replay", "usage: bootpipe replay PIPELINE LOG [OPTIONS]\n"
 	       "Runs PIPELINE in plan mode with the launch stage matching the\n"
 	       "saved console LOG instead of QEMU; prints the verdict, the\n"
@@ -642,9 +644,39 @@ static int cmd_run(struct cli *c)
 	return finish_run(c, rc);
 }
 
+/* True when the pipeline is checked against a workspace: --workspace,
+ * [pipeline] workspace, or one found from here. In the user's fallback
+ * workspace the files a pipeline names relative to its workspace are not
+ * there to read. */
+static bool check_has_workspace(const struct cli *c, struct bp_engine *e)
+{
+	const char *ws = bp_ctx_str_or(bp_engine_ctx(e), BP_KEY_WORKSPACE, "");
+	char *fallback;
+	bool yes;
+
+	if (c->workspace)
+		return true;
+	fallback = bp_default_user_workspace();
+	yes = !fallback || strcmp(ws, fallback) != 0;
+	free(fallback);
+	return yes;
+}
+
+/* The files the stages read (the QEMU config, the build config, axbuild's
+ * state, the vmconfigs): the pipeline in plan mode with run.check, where
+ * each stage checks what it reads without a kernel or a rootfs. The
+ * outcome. */
+static int check_files(struct bp_engine *e)
+{
+	if (bp_ctx_set_bool(bp_engine_ctx(e), BP_KEY_RUN_CHECK, true) != 0)
+		return BP_OUTCOME_INFRA;
+	bp_engine_run(e);
+	return (int)bp_engine_outcome(e);
+}
+
 static int cmd_check(struct cli *c)
 {
-	int worst = 0;
+	int worst = 0, rc;
 
 	if (c->arg_count == 0)
 		return usage_error("%s needs at least one pipeline file",
@@ -675,16 +707,28 @@ static int cmd_check(struct cli *c)
 			free(path);
 			return EXIT_USAGE;
 		}
-		bp_engine_set_log_level(e, BP_LOG_ERROR);
+		/* warnings too: an unknown key in a QEMU config is one */
+		bp_engine_set_log_level(e, BP_LOG_WARN);
 		if (prepare_demo(c, path) != 0) {
 			worst = EXIT_USAGE;
-		} else if (bp_engine_load(e, path) == 0) {
+		} else if (bp_engine_load(e, path) != 0) {
+			fprintf(stderr, "%s\n", bp_engine_error(e));
+			worst = EXIT_USAGE;
+		} else if (!check_has_workspace(c, e)) {
+			printf("%s: ok (%s, %zu stages; no workspace, so the "
+			       "files it names were not read)\n",
+			       c->args[i], bp_engine_pipeline_name(e),
+			       bp_engine_stage_count(e));
+		} else if ((rc = check_files(e)) != 0) {
+			/* which file: the stage's message may not say */
+			fprintf(stderr, "%s: %s\n", c->args[i],
+				bp_engine_error(e));
+			if (!worst)
+				worst = rc;
+		} else {
 			printf("%s: ok (%s, %zu stages)\n", c->args[i],
 			       bp_engine_pipeline_name(e),
 			       bp_engine_stage_count(e));
-		} else {
-			fprintf(stderr, "%s\n", bp_engine_error(e));
-			worst = EXIT_USAGE;
 		}
 		bp_engine_free(e);
 		free(path);

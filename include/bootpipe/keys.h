@@ -10,6 +10,10 @@
 /* str, set by `bootpipe replay`: launch matches this saved console log
  * instead of starting QEMU */
 #define BP_KEY_RUN_REPLAY_LOG "run.replay_log"
+/* bool, set by `bootpipe check` (in plan mode): each stage checks only the
+ * files and settings it reads, with no kernel, rootfs or QEMU needed, and
+ * a stage with nothing of the kind returns at once */
+#define BP_KEY_RUN_CHECK "run.check"
 
 /* resolve-request */
 #define BP_KEY_REQUEST_ARCH "request.arch"		 /* str */

@@ -134,8 +134,13 @@ static int run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	const char *const *items = NULL;
 	size_t count = 0;
 	char err[2048];
+	bool check = false;
 	int rc;
 
+	/* the rootfs it copies is not part of a pipeline check */
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_CHECK, &check);
+	if (check)
+		return 0;
 	bp_stage_opt_str(self, "copy", &copy);
 	bp_stage_opt_list(self, "inject", &items, &count);
 	if (!src)

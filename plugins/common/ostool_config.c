@@ -115,11 +115,62 @@ static int read_str(const char *path, const char *key,
 	return ostool_expand(s, vars, out);
 }
 
+static const char *const known_keys[] = {
+    "args",	      "success_regex", "fail_regex", "shell_prefix",
+    "shell_init_cmd", "to_bin",	       "uefi",	     "timeout",
+};
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[64];
+
+	if (lb >= 64 || la >= 64)
+		return 64;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key closest to @key (a typo of it), or NULL. */
+static const char *closest_key(const char *key)
+{
+	const char *best = NULL;
+	size_t best_d = 4; /* farther than this is no hint */
+
+	for (size_t i = 0; i < sizeof(known_keys) / sizeof(*known_keys); i++) {
+		size_t d = edit_distance(key, known_keys[i]);
+
+		if (d < best_d) {
+			best = known_keys[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 static int read_key(struct qemu_config *cfg, const char *path, const char *key,
 		    const struct bp_toml_node *node,
 		    const struct ostool_vars *vars, struct strv *warnings,
 		    char *err, size_t errlen)
 {
+	const char *hint;
 	char *line;
 	int rc;
 
@@ -161,8 +212,11 @@ static int read_key(struct qemu_config *cfg, const char *path, const char *key,
 		return 0;
 	}
 	/* Newer ostool versions add keys: say so, do not fail. */
-	if (asprintf(&line, "%s:%d:%d: unknown key `%s` ignored", path,
-		     bp_toml_line(node), bp_toml_column(node), key) < 0)
+	hint = closest_key(key);
+	if (asprintf(&line, "%s:%d:%d: unknown key `%s` ignored%s%s%s", path,
+		     bp_toml_line(node), bp_toml_column(node), key,
+		     hint ? "; did you mean `" : "", hint ? hint : "",
+		     hint ? "`?" : "") < 0)
 		return BP_ENOMEM;
 	rc = strv_push(warnings, line);
 	free(line);

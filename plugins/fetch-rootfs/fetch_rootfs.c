@@ -236,9 +236,14 @@ static int fetch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
 	struct bp_image_config cfg = {0};
 	struct bp_store s;
+	bool check = false;
 	int rc;
 
 	(void)state;
+	/* the store and its downloads are not part of a pipeline check */
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_CHECK, &check);
+	if (check)
+		return 0;
 	rc = store_from_options(self, ctx, &s, &cfg);
 	if (rc == 0)
 		rc = ensure_managed(self, &s, ctx);

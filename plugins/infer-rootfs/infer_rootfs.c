@@ -92,9 +92,14 @@ static int infer_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	const char *why = NULL;
 	char *path = NULL;
 	struct stat st;
+	bool check = false;
 	int rc;
 
 	(void)state;
+	/* which rootfs exists is not part of a pipeline check */
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_CHECK, &check);
+	if (check)
+		return 0;
 	rc = choose(self, ctx, &path, &source);
 	if (rc)
 		return rc;

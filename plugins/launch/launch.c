@@ -658,9 +658,13 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	struct matcher *m = NULL;
 	char *log_base = NULL;
 	size_t argc = 0;
-	bool owned = false, debug = false;
+	bool owned = false, debug = false, check = false;
 	int rc;
 
+	/* the options were checked at init; the rest needs a QEMU command */
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_CHECK, &check);
+	if (check)
+		return 0;
 	if (bp_ctx_get_str(ctx, BP_KEY_RUN_REPLAY_LOG, &replay_log) < 0)
 		replay_log = NULL;
 	if (!replay_log) {

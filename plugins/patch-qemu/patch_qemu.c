@@ -111,6 +111,7 @@ struct job {
 	enum flow flow; /* request.flow: whose rules apply */
 	bool kvm_auto;	/* accel = auto chose KVM: publish a TCG argv too */
 	bool dry_run;
+	bool check; /* run.check: the config only */
 };
 
 static const char *opt_str(struct bp_stage *self, const char *key)
@@ -947,6 +948,39 @@ static int publish_tcg_fallback(struct job *job)
 	return rc;
 }
 
+/* The QEMU command and what launch matches, into the context. */
+static int publish(struct job *job)
+{
+	int rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_ARGV,
+				 (const char *const *)job->args.v, job->args.n);
+
+	if (!rc)
+		rc = bp_ctx_set_list(
+		    job->ctx, BP_KEY_QEMU_SUCCESS_REGEX,
+		    (const char *const *)job->cfg.success_regex.v,
+		    job->cfg.success_regex.n);
+	if (!rc)
+		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_FAIL_REGEX,
+				     (const char *const *)job->cfg.fail_regex.v,
+				     job->cfg.fail_regex.n);
+	if (!rc && job->cfg.shell_prefix)
+		rc = bp_ctx_set_str(job->ctx, BP_KEY_QEMU_SHELL_PREFIX,
+				    job->cfg.shell_prefix);
+	if (!rc && job->cfg.shell_init_cmd)
+		rc = bp_ctx_set_str(job->ctx, BP_KEY_QEMU_SHELL_INIT_CMD,
+				    job->cfg.shell_init_cmd);
+	if (!rc)
+		rc = bp_ctx_set_int(job->ctx, BP_KEY_QEMU_TIMEOUT,
+				    job->cfg.timeout);
+	if (!rc)
+		rc = publish_tcg_fallback(job);
+	if (rc)
+		return bp_fail(job->self, rc,
+			       "cannot publish the QEMU command: %s",
+			       bp_ctx_error(job->ctx));
+	return 0;
+}
+
 static int finish(struct job *job)
 {
 	struct bp_stage *self = job->self;
@@ -981,34 +1015,24 @@ static int finish(struct job *job)
 	}
 	rc = strv_insert(&job->args, 0, binary);
 	free(lvz);
-	if (!rc)
-		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_ARGV,
-				     (const char *const *)job->args.v,
-				     job->args.n);
-	if (!rc)
-		rc = bp_ctx_set_list(
-		    job->ctx, BP_KEY_QEMU_SUCCESS_REGEX,
-		    (const char *const *)job->cfg.success_regex.v,
-		    job->cfg.success_regex.n);
-	if (!rc)
-		rc = bp_ctx_set_list(job->ctx, BP_KEY_QEMU_FAIL_REGEX,
-				     (const char *const *)job->cfg.fail_regex.v,
-				     job->cfg.fail_regex.n);
-	if (!rc && job->cfg.shell_prefix)
-		rc = bp_ctx_set_str(job->ctx, BP_KEY_QEMU_SHELL_PREFIX,
-				    job->cfg.shell_prefix);
-	if (!rc && job->cfg.shell_init_cmd)
-		rc = bp_ctx_set_str(job->ctx, BP_KEY_QEMU_SHELL_INIT_CMD,
-				    job->cfg.shell_init_cmd);
-	if (!rc)
-		rc = bp_ctx_set_int(job->ctx, BP_KEY_QEMU_TIMEOUT,
-				    job->cfg.timeout);
-	if (!rc)
-		rc = publish_tcg_fallback(job);
-	if (rc)
-		return bp_fail(self, rc, "cannot publish the QEMU command: %s",
-			       bp_ctx_error(job->ctx));
-	return 0;
+	return rc ? bp_fail(self, rc, "out of memory") : publish(job);
+}
+
+/* A check read and validated the config: its command as written, for the
+ * stages after (no rootfs, kernel or accelerator edits). */
+static int publish_checked(struct job *job)
+{
+	const char *binary = opt_str(job->self, "qemu");
+	char fallback[64];
+
+	if (!binary) {
+		snprintf(fallback, sizeof(fallback), "qemu-system-%s",
+			 job->arch);
+		binary = fallback;
+	}
+	if (strv_insert(&job->args, 0, binary))
+		return bp_fail(job->self, BP_ENOMEM, "out of memory");
+	return publish(job);
 }
 
 static int add_machine_smp_extra(struct job *job)
@@ -1100,7 +1124,12 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 					     : FLOW_AXVISOR;
 	if (!job.workspace)
 		job.workspace = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_CHECK, &job.check);
 	rc = load_config(&job);
+	if (!rc && job.check) {
+		rc = publish_checked(&job);
+		goto out;
+	}
 	if (!rc)
 		rc = scale_timeout_by_env(&job);
 	if (!rc)
@@ -1119,6 +1148,7 @@ static int patch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		rc = add_debug(&job);
 	if (!rc)
 		rc = finish(&job);
+out:
 	strv_free(&job.args);
 	qemu_config_free(&job.cfg);
 	return rc;

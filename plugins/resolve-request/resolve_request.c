@@ -199,12 +199,18 @@ static int resolve_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	struct request_input in;
 	struct request req;
 	char err[2048] = "";
+	bool check = false;
 	int rc;
 
 	(void)state;
 	rc = read_input(self, ctx, &in);
 	if (rc)
 		return rc;
+	/* a check reads the files the request names; the kernel is given
+	 * (or built) at run time */
+	bp_ctx_get_bool(ctx, BP_KEY_RUN_CHECK, &check);
+	if (check)
+		in.require_kernel = false;
 	rc = request_resolve(&in, &req, err, sizeof(err));
 	if (rc)
 		return bp_fail(self, rc, "%s", err);

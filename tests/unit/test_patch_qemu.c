@@ -417,7 +417,8 @@ static void ostool_config_expands_and_warns(void **state)
 		  "fail_regex = []\n"
 		  "to_bin = true\nuefi = false\ntimeout = 180\n"
 		  "shell_prefix = \"~ #\"\n"
-		  "new_key = 1\n");
+		  "new_key = 1\n"
+		  "shell_init_comd = \"true\"\n");
 	assert_int_equal(qemu_config_init(&cfg), 0);
 	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
 	assert_int_equal(
@@ -431,9 +432,15 @@ static void ostool_config_expands_and_warns(void **state)
 	assert_true(cfg.to_bin);
 	assert_int_equal(cfg.timeout, 180);
 	assert_string_equal(cfg.shell_prefix, "~ #");
-	assert_int_equal(warnings.n, 1);
+	assert_int_equal(warnings.n, 2);
 	assert_non_null(strstr(warnings.v[0], ":10:11:"));
 	assert_non_null(strstr(warnings.v[0], "unknown key `new_key` ignored"));
+	/* no known key is near enough to hint at */
+	assert_null(strstr(warnings.v[0], "did you mean"));
+	/* a typo of a known key names it */
+	assert_non_null(strstr(warnings.v[1],
+			       "unknown key `shell_init_comd` ignored; did "
+			       "you mean `shell_init_cmd`?"));
 	strv_free(&warnings);
 	qemu_config_free(&cfg);
 	unsetenv("TMPDIR");

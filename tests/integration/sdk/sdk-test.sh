@@ -225,8 +225,16 @@ case_check_pipelines() {
 	[ "$(grep -c ': ok (' "$tmp/out")" = "$(($(ls "$src"/pipelines/*.ini | wc -l) - 1))" ] ||
 		fail "not every pipeline checked"
 	has "axvisor-common.ini: include-only, skipped" "$tmp/out"
-	"$bootpipe" check "$src"/pipelines/*.ini --workspace "$src/tests/data/axvisor-ws" \
+	# in a workspace check reads the files the pipeline names there (the
+	# demo pipelines name the demo workspace's, which this one lacks)
+	"$bootpipe" check "$src"/pipelines/qemu-*.ini "$src"/pipelines/test-case.ini \
+		--workspace "$src/tests/data/axvisor-ws" \
 		>"$tmp/out" 2>"$tmp/err" || fail "check in the AxVisor test workspace"
+	[ ! -s "$tmp/err" ] || fail "check in the AxVisor test workspace: $(cat "$tmp/err")"
+	"$bootpipe" check "$src"/pipelines/demo-aarch64.ini --workspace "$src/tests/data/axvisor-ws" \
+		>"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] || fail "check of the demo in the AxVisor workspace: expected exit 2"
+	has "aarch64-demo.toml: No such file or directory" "$tmp/err"
 	# board pipelines share axvisor-common.ini and set only what differs
 	for f in "$src"/pipelines/qemu-*.ini; do
 		grep -q '^include = axvisor-common.ini' "$f" || fail "$f does not include axvisor-common.ini"
@@ -240,13 +248,14 @@ case_check_pipelines() {
 case_by_name() {
 	local p=$tmp/proj ws=$tmp/ws
 	export XDG_CONFIG_HOME=$tmp/config
+	# a workspace with the files its pipeline names: check reads them
+	cp -r "$src/tests/data/axvisor-ws" "$ws"
 	mkdir -p "$p/pipelines" "$XDG_CONFIG_HOME/bootpipe/pipelines" "$ws/pipelines" "$ws/sub"
 	printf '[pipeline]\nname = mine-local\ninclude = %s\n' "$src/pipelines/demo-aarch64.ini" \
 		>"$p/pipelines/mine.ini"
 	printf '[pipeline]\nname = from-config\ndescription = the user'"'"'s\ninclude = %s\n' \
 		"$src/pipelines/demo-x86_64.ini" >"$XDG_CONFIG_HOME/bootpipe/pipelines/demo-x86_64.ini"
-	printf '[workspace]\nmembers = []\n' >"$ws/Cargo.toml"
-	printf '[pipeline]\nname = in-ws\ninclude = %s\n' "$src/pipelines/demo-aarch64.ini" \
+	printf '[pipeline]\nname = in-ws\ninclude = %s\n' "$src/pipelines/qemu-aarch64.ini" \
 		>"$ws/pipelines/wsp.ini"
 	# chk DIR NAME WANT: `bootpipe check NAME` from DIR names pipeline WANT
 	chk() {
