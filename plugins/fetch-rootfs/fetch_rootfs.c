@@ -28,7 +28,12 @@ static const struct bp_option options[] = {
      ".img), {arch}, {distro}",
      0, NULL},
     {"sha256", BP_OPT_STR, NULL, "sha256 of the archive `url` names", 0, NULL},
-    {"registry", BP_OPT_STR, NULL, "tgosimages registry TOML: a path or a URL",
+    {"registry", BP_OPT_STR, NULL,
+     "tgosimages registry TOML: a path or a URL (with neither this nor "
+     "`url` set: tmp/axbuild/.image.toml `registry`, else "
+     "tgosimages' default.toml; "
+     "when that cannot be read, TGOS_IMAGE_REGISTRY_FALLBACK_URL, else "
+     "v0.0.8.toml)",
      0, NULL},
     {"image_version", BP_OPT_STR, NULL,
      "registry version to use (default: newest released_at)", 0, NULL},

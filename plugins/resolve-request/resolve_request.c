@@ -37,7 +37,10 @@ static const struct bp_option options[] = {
      "path",
      0, NULL},
     {"store", BP_OPT_STR, NULL,
-     "managed image store (default: <workspace>/tmp/axbuild/rootfs)", 0, NULL},
+     "managed image store (this option, else TGOS_IMAGE_LOCAL_STORAGE, "
+     "else tmp/axbuild/.image.toml `local_storage`, else "
+     "<workspace>/tmp/axbuild/rootfs)",
+     0, NULL},
     {"debug", BP_OPT_BOOL, "false", "start QEMU halted with a GDB stub", 0,
      NULL},
     {"smp", BP_OPT_INT, NULL, "number of guest CPUs", 0, NULL},

@@ -342,6 +342,13 @@ fallback_env)
 	expect_out "using the fallback $BASE/registry/v0.0.10.toml"
 	expect_today_ready
 	[ ! -e "$W/ws/tmp/axbuild/rootfs" ] || fail "the default store was used"
+	# describe says the order a store and a registry are chosen in
+	"$BOOTPIPE" describe resolve-request >"$W/out" 2>&1 || fail "describe"
+	tr -s ' \n' ' ' <"$W/out" | grep -q "(this option, else TGOS_IMAGE_LOCAL_STORAGE, else tmp/axbuild/.image.toml \`local_storage\`, else <workspace>/tmp/axbuild/rootfs)" ||
+		fail "describe resolve-request does not give the store's order"
+	"$BOOTPIPE" describe fetch-rootfs >"$W/out" 2>&1 || fail "describe"
+	grep -q "when that cannot be read, TGOS_IMAGE_REGISTRY_FALLBACK_URL" "$W/out" ||
+		fail "describe fetch-rootfs does not give the registry's order"
 	;;
 lazy_libs)
 	# libcurl and libarchive are loaded when a byte must be downloaded or
