@@ -290,7 +290,8 @@ static int plan(struct bp_store *s, const struct store_paths *p,
 }
 
 /* Plan mode downloads nothing, not even the registry. */
-static int plan_remote_registry(struct bp_store *s, const struct store_paths *p)
+static int plan_remote_registry(struct bp_store *s, const struct store_paths *p,
+				const char *version)
 {
 	char why[1024];
 	int rc;
@@ -305,9 +306,11 @@ static int plan_remote_registry(struct bp_store *s, const struct store_paths *p)
 			     p->image, s->registry);
 	else
 		bp_store_log(s, BP_LOG_INFO,
-			     "would look up %s in registry %s, download it "
-			     "and extract %s.img to %s (not ready: %s)",
-			     p->name, s->registry, p->name, p->image, why);
+			     "would look up %s%s%s in registry %s, download "
+			     "it and extract %s.img to %s (not ready: %s)",
+			     p->name, version ? " version " : "",
+			     version ? version : "", s->registry, p->name,
+			     p->image, why);
 	return 0;
 }
 
@@ -373,7 +376,7 @@ int bp_store_ensure(struct bp_store *s, const struct store_paths *given,
 
 	if (s->dry_run && s->registry && strstr(s->registry, "://") &&
 	    !url_is_file(s->registry))
-		return plan_remote_registry(s, p);
+		return plan_remote_registry(s, p, version);
 	rc = bp_store_source_find(s, p->name, arch, version, &src);
 	snprintf(nosrc, sizeof(nosrc), "%s", s->err);
 	if (rc < 0 && rc != BP_ENOENT) {

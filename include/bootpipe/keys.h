@@ -23,9 +23,11 @@
 #define BP_KEY_REQUEST_VMCONFIGS "request.vmconfigs"	 /* list, absolute */
 #define BP_KEY_REQUEST_QEMU_CONFIG "request.qemu_config" /* str */
 #define BP_KEY_REQUEST_ROOTFS "request.rootfs"		 /* str, explicit */
-#define BP_KEY_REQUEST_STORE "request.store"		 /* str, image store */
-#define BP_KEY_REQUEST_DEBUG "request.debug"		 /* bool */
-#define BP_KEY_REQUEST_SMP "request.smp"		 /* int */
+/* str: the registry version request.rootfs pins (rootfs = alpine:0.0.8) */
+#define BP_KEY_REQUEST_ROOTFS_VERSION "request.rootfs_version"
+#define BP_KEY_REQUEST_STORE "request.store" /* str, image store */
+#define BP_KEY_REQUEST_DEBUG "request.debug" /* bool */
+#define BP_KEY_REQUEST_SMP "request.smp"     /* int */
 /* str: where request.arch came from: default, option, state or kernel
  * (the ELF header of request.kernel) */
 #define BP_KEY_REQUEST_ARCH_SOURCE "request.arch_source"

@@ -55,26 +55,73 @@ static bool is_managed_word(const char *value)
 	       !strcmp(value, "debian");
 }
 
+/* "NAME[.img]:VERSION" -> NAME into *base and VERSION into *version;
+ * both NULL when @value pins no version. */
+static int split_version(const char *value, char **base, char **version,
+			 char *err, size_t errlen)
+{
+	const char *colon = strchr(value, ':');
+	size_t n = colon ? (size_t)(colon - value) : 0;
+
+	*base = *version = NULL;
+	if (!colon)
+		return 0;
+	if (n >= 4 && !strncmp(colon - 4, ".img", 4))
+		n -= 4;
+	if (n == 0 || !colon[1]) {
+		snprintf(err, errlen,
+			 "rootfs `%s`: write NAME:VERSION (alpine:0.0.8, "
+			 "rootfs-aarch64-alpine.img:0.0.8) or a path",
+			 value);
+		return BP_ECONFIG;
+	}
+	*base = strndup(value, n);
+	*version = strdup(colon + 1);
+	if (*base && *version)
+		return 0;
+	free(*base);
+	free(*version);
+	*base = *version = NULL;
+	return BP_ENOMEM;
+}
+
 int rootfs_resolve_explicit(const char *store, const char *arch,
 			    const char *value, const char *workspace,
-			    char **out)
+			    char **out, char **version, char *err,
+			    size_t errlen)
 {
-	char *name = NULL;
+	char *base = NULL, *name = NULL;
+	int rc;
 
+	*out = *version = NULL;
 	if (strchr(value, '/')) {
 		if (value[0] == '/' || !workspace)
 			*out = strdup(value);
 		else
 			*out = bp_path_join(workspace, value);
-	} else if (is_managed_word(value)) {
-		if (asprintf(&name, "rootfs-%s-%s.img", arch, value) < 0)
-			return BP_ENOMEM;
-		*out = bp_path_join(store, name);
-		free(name);
-	} else {
-		*out = bp_path_join(store, value);
+		return *out ? 0 : BP_ENOMEM;
 	}
-	return *out ? 0 : BP_ENOMEM;
+	rc = split_version(value, &base, version, err, errlen);
+	if (rc)
+		return rc;
+	if (is_managed_word(base ? base : value))
+		rc = asprintf(&name, "rootfs-%s-%s.img", arch,
+			      base ? base : value);
+	else if (base) /* a pinned name is a registry entry's: NAME.img */
+		rc = asprintf(&name, "%s.img", base);
+	else
+		rc = (name = strdup(value)) ? 0 : -1;
+	free(base);
+	*out = rc < 0 ? NULL : bp_path_join(store, name);
+	if (rc < 0)
+		name = NULL;
+	free(name);
+	if (!*out) {
+		free(*version);
+		*version = NULL;
+		return BP_ENOMEM;
+	}
+	return 0;
 }
 
 /* A VM config is a few KiB; a bigger file is a wrong path, and reading it

@@ -17,11 +17,15 @@ char *rootfs_default_path(const char *store, const char *arch);
 
 /* explicit value -> path: "alpine"|"busybox"|"debian" =>
  * <store>/rootfs-<arch>-<word>.img; other bare name => <store>/<name>;
- * containing '/' => as given (relative joined to @workspace). 0 or
- * BP_ENOMEM. */
+ * containing '/' => as given (relative joined to @workspace). A bare
+ * name or word may end in :VERSION, the registry version to fetch: the
+ * name then gets its .img, as registry entries are named, and *version
+ * the version (else NULL). 0, BP_ECONFIG for an empty name or version
+ * (message in @err), BP_ENOMEM. */
 int rootfs_resolve_explicit(const char *store, const char *arch,
 			    const char *value, const char *workspace,
-			    char **out);
+			    char **out, char **version, char *err,
+			    size_t errlen);
 
 /* vmconfig sibling rule (SPEC infer-rootfs, with the deviations). The
  * placeholders of kernel_path are expanded with @vars (borrowed; NULL or a

@@ -156,6 +156,24 @@ static int explicit_must_exist(struct bp_stage *self, const char *store,
 	return 0;
 }
 
+/* The registry version of the root image: the one `rootfs = NAME:VERSION`
+ * pins, else image_version; both set and different is a conflict. */
+static int root_version(struct bp_stage *self, const struct bp_store *s,
+			struct bp_ctx *ctx, const char **version)
+{
+	const char *pin =
+	    bp_ctx_str_or(ctx, BP_KEY_REQUEST_ROOTFS_VERSION, NULL);
+
+	*version = pin ? pin : s->image_version;
+	if (pin && s->image_version && strcmp(pin, s->image_version) != 0)
+		return bp_fail(self, BP_ECONFIG,
+			       "the rootfs pins version %s but %s sets "
+			       "image_version = %s; keep one",
+			       pin, bp_stage_opt_origin(self, "image_version"),
+			       s->image_version);
+	return 0;
+}
+
 static int ensure_managed(struct bp_stage *self, struct bp_store *s,
 			  struct bp_ctx *ctx)
 {
@@ -172,6 +190,7 @@ static int ensure_managed(struct bp_stage *self, struct bp_store *s,
 	struct store_paths p;
 	char err[2048];
 	char *managed = NULL;
+	const char *version;
 	int rc;
 
 	const char *arch = bp_ctx_str_or(ctx, BP_KEY_REQUEST_ARCH, NULL);
@@ -226,7 +245,10 @@ static int ensure_managed(struct bp_stage *self, struct bp_store *s,
 		rc = bp_fail(self, rc, "%s", err);
 		goto out;
 	}
-	rc = bp_store_ensure(s, &p, arch, s->image_version);
+	rc = root_version(self, s, ctx, &version);
+	if (rc)
+		goto out;
+	rc = bp_store_ensure(s, &p, arch, version);
 	if (rc)
 		rc = bp_fail(self, rc, "%s", s->err);
 	else if (bp_ctx_set_str(ctx, BP_KEY_ROOTFS_MANAGED_PATH, p.image))

@@ -277,7 +277,8 @@ static int resolve_store_rootfs(const struct request_input *in,
 	if (!in->rootfs.value)
 		return 0;
 	return rootfs_resolve_explicit(req->store, req->arch, in->rootfs.value,
-				       req->workspace, &req->rootfs);
+				       req->workspace, &req->rootfs,
+				       &req->rootfs_version, err, errlen);
 }
 
 static int load_state(const struct request_input *in, struct request *req,
@@ -345,6 +346,7 @@ void request_free(struct request *req)
 	free(req->vmconfigs);
 	free(req->qemu_config);
 	free(req->rootfs);
+	free(req->rootfs_version);
 	free(req->store);
 	free(req->state_file);
 	for (size_t i = 0; i < req->note_count; i++)

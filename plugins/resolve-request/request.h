@@ -50,8 +50,9 @@ struct request {
 	char *kernel;		 /* NULL when none */
 	char **vmconfigs;	 /* absolute */
 	size_t vmconfig_count;
-	char *qemu_config; /* NULL when none exists */
-	char *rootfs;	   /* explicit, NULL when none */
+	char *qemu_config;    /* NULL when none exists */
+	char *rootfs;	      /* explicit, NULL when none */
+	char *rootfs_version; /* its registry version pinned, or NULL */
 	char *store;
 	char *state_file;
 	bool debug;

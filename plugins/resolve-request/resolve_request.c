@@ -34,7 +34,7 @@ static const struct bp_option options[] = {
      NULL},
     {"rootfs", BP_OPT_STR, NULL,
      "explicit rootfs: alpine|busybox|debian, a name in the store, or a "
-     "path",
+     "path; a word or name may pin a registry version: alpine:0.0.8",
      0, NULL},
     {"store", BP_OPT_STR, NULL,
      "managed image store (this option, else TGOS_IMAGE_LOCAL_STORAGE, "
@@ -69,6 +69,7 @@ static const char *const provides[] = {
     BP_KEY_REQUEST_VMCONFIGS,
     BP_KEY_REQUEST_QEMU_CONFIG,
     BP_KEY_REQUEST_ROOTFS,
+    BP_KEY_REQUEST_ROOTFS_VERSION,
     BP_KEY_REQUEST_STORE,
     BP_KEY_REQUEST_DEBUG,
     BP_KEY_REQUEST_SMP,
@@ -150,6 +151,9 @@ static int publish(struct bp_ctx *ctx, const struct request *req,
 				    req->qemu_config);
 	if (!rc && req->rootfs)
 		rc = bp_ctx_set_str(ctx, BP_KEY_REQUEST_ROOTFS, req->rootfs);
+	if (!rc && req->rootfs_version)
+		rc = bp_ctx_set_str(ctx, BP_KEY_REQUEST_ROOTFS_VERSION,
+				    req->rootfs_version);
 	if (!rc)
 		rc = bp_ctx_set_str(ctx, BP_KEY_REQUEST_STORE, req->store);
 	if (!rc)

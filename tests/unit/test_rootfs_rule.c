@@ -169,39 +169,63 @@ static void managed_rootfs_path_never_manages_explicit_elsewhere(void **state)
 	free(vm);
 }
 
+/* rootfs_resolve_explicit of @value for riscv64 in /ws: the path and the
+ * pinned version ("-" when none) as "PATH VERSION". */
+static char *resolve(const char *value)
+{
+	char *out = NULL, *version = NULL, err[256] = "", *both;
+	int rc =
+	    rootfs_resolve_explicit("/ws/tmp/axbuild/rootfs", "riscv64", value,
+				    "/ws", &out, &version, err, sizeof(err));
+
+	both = rc ? tu_asprintf("error %d: %s", rc, err)
+		  : tu_asprintf("%s %s", out, version ? version : "-");
+	free(out);
+	free(version);
+	return both;
+}
+
+static void expect_resolved(const char *value, const char *want)
+{
+	char *got = resolve(value);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void resolve_explicit_words_names_and_paths(void **state)
 {
-	const char *store = "/ws/tmp/axbuild/rootfs";
-	char *out = NULL;
+	char *out;
 
 	(void)state;
-	assert_int_equal(
-	    rootfs_resolve_explicit(store, "riscv64", "debian", "/ws", &out),
-	    0);
-	assert_string_equal(out,
-			    "/ws/tmp/axbuild/rootfs/rootfs-riscv64-debian.img");
+	expect_resolved("debian",
+			"/ws/tmp/axbuild/rootfs/rootfs-riscv64-debian.img -");
+	expect_resolved("busybox",
+			"/ws/tmp/axbuild/rootfs/rootfs-riscv64-busybox.img -");
+	expect_resolved("custom.img", "/ws/tmp/axbuild/rootfs/custom.img -");
+	expect_resolved("images/custom.img", "/ws/images/custom.img -");
+	expect_resolved("/abs/custom.img", "/abs/custom.img -");
+	/* NAME:VERSION pins the registry version; the name is the entry's */
+	expect_resolved(
+	    "alpine:0.0.8",
+	    "/ws/tmp/axbuild/rootfs/rootfs-riscv64-alpine.img 0.0.8");
+	expect_resolved(
+	    "alpine.img:0.0.8",
+	    "/ws/tmp/axbuild/rootfs/rootfs-riscv64-alpine.img 0.0.8");
+	expect_resolved(
+	    "rootfs-riscv64-debian.img:0.0.9",
+	    "/ws/tmp/axbuild/rootfs/rootfs-riscv64-debian.img 0.0.9");
+	expect_resolved(
+	    "rootfs-riscv64-debian:0.0.9",
+	    "/ws/tmp/axbuild/rootfs/rootfs-riscv64-debian.img 0.0.9");
+	/* a path is a path, colon or not */
+	expect_resolved("imgs/a:b.img", "/ws/imgs/a:b.img -");
+	out = resolve("alpine:");
+	assert_non_null(strstr(out, "error -3: rootfs `alpine:`: write "
+				    "NAME:VERSION"));
 	free(out);
-	assert_int_equal(
-	    rootfs_resolve_explicit(store, "riscv64", "busybox", "/ws", &out),
-	    0);
-	assert_string_equal(
-	    out, "/ws/tmp/axbuild/rootfs/rootfs-riscv64-busybox.img");
-	free(out);
-	assert_int_equal(rootfs_resolve_explicit(store, "riscv64", "custom.img",
-						 "/ws", &out),
-			 0);
-	assert_string_equal(out, "/ws/tmp/axbuild/rootfs/custom.img");
-	free(out);
-	assert_int_equal(rootfs_resolve_explicit(store, "riscv64",
-						 "images/custom.img", "/ws",
-						 &out),
-			 0);
-	assert_string_equal(out, "/ws/images/custom.img");
-	free(out);
-	assert_int_equal(rootfs_resolve_explicit(
-			     store, "riscv64", "/abs/custom.img", "/ws", &out),
-			 0);
-	assert_string_equal(out, "/abs/custom.img");
+	out = resolve(":0.0.8");
+	assert_non_null(strstr(out, "error -3: rootfs `:0.0.8`"));
 	free(out);
 	out = rootfs_default_path("/s/", "x86_64");
 	assert_string_equal(out, "/s/rootfs-x86_64-alpine.img");

@@ -214,6 +214,30 @@ today_fresh)
 	grep -Eq "^$NAME +aarch64 .* verified +registry 0.0.10" "$W/out" || { cat "$W/out"; fail "ls"; }
 	expect_requests "$n"
 	;;
+pin_version)
+	# NAME:VERSION picks that version of the registry's entry, with or
+	# without .img, in `image pull` and in the rootfs option; a version
+	# the registry does not offer is named with those it does
+	today_setup
+	"$BOOTPIPE" image pull "$NAME:0.0.7" --pipeline "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 2
+	expect_out "registry has no image $NAME:0.0.7 for arch aarch64; versions of it: $NAME.img:0.0.10"
+	run "$P" --dry-run --set resolve-request.rootfs=alpine:0.0.10
+	expect_rc 0
+	expect_out "would look up $NAME version 0.0.10 in registry"
+	run "$P" --set resolve-request.rootfs=alpine:0.0.7
+	expect_rc 2
+	expect_out "versions of it: $NAME.img:0.0.10"
+	run "$P" --set resolve-request.rootfs=alpine:0.0.10 --set fetch-rootfs.image_version=0.0.9
+	expect_rc 2
+	expect_out "the rootfs pins version 0.0.10 but --set sets image_version = 0.0.9; keep one"
+	[ ! -e "$TODAY" ] || fail "a refused pin fetched the image"
+	"$BOOTPIPE" image pull "$NAME.img:0.0.10" --pipeline "$P" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_today_ready
+	;;
 axbuild_store)
 	# a store exactly as axbuild leaves it is used as it is: no request
 	today_setup
