@@ -160,6 +160,14 @@ int cli_matrix(char *const *pipelines, int count, const char *shard)
 	if (rc)
 		goto out;
 	/* a job that runs nothing would pass and hide the mistake */
+	if (unique == 0) {
+		fprintf(stderr,
+			"bootpipe: no pipeline for the matrix: every file "
+			"given is include-only ([pipeline] include_only = "
+			"true); pass the pipelines that include them\n");
+		rc = BP_OUTCOME_CONFIG;
+		goto out;
+	}
 	if (kept == 0) {
 		fprintf(stderr,
 			"bootpipe: shard %lld/%lld is empty: %zu pipelines "

@@ -410,6 +410,9 @@ PY
 	has "cannot open pipeline file $tmp/nope.ini" "$tmp/err"
 	"$bootpipe" matrix >"$tmp/out" 2>"$tmp/err"
 	[ $? = 2 ] || fail "no files accepted"
+	"$bootpipe" matrix "$src/pipelines/axvisor-common.ini" >"$tmp/out" 2>"$tmp/err"
+	[ $? = 2 ] || fail "a matrix of include-only files passed"
+	has "no pipeline for the matrix: every file given is include-only" "$tmp/err"
 }
 
 case_ci_yaml() {
