@@ -99,7 +99,8 @@ case_install() {
 	[ -f "$tmp/plugins-prefix/lib/bootpipe/plugins/cmdline-append.so" ] ||
 		[ -f "$(ls "$tmp"/plugins-prefix/lib*/*/bootpipe/plugins/cmdline-append.so 2>/dev/null | head -n 1)" ] ||
 		fail "cmdline-append not installed into its plugin directory"
-	PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig" make -C "$ex/stages/build-kernel" \
+	# as its Makefile documents: the path as a make variable
+	make -C "$ex/stages/build-kernel" PKG_CONFIG_PATH="$prefix/$libdir/pkgconfig" \
 		CFLAGS="-O2 $strict" >"$tmp/out" 2>"$tmp/err" || fail "make build-kernel (pkg-config)"
 	has "-I$prefix/$libdir/pkgconfig/../../include" "$tmp/out"
 	mkdir -p "$stages"
