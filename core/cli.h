@@ -76,10 +76,6 @@ bool cli_pipeline_include_only(const char *path);
  * path in order. Returns the exit code. */
 int cli_pipelines_list(char *const *args, int count, const char *workspace);
 
-/* Levenshtein distance of two short words, for "did you mean";
- * (size_t)-1 for words of 64 bytes or more. */
-size_t cli_distance(const char *a, const char *b);
-
 /*
  * --log-format json (core/cli_jsonlog.c): start makes stderr a pipe whose
  * lines a thread writes out as JSON objects (passing JSON through); end

@@ -115,32 +115,6 @@ static char *with_ini(const char *name)
 	return asprintf(&out, "%s.ini", name) < 0 ? NULL : out;
 }
 
-size_t cli_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[64], prev, tmp;
-
-	if (lb >= sizeof(row) / sizeof(row[0]) || la >= 64)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 /* The closest pipeline file name in the search path, or "" (@out). */
 static void closest(const struct search_path *sp, const char *file, char *out,
 		    size_t size)
@@ -157,7 +131,7 @@ static void closest(const struct search_path *sp, const char *file, char *out,
 
 			if (len <= 4 || strcmp(de->d_name + len - 4, ".ini"))
 				continue;
-			dist = cli_distance(file, de->d_name);
+			dist = bp_edit_distance(file, de->d_name);
 			if (dist < best) {
 				best = dist;
 				snprintf(out, size, "%.*s", (int)(len - 4),

@@ -297,7 +297,7 @@ static int unknown_option(const char *arg, int short_opt)
 	snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="),
 		 arg + 2);
 	for (const struct option *o = long_options; o->name; o++) {
-		size_t d = cli_distance(name, o->name);
+		size_t d = bp_edit_distance(name, o->name);
 
 		if (d < best_d) {
 			best_d = d;
@@ -810,7 +810,7 @@ static int closest_stage(void *user, const char *path,
 	snprintf(name, sizeof(name), "%.*s", (int)len, p ? p->name : base);
 	if (strcmp(name, b->want) == 0)
 		b->exists = true;
-	d = cli_distance(b->want, name);
+	d = bp_edit_distance(b->want, name);
 	if (d < b->d) {
 		b->d = d;
 		snprintf(b->name, sizeof(b->name), "%s", name);
@@ -1012,14 +1012,14 @@ static int unknown_command(const char *name)
 	size_t best_d = 3;
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		size_t d = cli_distance(name, commands[i].name);
+		size_t d = bp_edit_distance(name, commands[i].name);
 
 		if (d < best_d) {
 			best_d = d;
 			best = commands[i].name;
 		}
 	}
-	if (cli_distance(name, "test") < best_d)
+	if (bp_edit_distance(name, "test") < best_d)
 		best = "test";
 	fprintf(stderr, "bootpipe: unknown command `%s`", name);
 	if (best)

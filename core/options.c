@@ -8,36 +8,9 @@
 #include <strings.h>
 
 #include <bootpipe/error.h>
+#include <bootpipe/util.h>
 
 #include "options.h"
-
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
-
-	if (lb >= 64 || la >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
 
 const char *options_closest(const struct bp_option *table, const char *key)
 {
@@ -45,7 +18,7 @@ const char *options_closest(const struct bp_option *table, const char *key)
 	size_t best_d = 4; /* farther than this is no hint */
 
 	for (const struct bp_option *o = table; o && o->key; o++) {
-		size_t d = edit_distance(key, o->key);
+		size_t d = bp_edit_distance(key, o->key);
 
 		if (d < best_d || (strstr(o->key, key) && !best)) {
 			best = o->key;

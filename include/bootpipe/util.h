@@ -69,6 +69,12 @@ ssize_t bp_write_nosigpipe(int fd, const void *buf, size_t len);
  */
 char *bp_workspace_find(const char *start);
 
+/*
+ * Levenshtein distance of two short words, for "did you mean" hints;
+ * (size_t)-1 when either is 64 bytes or longer.
+ */
+size_t bp_edit_distance(const char *a, const char *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -120,34 +120,6 @@ static const char *const known_keys[] = {
     "shell_init_cmd", "to_bin",	       "uefi",	     "timeout",
 };
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64];
-
-	if (lb >= 64 || la >= 64)
-		return 64;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
 /* The known key closest to @key (a typo of it), or NULL. */
 static const char *closest_key(const char *key)
 {
@@ -155,7 +127,7 @@ static const char *closest_key(const char *key)
 	size_t best_d = 4; /* farther than this is no hint */
 
 	for (size_t i = 0; i < sizeof(known_keys) / sizeof(*known_keys); i++) {
-		size_t d = edit_distance(key, known_keys[i]);
+		size_t d = bp_edit_distance(key, known_keys[i]);
 
 		if (d < best_d) {
 			best = known_keys[i];

@@ -209,6 +209,24 @@ static void test_write_nosigpipe(void **state)
 	sigaction(SIGPIPE, &old_act, NULL);
 }
 
+static void test_edit_distance(void **state)
+{
+	char long_word[65];
+
+	(void)state;
+	assert_int_equal(bp_edit_distance("", ""), 0);
+	assert_int_equal(bp_edit_distance("report", "report"), 0);
+	assert_int_equal(bp_edit_distance("reprot", "report"), 2);
+	assert_int_equal(bp_edit_distance("lunch", "launch"), 1);
+	assert_int_equal(bp_edit_distance("succes_regex", "success_regex"), 1);
+	assert_int_equal(bp_edit_distance("", "abc"), 3);
+	assert_int_equal(bp_edit_distance("kitten", "sitting"), 3);
+	memset(long_word, 'a', 64);
+	long_word[64] = '\0';
+	assert_true(bp_edit_distance(long_word, "a") == (size_t)-1);
+	assert_true(bp_edit_distance("a", long_word) == (size_t)-1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +236,7 @@ int main(void)
 	    cmocka_unit_test(test_default_package_dir),
 	    cmocka_unit_test(test_workspace_find),
 	    cmocka_unit_test(test_write_nosigpipe),
+	    cmocka_unit_test(test_edit_distance),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
