@@ -1,4 +1,4 @@
-/* UEFI boot: distribution firmware as pflash and an ESP folder. */
+/* UEFI boot: the firmware as pflash and an ESP folder. */
 #ifndef BP_PATCH_QEMU_UEFI_H
 #define BP_PATCH_QEMU_UEFI_H
 
@@ -6,18 +6,7 @@
 #include <stddef.h>
 
 #include "strv.h"
-
-struct uefi_firmware {
-	const char *code;    /* read-only code image */
-	const char *vars;    /* template of the variable store */
-	const char *package; /* Debian package that ships it */
-};
-
-/* The first installed firmware pair for @arch under @root ("" for the real
- * system, a test tree otherwise). BP_EINFRA with the paths tried and the
- * package to install in @err. */
-int uefi_find_firmware(const char *root, const char *arch,
-		       struct uefi_firmware *out, char *err, size_t errlen);
+#include "uefi_firmware.h"
 
 /*
  * Prepares @dir (created when @write): ESP at @dir/esp with the binary
