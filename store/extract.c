@@ -70,6 +70,18 @@ static bool base_name_is(const char *path, const char *name)
 	return n == strlen(name) && memcmp(path, name, n) == 0;
 }
 
+/* True when @path below its first component ("./" aside) is @want:
+ * "edk2-bin/x64/code.fd" for "x64/code.fd". */
+static bool below_top_is(const char *path, const char *want)
+{
+	const char *slash;
+
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	slash = strchr(path, '/');
+	return slash && slash != path && !strcmp(slash + 1, want);
+}
+
 static int write_all(int fd, const unsigned char *p, size_t n, int64_t off)
 {
 	while (n > 0) {
@@ -371,7 +383,8 @@ int extract_image(const struct extract_request *r,
 			snprintf(seen.names[seen.count], sizeof(seen.names[0]),
 				 "%s", path);
 		seen.count++;
-		if (!base_name_is(path, r->entry))
+		if (!(r->entry_below_top ? below_top_is(path, r->entry)
+					 : base_name_is(path, r->entry)))
 			continue;
 		if (unsafe_path(path)) {
 			snprintf(seen.unsafe, sizeof(seen.unsafe), "%s", path);

@@ -16,9 +16,12 @@
 struct extract_request {
 	const char *archive; /* tar, optionally gz/xz/zstd/bzip2: by content */
 	const char *entry;   /* base name to find, e.g. "rootfs-x.img" */
-	const char *dest;    /* file to create (replaced when present) */
-	const char *what;    /* progress label */
-	int64_t min_size;    /* a smaller entry is refused (0: any size) */
+	/* @entry is a path below the archive's top directory instead, as in
+	 * a release tarball: "x64/code.fd" is <top>/x64/code.fd */
+	bool entry_below_top;
+	const char *dest; /* file to create (replaced when present) */
+	const char *what; /* progress label */
+	int64_t min_size; /* a smaller entry is refused (0: any size) */
 	void (*progress)(void *user, const char *what, uint64_t done,
 			 uint64_t total);
 	void *user;
@@ -33,7 +36,8 @@ struct extract_result {
 };
 
 /*
- * Writes the entry of @r->archive whose base name is @r->entry to
+ * Writes the entry of @r->archive whose base name (or path below the top
+ * directory, see entry_below_top) is @r->entry to
  * @r->dest, sparse, and fsyncs it. Entries whose path is absolute or has a
  * `..` component are skipped; an entry of that name that is not a regular
  * file (link, device, directory) or smaller than @r->min_size is refused.

@@ -432,6 +432,40 @@ static void test_not_an_archive(void **state)
 	assert_true(corrupt);
 }
 
+/* A release tarball: the entry is a path below the top directory, so
+ * the loongarch64 code.fd is taken, not the first code.fd, nor one at
+ * another depth. */
+static void test_below_top(void **state)
+{
+	const struct entry e[] = {
+	    {"loongarch64/code.fd", REG, 11},
+	    {"rel/aarch64/code.fd", REG, 12},
+	    {"rel/x/loongarch64/code.fd", REG, 13},
+	    {"./rel/loongarch64/code.fd", REG, 14},
+	    {"rel/x64/code.fd", REG, 15},
+	};
+	struct extract_request r = {
+	    .archive = archive_path,
+	    .entry = "loongarch64/code.fd",
+	    .entry_below_top = true,
+	    .dest = dest,
+	    .what = "extract",
+	};
+	char err[1024] = "";
+	bool corrupt = false;
+
+	(void)state;
+	make_archive(archive_path, ARCHIVE_FILTER_XZ, e, 5);
+	assert_int_equal(extract_image(&r, &result, &corrupt, err, sizeof(err)),
+			 0);
+	assert_int_equal(result.size, 14);
+	r.entry = "riscv64/code.fd";
+	assert_int_equal(extract_image(&r, &result, &corrupt, err, sizeof(err)),
+			 BP_ENOENT);
+	if (!strstr(err, "has no entry named riscv64/code.fd"))
+		fail_msg("message `%s`", err);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -450,6 +484,7 @@ int main(void)
 	    T(test_long_name),
 	    T(test_too_small),
 	    T(test_sparse_digest),
+	    T(test_below_top),
 	};
 #undef T
 
