@@ -51,8 +51,10 @@
  * patch-qemu rewrites each ref to its file, with snapshot=on. */
 #define BP_KEY_ROOTFS_MANAGED_REFS "rootfs.managed_refs"   /* list */
 #define BP_KEY_ROOTFS_MANAGED_FILES "rootfs.managed_files" /* list */
-/* UEFI firmware the store fetched (QEMU config uefi = true): the code
- * image, and the variable store template that patch-qemu copies per run */
+/* UEFI firmware fetch-rootfs fetched into the firmware cache (QEMU config
+ * uefi = true, no firmware in the distribution; store/firmware.h): the
+ * code image, and the variable store template patch-qemu copies per run.
+ * In plan mode, where they will be. */
 #define BP_KEY_FIRMWARE_CODE "firmware.code" /* str */
 #define BP_KEY_FIRMWARE_VARS "firmware.vars" /* str */
 

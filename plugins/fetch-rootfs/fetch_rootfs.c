@@ -1,6 +1,7 @@
 /*
  * fetch-rootfs: makes sure the managed images of a run are in the store:
- * the rootfs and every other drive of the QEMU config that names one. The store
+ * the rootfs and every other drive of the QEMU config that names one, and
+ * the UEFI firmware where the distribution has none. The store
  * itself (layout, registry, download, extraction) is the bp-store library; this
  * stage holds the policy: which image, which sources, offline.
  */
@@ -17,6 +18,8 @@
 #include <bootpipe/log.h>
 #include <bootpipe/plugin.h>
 
+#include "fetch_firmware.h"
+#include "firmware.h"
 #include "image_config.h"
 #include "managed_drives.h"
 #include "rootfs_rule.h"
@@ -71,14 +74,30 @@ static const struct bp_option options[] = {
      0, NULL},
     {"allow_unverified", BP_OPT_BOOL, "false",
      "allow downloading a remote archive without a known sha256", 0, NULL},
+    {"uefi_firmware", BP_OPT_ENUM, "auto",
+     "ovmf-prebuilt's UEFI firmware, fetched into firmware_cache: auto (the "
+     "QEMU config has uefi = true and the distribution has no firmware for "
+     "the arch), always (also over the distribution's, and for [patch-qemu] "
+     "uefi = true), never; [patch-qemu] uefi_code/uefi_vars win over both",
+     0, "auto|always|never"},
+    {"uefi_firmware_url", BP_OPT_STR, FIRMWARE_DEFAULT_URL,
+     "the ovmf-prebuilt release tarball (a mirror: the same file)", 0, NULL},
+    {"uefi_firmware_sha256", BP_OPT_STR, FIRMWARE_DEFAULT_SHA256,
+     "sha256 of uefi_firmware_url (ostool's pin of edk2-stable202508-r1)", 0,
+     NULL},
+    {"firmware_cache", BP_OPT_STR, NULL,
+     "UEFI firmware cache shared by workspaces (default: "
+     "$XDG_CACHE_HOME/bootpipe/firmware, else ~/.cache/bootpipe/firmware)",
+     0, NULL},
     {NULL, 0, NULL, NULL, 0, NULL},
 };
 
 static const char *const requires[] = {BP_KEY_REQUEST_ARCH,
 				       BP_KEY_REQUEST_STORE, NULL};
-static const char *const provides[] = {BP_KEY_ROOTFS_MANAGED_PATH,
-				       BP_KEY_ROOTFS_MANAGED_REFS,
-				       BP_KEY_ROOTFS_MANAGED_FILES, NULL};
+static const char *const provides[] = {
+    BP_KEY_ROOTFS_MANAGED_PATH,	 BP_KEY_ROOTFS_MANAGED_REFS,
+    BP_KEY_ROOTFS_MANAGED_FILES, BP_KEY_FIRMWARE_CODE,
+    BP_KEY_FIRMWARE_VARS,	 NULL};
 
 /* At most five updates a second, and the final one once. */
 static void on_progress(void *user, const char *what, uint64_t done,
@@ -276,6 +295,8 @@ static int fetch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		rc = ensure_managed(self, &s, ctx);
 	if (rc == 0)
 		rc = managed_drives_ensure(self, &s, &cfg, ctx);
+	if (rc == 0)
+		rc = fetch_firmware(self, &s, ctx);
 	bp_store_fini(&s);
 	bp_image_config_free(&cfg);
 	return rc;
@@ -283,6 +304,6 @@ static int fetch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 
 BP_PLUGIN_DEFINE(.name = "fetch-rootfs", .version = "1.0.0",
 		 .summary = "download, verify and unpack the managed images: "
-			    "the rootfs and every managed drive",
+			    "the rootfs, every managed drive, UEFI firmware",
 		 .options = options, .needs = requires, .provides = provides,
 		 .run = fetch_run);

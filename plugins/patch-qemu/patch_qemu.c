@@ -63,8 +63,9 @@ static const struct bp_option options[] = {
     {"uefi", BP_OPT_BOOL, NULL, "boot through UEFI (overrides the TOML)", 0,
      NULL},
     {"uefi_code", BP_OPT_STR, NULL,
-     "UEFI firmware code image (default: the store's, else the "
-     "distribution's)",
+     "UEFI firmware code image (default: the distribution's, else "
+     "ovmf-prebuilt's that fetch-rootfs fetched: see [fetch-rootfs] "
+     "uefi_firmware)",
      0, NULL},
     {"uefi_vars", BP_OPT_STR, NULL,
      "UEFI variable store template, copied per run (with uefi_code)", 0, NULL},
@@ -697,8 +698,9 @@ static int kernel_image(struct job *job, const char *kernel, char **image)
 }
 
 /* The firmware: uefi_code/uefi_vars (relative: to the workspace), else
- * what the store fetched (firmware.code/vars), else the distribution's
- * packages. The paths are kept in @keep. */
+ * what fetch-rootfs fetched (firmware.code/vars: where the distribution
+ * has none, or always when its uefi_firmware says so), else the
+ * distribution's packages. The paths are kept in @keep. */
 static int pick_firmware(struct job *job, struct uefi_firmware *fw,
 			 struct strv *keep)
 {
@@ -754,7 +756,9 @@ static int pick_firmware(struct job *job, struct uefi_firmware *fw,
 	rc = uefi_find_firmware("", job->arch, fw, err, sizeof(err));
 	if (rc)
 		return bp_fail(self, rc,
-			       "uefi: %s, or set [%s] uefi_code and uefi_vars",
+			       "uefi: %s, or set [%s] uefi_code and uefi_vars, "
+			       "or let fetch-rootfs fetch ovmf-prebuilt's "
+			       "([fetch-rootfs] uefi_firmware = always)",
 			       err, bp_stage_name(self));
 	return 0;
 }
