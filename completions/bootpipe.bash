@@ -29,7 +29,7 @@ _bootpipe()
 	local commands="run plan check replay stages describe pipelines matrix test image help"
 	local options="--set --dry-run --until --report --log-format --quiet
 		--verbose --plugin-dir --allow-unsafe-plugins --workspace --pipeline --store
-		--arch --kernel --vmconfig --qemu-config --rootfs --flow --debug --interactive --shard
+		--arch --kernel --vmconfig --qemu-config --rootfs --flow --debug --interactive --exec --shard
 		--version --help"
 	local command="" i
 
@@ -38,7 +38,7 @@ _bootpipe()
 		case ${COMP_WORDS[i]} in
 		--set | --until | --report | --log-format | --plugin-dir | \
 			--workspace | --pipeline | --store | --arch | --kernel | --vmconfig | \
-			--qemu-config | --rootfs | --flow | --shard)
+			--qemu-config | --rootfs | --flow | --exec | --shard)
 			((i++))
 			;;
 		-*) ;;

@@ -55,6 +55,8 @@ struct cli {
 	size_t owned_count;
 	char **args;
 	int arg_count;
+	/* the run's outcome when the exit code is --exec's status instead */
+	int exec_outcome;
 };
 
 static const char usage_text[] =
@@ -94,6 +96,8 @@ static const char usage_text[] =
     "                          shortcuts for --set resolve-request.KEY=...\n"
     "  --interactive           keep the guest up after the verdict, console\n"
     "                          attached (--set launch.keep_running=true)\n"
+    "  --exec CMD              type CMD at the guest's shell prompt and exit\n"
+    "                          with its status (--set launch.exec=CMD)\n"
     "  --version, -h/--help\n"
     "\n"
     "exit codes: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout, 5 crash,\n"
@@ -196,6 +200,7 @@ enum {
 	OPT_FLOW,
 	OPT_DEBUG,
 	OPT_INTERACTIVE,
+	OPT_EXEC,
 	OPT_VERSION,
 	OPT_ALLOW_UNSAFE_PLUGINS,
 };
@@ -222,6 +227,7 @@ static const struct option long_options[] = {
     {"flow", required_argument, NULL, OPT_FLOW},
     {"debug", no_argument, NULL, OPT_DEBUG},
     {"interactive", no_argument, NULL, OPT_INTERACTIVE},
+    {"exec", required_argument, NULL, OPT_EXEC},
     {"version", no_argument, NULL, OPT_VERSION},
     {"allow-unsafe-plugins", no_argument, NULL, OPT_ALLOW_UNSAFE_PLUGINS},
     {"help", no_argument, NULL, 'h'},
@@ -391,6 +397,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_INTERACTIVE:
 			rc = remember(c, "launch", "keep_running", "true");
 			break;
+		case OPT_EXEC:
+			rc = remember(c, "launch", "exec", optarg);
+			break;
 		case OPT_ALLOW_UNSAFE_PLUGINS:
 			c->allow_unsafe_plugins = true;
 			break;
@@ -533,13 +542,22 @@ static int finish_run(struct cli *c, int outcome)
 	struct bp_engine *e = c->engine;
 	const char *verdict =
 	    bp_ctx_str_or(bp_engine_ctx(e), BP_KEY_RUN_VERDICT, NULL);
-	int rc;
+	int64_t status;
+	int rc, code;
 
 	if (bp_engine_error(e)[0] && outcome != BP_OUTCOME_PASS)
 		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(e));
 	rc = write_reports(c);
 	if (c->dry_run)
 		return outcome == BP_OUTCOME_PASS && rc ? rc : outcome;
+	code = outcome == BP_OUTCOME_PASS && rc ? rc : outcome;
+	/* --exec: the command's status, once the command has run */
+	if ((outcome == BP_OUTCOME_PASS || outcome == BP_OUTCOME_FAIL) && !rc &&
+	    bp_ctx_get_int(bp_engine_ctx(e), BP_KEY_RUN_EXEC_STATUS, &status) ==
+		0) {
+		c->exec_outcome = outcome;
+		code = (int)status;
+	}
 	if (outcome == BP_OUTCOME_PASS)
 		bp_engine_log(e, BP_LOG_INFO, "%s: PASS%s%s",
 			      bp_engine_pipeline_name(e), verdict ? ": " : "",
@@ -547,10 +565,9 @@ static int finish_run(struct cli *c, int outcome)
 	else
 		bp_engine_log(e, BP_LOG_ERROR, "%s: FAIL (%s, exit %d)%s%s",
 			      bp_engine_pipeline_name(e),
-			      bp_outcome_name((enum bp_outcome)outcome),
-			      outcome, verdict ? ": " : "",
-			      verdict ? verdict : "");
-	return outcome == BP_OUTCOME_PASS && rc ? rc : outcome;
+			      bp_outcome_name((enum bp_outcome)outcome), code,
+			      verdict ? ": " : "", verdict ? verdict : "");
+	return code;
 }
 
 /* Each --report path can be written, checked before anything runs: a
@@ -1037,7 +1054,8 @@ static void end_line(struct cli *c, int rc)
 	      : NULL;
 	const char *error = e ? bp_engine_error(e) : "";
 	const char *name = e ? bp_engine_pipeline_name(e) : "";
-	const char *outcome = bp_outcome_name((enum bp_outcome)rc);
+	const char *outcome = bp_outcome_name(
+	    (enum bp_outcome)(c->exec_outcome ? c->exec_outcome : rc));
 	char message[512];
 
 	if (name && name[0] && rc == 0)

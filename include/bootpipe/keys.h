@@ -85,5 +85,7 @@
 #define BP_KEY_RUN_FLAKY "run.flaky"		 /* bool */
 #define BP_KEY_RUN_VERDICT "run.verdict"	 /* str, why: pattern, line */
 #define BP_KEY_RUN_ATTEMPT_OUTCOMES "run.attempt_outcomes" /* list */
+/* int 0..255: the status of the command the launch option exec typed */
+#define BP_KEY_RUN_EXEC_STATUS "run.exec_status"
 
 #endif

@@ -20,6 +20,7 @@
 #include <bootpipe/util.h>
 
 #include "debug.h"
+#include "exec.h"
 #include "matcher.h"
 #include "supervise.h"
 
@@ -67,6 +68,11 @@ static const struct bp_option launch_options[] = {
      "after the verdict keep the guest up, console attached, until the "
      "user stops it (Ctrl-]) or it stops; the outcome is the verdict",
      0, NULL},
+    {"exec", BP_OPT_STR, NULL,
+     "a shell command typed at the prompt (shell_prefix) instead of "
+     "shell_init_cmd; its exit status is the verdict (0 pass, else fail) "
+     "and `bootpipe run --exec` exits with it",
+     0, NULL},
     {"shell_delay_ms", BP_OPT_INT, "100",
      "milliseconds between the shell prompt and typing shell_init_cmd", 0,
      NULL},
@@ -76,13 +82,10 @@ static const struct bp_option launch_options[] = {
 static const char *const launch_requires[] = {BP_KEY_QEMU_ARGV, NULL};
 
 static const char *const launch_provides[] = {
-    BP_KEY_RUN_OUTCOME,
-    BP_KEY_RUN_CONSOLE_LOG,
-    BP_KEY_RUN_ATTEMPTS,
-    BP_KEY_RUN_FLAKY,
-    BP_KEY_RUN_VERDICT,
-    BP_KEY_RUN_ATTEMPT_OUTCOMES,
-    NULL,
+    BP_KEY_RUN_OUTCOME,	    BP_KEY_RUN_CONSOLE_LOG,
+    BP_KEY_RUN_ATTEMPTS,    BP_KEY_RUN_FLAKY,
+    BP_KEY_RUN_VERDICT,	    BP_KEY_RUN_ATTEMPT_OUTCOMES,
+    BP_KEY_RUN_EXEC_STATUS, NULL,
 };
 
 struct launch {
@@ -101,6 +104,7 @@ struct launch {
 	bool keep_running;
 	const char *console_log; /* borrowed from the stage, NULL: default */
 	int64_t console_log_max; /* MiB, 0: no limit */
+	const char *exec;	 /* borrowed from the stage, NULL: none */
 };
 
 static int add_patterns(struct bp_stage *self, struct matcher *m,
@@ -236,6 +240,16 @@ static int configure(struct bp_stage *self, struct launch *st)
 	if (bp_stage_opt_is_set(self, "console_log") &&
 	    (rc = bp_stage_opt_str(self, "console_log", &st->console_log)) < 0)
 		return bp_fail(self, rc, "cannot read option console_log");
+	if (bp_stage_opt_is_set(self, "exec") &&
+	    (rc = bp_stage_opt_str(self, "exec", &st->exec)) < 0)
+		return bp_fail(self, rc, "cannot read option exec");
+	if (st->exec && !*st->exec)
+		st->exec = NULL;
+	if (st->exec && st->keep_running)
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: exec and keep_running exclude each other: "
+			       "exec ends the run with the command's status",
+			       bp_stage_opt_origin(self, "exec"));
 	return 0;
 }
 
@@ -274,15 +288,17 @@ static int ctx_patterns(struct bp_stage *self, struct bp_ctx *ctx,
 }
 
 /* The matcher for this run: the options' patterns, completed with the
- * context's for a kind the options left unset. *owned tells whether the
- * caller frees it. */
+ * context's for a kind the options left unset; with @exec_pattern that is
+ * the only success pattern. *owned tells whether the caller frees it. */
 static int build_matcher(struct bp_stage *self, struct launch *st,
-			 struct bp_ctx *ctx, struct matcher **out, bool *owned)
+			 struct bp_ctx *ctx, const char *exec_pattern,
+			 struct matcher **out, bool *owned)
 {
 	struct matcher *m = NULL;
+	char err[1024];
 	int rc;
 
-	if (st->fail_set && st->success_set) {
+	if (st->fail_set && st->success_set && !exec_pattern) {
 		matcher_reset(st->opt_matcher);
 		*out = st->opt_matcher;
 		*owned = false;
@@ -291,16 +307,21 @@ static int build_matcher(struct bp_stage *self, struct launch *st,
 	m = matcher_new();
 	if (!m)
 		return bp_fail(self, BP_ENOMEM, "out of memory");
-	for (int kind = MATCHER_FAIL; kind <= MATCHER_SUCCESS; kind++) {
-		bool set =
-		    kind == MATCHER_FAIL ? st->fail_set : st->success_set;
-
-		rc = set ? opt_patterns(self, m, (enum matcher_kind)kind)
-			 : ctx_patterns(self, ctx, m, (enum matcher_kind)kind);
-		if (rc < 0) {
-			matcher_free(m);
-			return rc;
-		}
+	rc = st->fail_set ? opt_patterns(self, m, MATCHER_FAIL)
+			  : ctx_patterns(self, ctx, m, MATCHER_FAIL);
+	if (rc == 0 && exec_pattern) {
+		rc = matcher_add(m, MATCHER_SUCCESS, exec_pattern, err,
+				 sizeof(err));
+		if (rc < 0)
+			rc = bp_fail(self, rc, "exec marker %s", err);
+	} else if (rc == 0) {
+		rc = st->success_set
+			 ? opt_patterns(self, m, MATCHER_SUCCESS)
+			 : ctx_patterns(self, ctx, m, MATCHER_SUCCESS);
+	}
+	if (rc < 0) {
+		matcher_free(m);
+		return rc;
 	}
 	*out = m;
 	*owned = true;
@@ -561,9 +582,34 @@ static bool retryable(enum bp_outcome o)
 	return o == BP_OUTCOME_INFRA || o == BP_OUTCOME_TIMEOUT;
 }
 
+/* With --exec, the marker's status is the verdict: 0 passes, any other
+ * fails, and run.exec_status carries it to the command line. */
+static int take_exec_status(struct bp_stage *self, struct bp_ctx *ctx,
+			    const struct exec_cmd *x, const char *cmd,
+			    const struct matcher *m,
+			    struct supervise_result *res)
+{
+	int status, rc;
+
+	if (res->outcome != BP_OUTCOME_PASS)
+		return 0;
+	status = exec_status(x, matcher_verdict(m));
+	if (status < 0)
+		return 0;
+	rc = bp_ctx_set_int(ctx, BP_KEY_RUN_EXEC_STATUS, status);
+	if (rc < 0)
+		return bp_fail(self, rc, "cannot set %s: %s",
+			       BP_KEY_RUN_EXEC_STATUS, bp_ctx_error(ctx));
+	if (status)
+		res->outcome = BP_OUTCOME_FAIL;
+	snprintf(res->reason, sizeof(res->reason), "`%s` exited with status %d",
+		 cmd, status);
+	return 0;
+}
+
 static int attempts(struct bp_stage *self, struct launch *st,
 		    struct bp_ctx *ctx, struct supervise_opts *o,
-		    const char *log_base)
+		    const struct exec_cmd *x, const char *log_base)
 {
 	const char *const *tcg = tcg_fallback(ctx);
 	struct supervise_result res;
@@ -624,6 +670,9 @@ static int attempts(struct bp_stage *self, struct launch *st,
 		bp_log(self, BP_LOG_WARN, "attempt %d: %s: %s; retrying",
 		       attempt, bp_outcome_name(res.outcome), res.reason);
 	}
+	if (x && (rc = take_exec_status(self, ctx, x, st->exec, o->matcher,
+					&res)) < 0)
+		goto free_log;
 	rc = publish(self, ctx, res.outcome, log, attempt,
 		     attempt > 1 && res.outcome == BP_OUTCOME_PASS, res.reason);
 	if (rc < 0)
@@ -653,6 +702,7 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 {
 	struct launch *st = state;
 	struct supervise_opts o = {.log_fd = -1};
+	struct exec_cmd x = {0};
 	const char *const *argv = NULL;
 	const char *replay_log = NULL;
 	struct matcher *m = NULL;
@@ -674,9 +724,14 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 				       "context key %s: %s", BP_KEY_QEMU_ARGV,
 				       rc < 0 ? bp_ctx_error(ctx) : "empty");
 	}
-	rc = build_matcher(self, st, ctx, &m, &owned);
+	if (st->exec && !replay_log && (rc = exec_prepare(&x, st->exec)) < 0)
+		return bp_fail(self, rc, "exec: %s",
+			       rc == BP_ENOMEM
+				   ? "out of memory"
+				   : "no random bytes for the marker");
+	rc = build_matcher(self, st, ctx, x.pattern, &m, &owned);
 	if (rc < 0)
-		return rc;
+		goto free_exec;
 	if (replay_log) {
 		rc = replay(self, st, ctx, m, replay_log);
 		goto free_matcher;
@@ -709,9 +764,19 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	o.stop_grace_ms = st->stop_grace_ms;
 	o.shell_delay_ms = st->shell_delay_ms;
 	o.log_max = st->console_log_max * 1024 * 1024;
-	o.require_success = st->require_success;
+	o.require_success = st->require_success || x.typed;
 	o.shell_prefix = bp_ctx_str_or(ctx, BP_KEY_QEMU_SHELL_PREFIX, NULL);
 	o.shell_init_cmd = bp_ctx_str_or(ctx, BP_KEY_QEMU_SHELL_INIT_CMD, NULL);
+	if (x.typed && (!o.shell_prefix || !*o.shell_prefix)) {
+		rc = bp_fail(self, BP_ECONFIG,
+			     "%s: exec needs the guest's shell prompt: set "
+			     "shell_prefix in the QEMU config (or --set "
+			     "patch-qemu.shell_prefix=PROMPT)",
+			     bp_stage_opt_origin(self, "exec"));
+		goto free_matcher;
+	}
+	if (x.typed)
+		o.shell_init_cmd = x.typed;
 	if (o.shell_init_cmd && (!o.shell_prefix || !*o.shell_prefix)) {
 		bp_log(self, BP_LOG_WARN,
 		       "%s is set without %s; it will not be typed",
@@ -743,19 +808,26 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 		       (long long)(o.idle_timeout_ms / 1000),
 		       matcher_count(m, MATCHER_FAIL),
 		       matcher_count(m, MATCHER_SUCCESS), log_base);
-		if (o.shell_init_cmd)
+		if (x.typed)
+			bp_log(self, BP_LOG_INFO,
+			       "would type \"%s\" after the prompt \"%s\" "
+			       "and end with its exit status",
+			       st->exec, o.shell_prefix);
+		else if (o.shell_init_cmd)
 			bp_log(self, BP_LOG_INFO,
 			       "would type \"%s\" after the prompt \"%s\"",
 			       o.shell_init_cmd, o.shell_prefix);
 		rc = 0;
 		goto free_log;
 	}
-	rc = attempts(self, st, ctx, &o, log_base);
+	rc = attempts(self, st, ctx, &o, x.typed ? &x : NULL, log_base);
 free_log:
 	free(log_base);
 free_matcher:
 	if (owned)
 		matcher_free(m);
+free_exec:
+	exec_free(&x);
 	return rc;
 }
 

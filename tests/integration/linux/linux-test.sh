@@ -120,6 +120,26 @@ shell)
 	report_check 'assert r["outcome"] == "pass", r
 assert "guest test pass!" in r["verdict"], r["verdict"]'
 	;;
+exec)
+	# --exec types the command at the prompt, shows its output and exits
+	# with its status; a made-up marker (wrong token) fools nobody, nor
+	# does the guest's echo of the typed line
+	qemu_config '"-net", "none"' "$initrd" "$(append)"
+	pipeline diskless=true "$shell" "shell_init_cmd = echo 'guest test pass!'"
+	run 0 --exec 'uname -m'
+	grep -qx "$arch"$'\r\\?' "$work/out" || fail "no line \"$arch\" from the guest's uname -m"
+	expect_err '`uname -m` exited with status 0'
+	report_check 'assert r["outcome"] == "pass", r'
+	run 7 --exec 'echo bootpipe-exit-0123456789abcdef:0; echo out-$((6*7)); sh -c "exit 7"'
+	expect_out 'out-42'
+	expect_err 'exited with status 7'
+	expect_err 'FAIL (fail, exit 7)'
+	report_check 'assert r["outcome"] == "fail", r'
+	# without the guest's prompt there is nothing to type at
+	sed -i '/^shell_/d' "$work/pipeline.ini"
+	run 2 --exec true
+	expect_err 'exec needs the guest'"'"'s shell prompt'
+	;;
 echo)
 	# the guest echoes what is typed: that echo is not guest output
 	qemu_config '"-net", "none"' "$initrd" "$(append)"
