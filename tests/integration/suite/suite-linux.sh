@@ -97,12 +97,16 @@ P
 
 # both fixture cases at once on the same guest port, with that port taken
 # on the host: each fixture must be on a port of its own
+# (SO_REUSEADDR: the run above leaves the port in TIME_WAIT)
 python3 -c 'import socket, sys, time
-s = socket.socket(); s.bind(("127.0.0.1", 18180)); s.listen(1)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 18180)); s.listen(1)
 print("held", flush=True); time.sleep(600)' >"$work/hold.out" &
 holder=$!
 trap 'kill $holder 2>/dev/null' EXIT
 for _ in $(seq 50); do grep -q held "$work/hold.out" && break; sleep 0.1; done
+# without the port held the test below would not show what it claims
+grep -q held "$work/hold.out" || fail "could not hold port 18180 on the host"
 run par -j 2 --case qemu/http-a --case qemu/http-b --report json="$work/par.json"
 rc=$?
 kill $holder
