@@ -70,6 +70,18 @@ int bp_store_from_stage(struct bp_store *s, const struct bp_stage *st)
 	s->stall_timeout = opt_int(st, "stall_timeout", 60);
 	s->stall_speed = opt_int(st, "stall_speed", 1024);
 	s->layout_option = opt_str(st, "layout");
+	if (bp_stage_opt_is_set(st, "auto_sync"))
+		s->auto_sync_option = opt_bool(st, "auto_sync");
+	if (bp_stage_opt_is_set(st, "auto_sync_threshold")) {
+		s->auto_sync_threshold_option =
+		    opt_int(st, "auto_sync_threshold", -1);
+		if (s->auto_sync_threshold_option < 0)
+			return bp_store_fail(
+			    s, BP_ECONFIG,
+			    "%s: auto_sync_threshold must be seconds (0 or "
+			    "more)",
+			    bp_stage_opt_origin(st, "auto_sync_threshold"));
+	}
 	max_size = opt_str(st, "max_download_size");
 	if (max_size && (!byte_size_parse(max_size, &s->max_download_size) ||
 			 s->max_download_size == 0))
@@ -124,6 +136,10 @@ int bp_store_use_image_config(struct bp_store *s,
 		s->auto_sync = cfg->auto_sync;
 		s->auto_sync_threshold = cfg->auto_sync_threshold;
 	}
+	if (s->auto_sync_option >= 0)
+		s->auto_sync = s->auto_sync_option;
+	if (s->auto_sync_threshold_option >= 0)
+		s->auto_sync_threshold = s->auto_sync_threshold_option;
 	if (!l || !strcmp(l, "auto"))
 		s->layout = cfg->present || own ? STORE_LAYOUT_TODAY
 						: STORE_LAYOUT_FLAT;

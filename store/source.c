@@ -60,6 +60,8 @@ void bp_store_init(struct bp_store *s, const char *dir)
 	s->registry_limits.max_bytes = REGISTRY_MAX_TOTAL_BYTES;
 	s->auto_sync = true;
 	s->auto_sync_threshold = 60 * 60 * 24 * 7;
+	s->auto_sync_option = -1;
+	s->auto_sync_threshold_option = -1;
 }
 
 void bp_store_fini(struct bp_store *s)

@@ -43,7 +43,11 @@ struct bp_store {
 	const char *cache_dir;
 	bool auto_sync;		     /* refresh a cache older than... */
 	int64_t auto_sync_threshold; /* ...this many seconds (0: never) */
-	bool force_sync;	     /* refresh the cache now */
+	/* the fetch-rootfs options of the same names, which win over
+	 * .image.toml's; -1: unset */
+	int auto_sync_option;
+	int64_t auto_sync_threshold_option;
+	bool force_sync; /* refresh the cache now */
 	/* for an image not in the store yet; an existing one keeps its own */
 	enum store_layout layout;
 	const char *layout_option; /* auto|flat|today, NULL: auto */

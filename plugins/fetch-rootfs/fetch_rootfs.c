@@ -63,6 +63,15 @@ static const struct bp_option options[] = {
      "(<name>, the seed's), auto (today when .image.toml exists or the "
      "store's own registry is used)",
      0, "auto|flat|today"},
+    {"auto_sync", BP_OPT_BOOL, NULL,
+     "refresh the cached registry of the store's own (images.toml) when "
+     "older than auto_sync_threshold (default: .image.toml's auto_sync, "
+     "else true)",
+     0, NULL},
+    {"auto_sync_threshold", BP_OPT_INT, NULL,
+     "seconds, 0: never refresh (default: .image.toml's "
+     "auto_sync_threshold, else 604800, a week)",
+     0, NULL},
     {"registry_max_documents", BP_OPT_INT, "256",
      "most registry documents one load reads, includes followed", 0, NULL},
     {"registry_max_bytes", BP_OPT_INT, "67108864",

@@ -337,6 +337,20 @@ sync_age)
 	[ "$(gets /registry/default.toml)" = 3 ] || fail "sync did not fetch the registry"
 	"$BOOTPIPE" image ls --remote --pipeline "$P" >"$W/out" 2>&1 || { cat "$W/out"; fail "ls --remote"; }
 	grep -Eq "^$NAME.img +0.0.10 +aarch64" "$W/out" || { cat "$W/out"; fail "ls --remote"; }
+	# .image.toml's threshold, and the options over it
+	printf 'auto_sync_threshold = 100\n' >>"$W/ws/tmp/axbuild/.image.toml"
+	echo $(($(date +%s) - 200)) >"$STORE/.last_sync"
+	run "$P"
+	expect_rc 0
+	[ "$(gets /registry/default.toml)" = 4 ] || fail ".image.toml's auto_sync_threshold was not used"
+	echo $(($(date +%s) - 200)) >"$STORE/.last_sync"
+	run "$P" --set fetch-rootfs.auto_sync_threshold=1000
+	expect_rc 0
+	run "$P" --set fetch-rootfs.auto_sync=false
+	expect_rc 0
+	[ "$(gets /registry/default.toml)" = 4 ] || fail "the options did not win over .image.toml"
+	"$BOOTPIPE" describe fetch-rootfs >"$W/out" 2>&1
+	expect_out "default: .image.toml's auto_sync_threshold"
 	;;
 offline_cache)
 	today_setup
