@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -414,8 +415,11 @@ int kernel_elf_to_bin(const char *elf_path, const char *bin_path, char *err,
 		rc = BP_ENOMEM;
 		goto out_elf;
 	}
+	/* locked while it is written: a sweep takes an unlocked one for the
+	 * leftover of a conversion that was killed */
 	if (bp_mkdir_parents(bin_path, 0755) ||
-	    (out = mkostemps(tmp, 4, O_CLOEXEC)) < 0 || fchmod(out, 0644) ||
+	    (out = mkostemps(tmp, 4, O_CLOEXEC)) < 0 ||
+	    flock(out, LOCK_EX | LOCK_NB) || fchmod(out, 0644) ||
 	    ftruncate(out, (off_t)(layout.hi - layout.lo))) {
 		snprintf(err, errlen, "cannot create %s: %s", tmp,
 			 strerror(errno));
@@ -451,6 +455,22 @@ out_elf:
  * of a kernel adds one. Reuse refreshes the mtime, so none in use goes. */
 #define BIN_MAX_AGE (7 * 24 * 3600)
 
+/* A temporary nobody holds locked is what a killed conversion left; the
+ * grace covers the moment between its close and its rename. */
+#define TMP_GRACE 60
+
+static bool orphaned_tmp(int dir, const char *name)
+{
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	bool free_lock;
+
+	if (fd < 0)
+		return false;
+	free_lock = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);
+	return free_lock;
+}
+
 static void sweep_old_bins(const char *dir, const char *keep)
 {
 	DIR *d = opendir(dir);
@@ -462,15 +482,18 @@ static void sweep_old_bins(const char *dir, const char *keep)
 		return;
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
+		bool tmp = len >= 4 && !strcmp(e->d_name + len - 4, ".tmp");
 
-		if ((len < 4 || strcmp(e->d_name + len - 4, ".bin")) &&
-		    (len < 4 || strcmp(e->d_name + len - 4, ".tmp")))
+		if (!tmp && (len < 4 || strcmp(e->d_name + len - 4, ".bin")))
 			continue;
 		if (!strcmp(keep, e->d_name) ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode) || now - st.st_mtime < BIN_MAX_AGE)
+		    !S_ISREG(st.st_mode))
 			continue;
-		unlinkat(dirfd(d), e->d_name, 0);
+		if (now - st.st_mtime >= BIN_MAX_AGE ||
+		    (tmp && now - st.st_mtime >= TMP_GRACE &&
+		     orphaned_tmp(dirfd(d), e->d_name)))
+			unlinkat(dirfd(d), e->d_name, 0);
 	}
 	closedir(d);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -320,8 +321,14 @@ static void cache_is_by_content(void **state)
 	char *dir_c = tu_asprintf("%s/c", root);
 	char *old = tu_asprintf("%s/old.bin", outdir);
 	char *fresh = tu_asprintf("%s/fresh.bin", outdir);
+	char *orphan = tu_asprintf("%s/k.bin.AAAAAA.tmp", outdir);
+	char *held = tu_asprintf("%s/k.bin.BBBBBB.tmp", outdir);
+	char *new_tmp = tu_asprintf("%s/k.bin.CCCCCC.tmp", outdir);
 	struct timeval week_ago[2] = {{time(NULL) - 8 * 24 * 3600, 0},
 				      {time(NULL) - 8 * 24 * 3600, 0}};
+	struct timeval minutes_ago[2] = {{time(NULL) - 120, 0},
+					 {time(NULL) - 120, 0}};
+	int held_fd;
 	char err[1024] = "";
 	bool made = false;
 
@@ -346,14 +353,27 @@ static void cache_is_by_content(void **state)
 	if (kernel_bin_cached(root, elf_a, &bin_a, &made, err, sizeof(err)))
 		fail_msg("kernel_bin_cached %s: %s", elf_a, err);
 	assert_true(made);
-	/* a new image sweeps those unused for a week, and only those */
+	/* a new image sweeps those unused for a week, and only those, and
+	 * the temporaries of killed conversions: unlocked, past the grace */
 	tu_write_file(old, "old");
 	tu_write_file(fresh, "fresh");
 	assert_int_equal(utimes(old, week_ago), 0);
+	tu_write_file(orphan, "killed");
+	tu_write_file(held, "converting");
+	tu_write_file(new_tmp, "just closed");
+	assert_int_equal(utimes(orphan, minutes_ago), 0);
+	assert_int_equal(utimes(held, minutes_ago), 0);
+	held_fd = open(held, O_RDONLY | O_CLOEXEC);
+	assert_true(held_fd >= 0);
+	assert_int_equal(flock(held_fd, LOCK_EX), 0);
 	if (kernel_bin_cached(root, elf_b, &bin_b, &made, err, sizeof(err)))
 		fail_msg("kernel_bin_cached %s: %s", elf_b, err);
 	assert_true(made);
 	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(access(orphan, F_OK), -1);
+	assert_int_equal(unlink(held), 0);
+	assert_int_equal(unlink(new_tmp), 0);
+	close(held_fd);
 	assert_int_equal(unlink(fresh), 0);
 	assert_string_not_equal(bin_a, bin_b);
 	assert_memory_equal(bin_a, prefix, strlen(prefix));
@@ -376,6 +396,9 @@ static void cache_is_by_content(void **state)
 	assert_null(bad);
 	assert_int_equal(count_entries(outdir), 2);
 
+	free(new_tmp);
+	free(held);
+	free(orphan);
 	free(fresh);
 	free(old);
 	free(again);
