@@ -10,6 +10,8 @@ and stderr; everything it writes is saved (--transcript). Options:
   --send TEXT=KEYS    once TEXT has appeared, type KEYS (both with Python escapes:
                       \\x1d is Ctrl-], \\x01 Ctrl-A); repeatable, in order
   --sigterm TEXT      once TEXT has appeared, send SIGTERM to CMD
+  --signal NAME       send this signal there instead (HUP: the terminal
+                      was closed)
   --timeout S         kill CMD after S seconds (exit 124)
 Exit status: CMD's; 124 on timeout; 125 when CMD was stopped (SIGTTOU,
 SIGTTIN) and had to be killed; 126 when the terminal's modes were not
@@ -21,6 +23,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--background", action="store_true")
 ap.add_argument("--send", action="append", default=[])
 ap.add_argument("--sigterm")
+ap.add_argument("--signal", default="TERM")
 ap.add_argument("--timeout", type=float, default=30)
 ap.add_argument("--transcript", required=True)
 ap.add_argument("cmd", nargs=argparse.REMAINDER)
@@ -90,7 +93,7 @@ while True:
     while sends and sends[0][0] in out:
         os.write(master, sends.pop(0)[1])
     if a.sigterm and not termed and a.sigterm.encode() in out:
-        os.kill(target, signal.SIGTERM)
+        os.kill(target, getattr(signal, "SIG" + a.signal))
         termed = True
     pid, st = os.waitpid(leader, os.WNOHANG)
     if pid:

@@ -103,6 +103,11 @@ grep -qaF 'Ctrl-] to stop' "$WORK/background.tty" && fail "a background run offe
 qemu "pidfile:$WORK/pid" print:boot hang
 term background-sigterm 130 --background --sigterm boot --
 
+# the terminal closed (SIGHUP) while the guest runs in raw mode: QEMU
+# stopped, interrupted, the terminal's modes restored (pty-run checks them)
+qemu "pidfile:$WORK/pid" print:boot hang
+term hangup 130 --sigterm boot --signal HUP --
+
 # --- terminal state -----------------------------------------------------------------
 
 # a guest that turns wrap and the cursor off and leaves colours on (SeaBIOS,
