@@ -112,51 +112,23 @@ static json_t *report_json(struct bp_engine *e)
 	return root;
 }
 
-static void xml_escaped(FILE *fp, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '<':
-			fputs("&lt;", fp);
-			break;
-		case '>':
-			fputs("&gt;", fp);
-			break;
-		case '&':
-			fputs("&amp;", fp);
-			break;
-		case '"':
-			fputs("&quot;", fp);
-			break;
-		default:
-			/* XML 1.0 forbids most control characters */
-			if (c < 0x20 && c != '\n' && c != '\t')
-				fputc('?', fp);
-			else
-				fputc(c, fp);
-		}
-	}
-}
-
 static void junit_case(FILE *fp, const char *suite, const char *name,
 		       double time, const char *kind, const char *message,
 		       const char *body)
 {
 	fputs("    <testcase classname=\"", fp);
-	xml_escaped(fp, suite);
+	xml_text(fp, suite);
 	fputs("\" name=\"", fp);
-	xml_escaped(fp, name);
+	xml_text(fp, name);
 	fprintf(fp, "\" time=\"%.3f\"", time);
 	if (!kind) {
 		fputs("/>\n", fp);
 		return;
 	}
 	fprintf(fp, ">\n      <%s message=\"", kind);
-	xml_escaped(fp, message);
+	xml_text(fp, message);
 	fputs("\">", fp);
-	xml_escaped(fp, body ? body : "");
+	xml_text(fp, body ? body : "");
 	fprintf(fp, "</%s>\n    </testcase>\n", kind);
 }
 
@@ -208,7 +180,7 @@ static void console_tail(FILE *fp, const char *log, int max)
 			if (buf[start - 1] == '\n' && ++lines == max)
 				break;
 		fputs("\n--- last console lines\n", fp);
-		xml_escaped(fp, buf + start);
+		xml_text(fp, buf + start);
 	}
 	free(buf);
 	if (in)
@@ -251,7 +223,7 @@ static int write_junit(struct bp_engine *e, FILE *fp)
 		"time=\"%.3f\">\n",
 		count + 1, failures, errors, duration);
 	fputs("  <testsuite name=\"", fp);
-	xml_escaped(fp, suite);
+	xml_text(fp, suite);
 	fprintf(fp,
 		"\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
 		"skipped=\"%zu\" time=\"%.3f\">\n",
@@ -298,7 +270,7 @@ static int write_junit(struct bp_engine *e, FILE *fp)
 			   reason);
 	if (log) {
 		fputs("    <system-out>console log: ", fp);
-		xml_escaped(fp, log);
+		xml_text(fp, log);
 		console_tail(fp, log, 40);
 		fputs("</system-out>\n", fp);
 	}

@@ -1,5 +1,6 @@
-/* UTF-8 repair for JSON output: jansson refuses invalid UTF-8, and a path
- * or a guest's console line may hold any bytes. */
+/* UTF-8 repair for JSON and XML output: jansson refuses invalid UTF-8,
+ * XML readers refuse it and most control characters, and a path or a
+ * guest's console line may hold any bytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,4 +69,42 @@ json_t *json_text(const char *s)
 	j = json_string(sb.buf ? sb.buf : "");
 	strbuf_release(&sb);
 	return j;
+}
+
+void xml_text(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (p && *p) {
+		size_t n = sequence_length(p);
+
+		switch (*p) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\n':
+		case '\t':
+			fputc(*p, f);
+			break;
+		case '\r':
+			break;
+		default:
+			if (!n)
+				fputs("\xef\xbf\xbd", f); /* U+FFFD */
+			else if (*p < 0x20 || *p == 0x7f)
+				fputc('?', f);
+			else
+				fwrite(p, 1, n, f);
+		}
+		p += n ? n : 1;
+	}
 }

@@ -11,6 +11,7 @@
 #include <bootpipe/bootpipe.h>
 
 #include "report.h"
+#include "utf8.h"
 
 #define CONSOLE_TAIL (64 * 1024)
 
@@ -81,23 +82,6 @@ static char *console_tail(const char *path)
 	return buf;
 }
 
-static json_t *text(const char *s)
-{
-	/* json_string refuses invalid UTF-8; console text can be anything */
-	json_t *j = s ? json_string(s) : json_null();
-
-	if (!j && s) {
-		char *copy = strdup(s);
-
-		for (unsigned char *p = (unsigned char *)copy; copy && *p; p++)
-			if (*p >= 0x80)
-				*p = '?';
-		j = copy ? json_string(copy) : json_null();
-		free(copy);
-	}
-	return j;
-}
-
 static json_t *to_json(const struct suite_list *l, const struct suite_result *r,
 		       double duration, int exit_code)
 {
@@ -109,21 +93,24 @@ static json_t *to_json(const struct suite_list *l, const struct suite_result *r,
 
 		json_object_set_new(o, "os", json_string(c->os));
 		json_object_set_new(o, "group", json_string(c->group));
-		json_object_set_new(o, "case", text(c->display));
+		json_object_set_new(o, "case", json_text(c->display));
 		json_object_set_new(o, "arch", json_string(c->arch));
-		json_object_set_new(o, "variant", text(c->variant));
-		json_object_set_new(o, "build_group", text(c->build_group));
-		json_object_set_new(o, "qemu_config", text(c->qemu_config));
+		json_object_set_new(o, "variant", json_text(c->variant));
+		json_object_set_new(o, "build_group",
+				    json_text(c->build_group));
+		json_object_set_new(o, "qemu_config",
+				    json_text(c->qemu_config));
 		json_object_set_new(o, "outcome",
 				    json_string(outcome_word(&r[i])));
 		json_object_set_new(o, "exit_code",
 				    r[i].ran ? json_integer(r[i].outcome)
 					     : json_null());
 		json_object_set_new(o, "duration", json_real(r[i].duration));
-		json_object_set_new(o, "reason", text(r[i].reason));
+		json_object_set_new(o, "reason", json_text(r[i].reason));
 		json_object_set_new(o, "flaky", json_boolean(r[i].flaky));
-		json_object_set_new(o, "console_log", text(r[i].console_log));
-		json_object_set_new(o, "dir", text(r[i].dir));
+		json_object_set_new(o, "console_log",
+				    json_text(r[i].console_log));
+		json_object_set_new(o, "dir", json_text(r[i].dir));
 		json_array_append_new(cases, o);
 	}
 	json_object_set_new(root, "outcome",
@@ -132,41 +119,6 @@ static json_t *to_json(const struct suite_list *l, const struct suite_result *r,
 	json_object_set_new(root, "duration", json_real(duration));
 	json_object_set_new(root, "cases", cases);
 	return root;
-}
-
-/* XML 1.0 text: escaped, with bytes XML cannot hold (controls, invalid
- * UTF-8 is left to readers that accept it) replaced. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; s && *p; p++) {
-		switch (*p) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\n':
-		case '\t':
-			fputc(*p, f);
-			break;
-		case '\r':
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fputc('?', f);
-			else if (*p >= 0x80)
-				fputc('?', f); /* safe over exact */
-			else
-				fputc(*p, f);
-		}
-	}
 }
 
 static void junit_case(FILE *f, const struct suite_case *c,
