@@ -18,7 +18,8 @@ int qemu_config_init(struct qemu_config *cfg)
 	    strv_init(&cfg->success_regex, NULL, 0) ||
 	    strv_init(&cfg->fail_regex, NULL, 0) ||
 	    strv_init(&cfg->success_where, NULL, 0) ||
-	    strv_init(&cfg->fail_where, NULL, 0)) {
+	    strv_init(&cfg->fail_where, NULL, 0) ||
+	    strv_init(&cfg->suite_notes, NULL, 0)) {
 		qemu_config_free(cfg);
 		return BP_ENOMEM;
 	}
@@ -32,6 +33,7 @@ void qemu_config_free(struct qemu_config *cfg)
 	strv_free(&cfg->fail_regex);
 	strv_free(&cfg->success_where);
 	strv_free(&cfg->fail_where);
+	strv_free(&cfg->suite_notes);
 	free(cfg->shell_prefix);
 	free(cfg->shell_init_cmd);
 	cfg->shell_prefix = NULL;
@@ -115,10 +117,23 @@ static int read_str(const char *path, const char *key,
 	return ostool_expand(s, vars, out);
 }
 
+/* axbuild's test-suit keys: `bootpipe test` reads them (suite/), a
+ * pipeline run does not; known, so they are not reported as typos. */
+static const char *const suite_keys[] = {"test_commands", "host_http_server"};
+
 static const char *const known_keys[] = {
-    "args",	      "success_regex", "fail_regex", "shell_prefix",
-    "shell_init_cmd", "to_bin",	       "uefi",	     "timeout",
+    "args",	      "success_regex",	  "fail_regex", "shell_prefix",
+    "shell_init_cmd", "to_bin",		  "uefi",	"timeout",
+    "test_commands",  "host_http_server",
 };
+
+static bool is_suite_key(const char *key)
+{
+	for (size_t i = 0; i < sizeof(suite_keys) / sizeof(*suite_keys); i++)
+		if (!strcmp(key, suite_keys[i]))
+			return true;
+	return false;
+}
 
 /* The known key closest to @key (a typo of it), or NULL. */
 static const char *closest_key(const char *key)
@@ -182,6 +197,17 @@ static int read_key(struct qemu_config *cfg, const char *path, const char *key,
 			return BP_ECONFIG;
 		}
 		return 0;
+	}
+	if (is_suite_key(key)) {
+		if (asprintf(&line,
+			     "%s:%d:%d: `%s` is used by `bootpipe test`, "
+			     "not by a pipeline run",
+			     path, bp_toml_line(node), bp_toml_column(node),
+			     key) < 0)
+			return BP_ENOMEM;
+		rc = strv_push(&cfg->suite_notes, line);
+		free(line);
+		return rc;
 	}
 	/* Newer ostool versions add keys: say so, do not fail. */
 	hint = closest_key(key);

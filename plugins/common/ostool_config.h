@@ -19,6 +19,8 @@ struct qemu_config {
 	/* where each pattern was written, "PATH:LINE:COL", one per item */
 	struct strv success_where;
 	struct strv fail_where;
+	/* "PATH:LINE:COL: ..." for each key only `bootpipe test` reads */
+	struct strv suite_notes;
 	char *shell_prefix;   /* NULL when absent */
 	char *shell_init_cmd; /* NULL when absent */
 	int64_t timeout;      /* seconds, 0: none */
@@ -32,7 +34,8 @@ void qemu_config_free(struct qemu_config *cfg);
 
 /*
  * Reads @path into @cfg (initialised). Unknown keys are appended to
- * @warnings as "PATH:LINE:COL: ..." lines. BP_ECONFIG with "PATH:..." in
+ * @warnings as "PATH:LINE:COL: ..." lines; axbuild's test-suit keys
+ * (test_commands, [host_http_server]) to @cfg->suite_notes. BP_ECONFIG with "PATH:..." in
  * @err for unreadable files, bad TOML and wrongly typed keys; BP_ENOMEM.
  */
 int qemu_config_load(struct qemu_config *cfg, const char *path,

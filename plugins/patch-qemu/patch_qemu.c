@@ -249,6 +249,9 @@ static int load_config(struct job *job)
 				      &warnings, err, sizeof(err));
 		for (size_t i = 0; i < warnings.n; i++)
 			bp_log(self, BP_LOG_WARN, "%s", warnings.v[i]);
+		for (size_t i = 0; i < job->cfg.suite_notes.n; i++)
+			bp_log(self, BP_LOG_INFO, "%s",
+			       job->cfg.suite_notes.v[i]);
 		strv_free(&warnings);
 		if (rc)
 			return bp_fail(self, rc, "%s", err);

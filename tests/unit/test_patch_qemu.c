@@ -418,7 +418,9 @@ static void ostool_config_expands_and_warns(void **state)
 		  "to_bin = true\nuefi = false\ntimeout = 180\n"
 		  "shell_prefix = \"~ #\"\n"
 		  "new_key = 1\n"
-		  "shell_init_comd = \"true\"\n");
+		  "shell_init_comd = \"true\"\n"
+		  "test_commands = [\"true\"]\n"
+		  "[host_http_server]\nport = 8000\n");
 	assert_int_equal(qemu_config_init(&cfg), 0);
 	assert_int_equal(strv_init(&warnings, NULL, 0), 0);
 	assert_int_equal(
@@ -441,6 +443,12 @@ static void ostool_config_expands_and_warns(void **state)
 	assert_non_null(strstr(warnings.v[1],
 			       "unknown key `shell_init_comd` ignored; did "
 			       "you mean `shell_init_cmd`?"));
+	/* axbuild's test-suit keys are known: a note each, no warning */
+	assert_int_equal(cfg.suite_notes.n, 2);
+	assert_non_null(strstr(cfg.suite_notes.v[0],
+			       ":12:17: `test_commands` is used by `bootpipe "
+			       "test`"));
+	assert_non_null(strstr(cfg.suite_notes.v[1], "`host_http_server`"));
 	strv_free(&warnings);
 	qemu_config_free(&cfg);
 	unsetenv("TMPDIR");

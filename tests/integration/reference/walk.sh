@@ -9,7 +9,8 @@
 # (<store>/NAME/NAME, never the directory <store>/NAME itself),
 # @BIN@ the raw kernel, @UEFI@ the per-run UEFI dir, @FW@ the firmware.
 # Cases in pending.txt are known to differ still: they must differ (so
-# the list cannot go stale).
+# the list cannot go stale). Every config's keys are axbuild's, so an
+# "unknown key" warning on stderr fails the case, pending or not.
 #   walk.sh BOOTPIPE TGOSKITS DATA        (exit 77: TGOSKITS absent)
 # WALK_VERBOSE=1 prints the diffs of the pending cases too.
 set -u
@@ -79,7 +80,11 @@ for line in sys.stdin:
 		echo "exit 0"
 		grep -v '^#' "$data/$name.argv"
 	} >"$work/want"
-	if diff -u "$work/want" "$work/got" >"$work/diff"; then
+	if grep -q 'unknown key' "$work/err"; then
+		fail=$((fail + 1))
+		echo "FAIL $name ($config): a key axbuild reads is unknown"
+		grep 'unknown key' "$work/err"
+	elif diff -u "$work/want" "$work/got" >"$work/diff"; then
 		if [[ $pending == *" $name "* ]]; then
 			echo "FAIL $name matches now: remove it from pending.txt"
 			fail=$((fail + 1))
