@@ -462,6 +462,21 @@ case_man() {
 		"--allow-unsafe-plugins"; do
 		has "$word" "$tmp/out"
 	done
+	# the console rules of README's "The console" are on the page too
+	# (lines too long to wrap: no hyphen splits a phrase)
+	groff -man -Tutf8 -rLL=2000n -rHY=0 "$src/docs/bootpipe.1" 2>/dev/null |
+		col -b | tr -s ' \t' ' ' >"$tmp/wide"
+	sed -n '/^THE CONSOLE/,/^EXIT STATUS/p' "$tmp/wide" >"$tmp/console"
+	for word in "echo of the typed text is not matched" \
+		"The verdict names the whole line" \
+		"was refused its command line: exit status 2 (config)"; do
+		has "$word" "$tmp/console"
+	done
+	# exit 5 is not QEMU refusing its argv, in the page and the README
+	sed -n '/^EXIT STATUS/,/^ENVIRONMENT/p' "$tmp/wide" >"$tmp/exit"
+	has "other than by refusing its command line (which is 2)" "$tmp/exit"
+	grep '^| 5 | crash |' "$src/README.md" >"$tmp/readme5"
+	has "other than by refusing its command line" "$tmp/readme5"
 	# every command of `bootpipe --help` has its entry
 	"$bootpipe" --help | sed -n '/^commands:/,/^$/p' | awk '/^  [a-z]/ {print $1}' |
 		while read -r cmd; do
