@@ -172,12 +172,19 @@ plan)
 	[ ! -e "$store" ] || [ -z "$(ls -A "$store")" ] || fail "plan wrote to the store"
 	;;
 plan-paste)
-	# the printed command boots when pasted into sh, after the run that
-	# fetched the image: the raw kernel's path is stable (by content)
-	run demo-aarch64.ini 0
-	rm -f "$ws/out"
+	# the printed command boots when pasted into sh: plan alone makes the
+	# raw kernel, at a path stable by content. The image is pulled, which
+	# runs no stage, so nothing else can have made the raw kernel.
+	"$bootpipe" image pull rootfs-aarch64-alpine --pipeline "$src/pipelines/demo-aarch64.ini" \
+		--workspace "$ws" >"$ws/out" 2>"$ws/err" || fail "image pull"
+	[ ! -e "$ws/tmp/bootpipe/bin" ] || fail "pull made $ws/tmp/bootpipe/bin"
 	"$bootpipe" plan "$src/pipelines/demo-aarch64.ini" --workspace "$ws" >"$ws/plan" 2>"$ws/err" || fail "plan failed"
 	grep -qE -- "-kernel $ws/tmp/bootpipe/bin/[0-9a-f]{64}\.bin" "$ws/plan" || fail "no content-addressed kernel in: $(cat "$ws/plan")"
+	bin=$(grep -oE -- "$ws/tmp/bootpipe/bin/[0-9a-f]{64}\.bin" "$ws/plan")
+	[ -s "$bin" ] || fail "plan did not make $bin"
+	[ "$(basename "$bin" .bin)" = "$(sha256sum <"$ws/guests/demo-aarch64.elf" | cut -d' ' -f1)" ] ||
+		fail "$bin is not named by the ELF's sha256"
+	rm -f "$ws/out"
 	timeout 60 sh -c "$(cat "$ws/plan")" </dev/null >"$ws/out" 2>&1 &
 	pasted=$!
 	for _ in $(seq 600); do
