@@ -6,14 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
-
-#include <linux/kvm.h>
 
 #include <bootpipe/error.h>
 
 #include "drive.h"
+#include "kvm_probe.h"
 #include "qemu_args.h"
 
 int accel_mode_parse(const char *text, enum accel_mode *out)
@@ -27,35 +25,6 @@ int accel_mode_parse(const char *text, enum accel_mode *out)
 	else
 		return BP_EINVAL;
 	return 0;
-}
-
-/* Creates a VM and a vCPU on the open KVM device @fd: a host whose KVM
- * opens but cannot run a guest (broken nested virtualisation) fails here
- * rather than in QEMU. */
-static bool kvm_runs(int fd, const char *dev, char *why, size_t whylen)
-{
-	int version = ioctl(fd, KVM_GET_API_VERSION, 0);
-	int vm, vcpu;
-
-	if (version != KVM_API_VERSION) {
-		snprintf(why, whylen, "%s is not a KVM device (%s)", dev,
-			 version < 0 ? strerror(errno) : "wrong API version");
-		return false;
-	}
-	vm = ioctl(fd, KVM_CREATE_VM, 0);
-	if (vm < 0) {
-		snprintf(why, whylen, "%s cannot create a VM: %s", dev,
-			 strerror(errno));
-		return false;
-	}
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		snprintf(why, whylen, "%s cannot create a vCPU: %s", dev,
-			 strerror(errno));
-	else
-		close(vcpu);
-	close(vm);
-	return vcpu >= 0;
 }
 
 bool accel_kvm_usable(const char *kvm_device, const char *host_arch,
@@ -75,7 +44,8 @@ bool accel_kvm_usable(const char *kvm_device, const char *host_arch,
 			 kvm_device, strerror(errno));
 		return false;
 	}
-	ok = kvm_runs(fd, kvm_device, why, whylen);
+	ok = kvm_probe(&kvm_sys_real, fd, kvm_device, guest_arch,
+		       KVM_PROBE_TIMEOUT_S, why, whylen);
 	close(fd);
 	return ok;
 }

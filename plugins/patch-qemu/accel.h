@@ -21,8 +21,9 @@ int accel_mode_parse(const char *text, enum accel_mode *out);
 
 /*
  * True when KVM can run @guest_arch here: @host_arch equals it, and
- * @kvm_device opens read-write and creates a VM with a vCPU. Otherwise
- * false and the reason in @why.
+ * @kvm_device opens read-write and passes kvm_probe (a VM, a vCPU and on
+ * x86_64 a guest run to its `hlt`, bounded in time). Otherwise false and
+ * the reason in @why.
  */
 bool accel_kvm_usable(const char *kvm_device, const char *host_arch,
 		      const char *guest_arch, char *why, size_t whylen);

@@ -210,7 +210,7 @@ kvm-auto)
 	expect_out "guest test pass!"
 	;;
 kvm-retry)
-	# KVM that passes the probe (a VM and a vCPU) but dies in QEMU at
+	# KVM that passes the probe (a guest run to its hlt) but dies in QEMU at
 	# start, as broken nested virtualisation does: one retry under TCG
 	command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no qemu-system-x86_64"; exit 77; }
 	[ "$(uname -m)" = x86_64 ] || { echo "SKIP: not an x86_64 host"; exit 77; }
