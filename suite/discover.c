@@ -961,6 +961,44 @@ static bool valid_case_name(const char *s)
 	return true;
 }
 
+/*
+ * When @name is <case>/<subcase>, a subcase of a grouped case that the
+ * rest of @f selects, that case's name (to free); else NULL.
+ */
+static char *subcase_parent(const char *suite_dir, const struct suite_filter *f,
+			    const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	struct suite_filter one = *f;
+	struct suite_list list = {0};
+	char err[256], *parent, *hit = NULL;
+	const char *cases[1];
+
+	if (!slash || slash == name || !slash[1])
+		return NULL;
+	parent = strndup(name, (size_t)(slash - name));
+	if (!parent)
+		return NULL;
+	cases[0] = parent;
+	one.cases = cases;
+	one.case_count = 1;
+	if (suite_discover(suite_dir, &one, &list, err, sizeof(err)) == 0)
+		for (size_t i = 0; !hit && i < list.count; i++) {
+			const struct suite_case *c = &list.cases[i];
+
+			if (strcmp(c->name, parent) &&
+			    strcmp(c->display, parent))
+				continue;
+			for (size_t k = 0; k < c->subcase_count; k++)
+				if (!strcmp(c->subcases[k], slash + 1))
+					hit = parent;
+		}
+	suite_list_release(&list);
+	if (!hit)
+		free(parent);
+	return hit;
+}
+
 int suite_discover(const char *suite_dir, const struct suite_filter *filter,
 		   struct suite_list *out, char *err, size_t errlen)
 {
@@ -1006,14 +1044,31 @@ int suite_discover(const char *suite_dir, const struct suite_filter *filter,
 		if (!filter || !filter->os || strcmp(filter->os, oses[i]) == 0)
 			rc = discover_os(&x, suite_dir, oses[i], out);
 	for (size_t i = 0; rc == 0 && x.case_seen && i < filter->case_count;
-	     i++)
-		if (!x.case_seen[i])
+	     i++) {
+		char *parent =
+		    x.case_seen[i]
+			? NULL
+			: subcase_parent(suite_dir, filter, filter->cases[i]);
+
+		if (parent)
+			rc = fail(&x,
+				  "test case `%s` is a subcase of the grouped "
+				  "case `%s`: axbuild runs one subcase by "
+				  "building only it into the case's rootfs "
+				  "(with the guest's C toolchain), and "
+				  "`bootpipe test` builds no subcases; select "
+				  "--case %s, whose runner runs the tests its "
+				  "rootfs image already holds",
+				  filter->cases[i], parent, parent);
+		else if (!x.case_seen[i])
 			rc = fail(&x,
 				  "unknown test case `%s` under %s; cases "
 				  "are the directories with qemu-<arch>.toml "
 				  "below a build-<target>.toml (see "
 				  "`bootpipe test --list`)",
 				  filter->cases[i], suite_dir);
+		free(parent);
+	}
 	free(x.case_seen);
 	if (rc == 0 && out->count == before)
 		rc = fail(&x, "no qemu test cases under %s for the selection",

@@ -28,7 +28,8 @@ struct suite_case {
 	char *package;	    /* ArceOS: the package built, else NULL */
 	/* A StarryOS grouped case (one with test_commands): the names of
 	 * its subcases, the directories below it with C or Rust sources,
-	 * sorted; they run inside the case's one boot. */
+	 * sorted, as axbuild names them. They are not built: the runner
+	 * runs what the rootfs holds, and one cannot be selected alone. */
 	char **subcases;
 	size_t subcase_count;
 };

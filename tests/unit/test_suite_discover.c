@@ -171,6 +171,9 @@ static void write_rel(const char *rel, const char *text)
 
 static void grouped_starry_subcases(void **state)
 {
+	const char *sub[] = {"qemu/system/beta"};
+	const char *not_sub[] = {"qemu/system/common"};
+	const char *plain_sub[] = {"qemu/plain/sub"};
 	struct suite_filter f = {.os = "starry", .arch = "aarch64"};
 	char err[1024], *got;
 
@@ -204,6 +207,25 @@ static void grouped_starry_subcases(void **state)
 			    "starry\tqemu\tqemu/system/beta\taarch64\t-\n"
 			    "starry\tqemu\tqemu/system/both\taarch64\t-\n"
 			    "starry\tqemu\tqemu/system/gamma\taarch64\t-\n");
+	free(got);
+
+	/* a listed subcase alone needs a subcase build: refused, saying so */
+	f.cases = sub;
+	f.case_count = 1;
+	assert_int_equal(discover(&f, &got, err), -1);
+	assert_non_null(strstr(err, "test case `qemu/system/beta` is a subcase "
+				    "of the grouped case `qemu/system`"));
+	assert_non_null(strstr(err, "builds no subcases; select --case "
+				    "qemu/system"));
+	free(got);
+	/* not a subcase: shared files, or below a case that is not grouped */
+	f.cases = not_sub;
+	assert_int_equal(discover(&f, &got, err), -1);
+	assert_non_null(strstr(err, "unknown test case `qemu/system/common`"));
+	free(got);
+	f.cases = plain_sub;
+	assert_int_equal(discover(&f, &got, err), -1);
+	assert_non_null(strstr(err, "unknown test case `qemu/plain/sub`"));
 	free(got);
 }
 
