@@ -31,7 +31,8 @@
 static const char test_usage[] =
     "usage: bootpipe test [SUITE_DIR] [--os axvisor|arceos|starry]\n"
     "         [--group NAME] [--arch ARCH] [--case NAME]... [--list]\n"
-    "         [--shard I/N] [--kernel PATH] [-j N] [--fail-fast|--keep-going]\n"
+    "         [--shard I/N] [--kernel [ARCH=]PATH]... [-j N]\n"
+    "         [--fail-fast|--keep-going]\n"
     "         [--rerun-failed REPORT.json] [--report json=PATH|junit=PATH]\n"
     "         [--workspace DIR] [--run-dir DIR] [--pipeline FILE] [--cargo "
     "CARGO]\n"
@@ -43,10 +44,13 @@ static const char test_usage[] =
     "passed, else the most severe outcome. --list prints the cases in run\n"
     "order, one per line: os, group, case, arch, variant (- for none),\n"
     "tab-separated; a grouped StarryOS case is followed by a line per\n"
-    "subcase, CASE/SUBCASE. Without --kernel each build group is built first\n"
-    "with the cargo-build stage (--cargo: the cargo binary), as axbuild\n"
-    "does. Case directories (pipeline, command, logs, report)\n"
-    "go to --run-dir (default: <workspace>/tmp/bootpipe/test/<time>).\n";
+    "subcase, CASE/SUBCASE. --kernel PATH is the image every case boots,\n"
+    "--kernel ARCH=PATH (once per arch) that of ARCH's cases, before PATH;\n"
+    "a plain --kernel over more than one arch is warned about. Cases\n"
+    "without a kernel are built first, each build group once, with the\n"
+    "cargo-build stage (--cargo: the cargo binary), as axbuild does.\n"
+    "Case directories (pipeline, command, logs, report) go to --run-dir\n"
+    "(default: <workspace>/tmp/bootpipe/test/<time>).\n";
 
 struct test_args {
 	const char *suite_dir;
@@ -55,7 +59,10 @@ struct test_args {
 	const char *cases[MAX_CASES];
 	const char *shard;
 	bool list;
-	const char *kernel;
+	const char *kernel; /* plain --kernel PATH: every arch */
+	struct suite_kernel arch_kernels[4]; /* --kernel ARCH=PATH */
+	char kernel_arch[4][16];
+	size_t arch_kernel_count;
 	unsigned jobs;
 	bool fail_fast;
 	const char *rerun;
@@ -118,6 +125,45 @@ static char *find_suite_dir(const char *workspace)
 	return strdup("test-suit");
 }
 
+/* --kernel ARCH=PATH (ARCH one the suite knows) or --kernel PATH; a path
+ * whose first part looks like ARCH= is written ./ARCH=... */
+static int parse_kernel(struct test_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	char arch[sizeof(a->kernel_arch[0])];
+
+	if (!eq || memchr(arg, '/', n)) {
+		if (a->kernel)
+			return usage("--kernel `%s`: a second kernel for every "
+				     "arch; give one per arch as "
+				     "--kernel ARCH=PATH",
+				     arg);
+		a->kernel = arg;
+		return 0;
+	}
+	snprintf(arch, sizeof(arch), "%.*s", (int)n, arg);
+	if (n >= sizeof(arch) || !suite_arch_target(arch))
+		return usage("--kernel `%s`: unknown arch before `=`; expected "
+			     "ARCH=PATH with ARCH aarch64, x86_64, riscv64 or "
+			     "loongarch64 (write a path holding `=` as "
+			     "./NAME)",
+			     arg);
+	if (!eq[1])
+		return usage("--kernel `%s`: no PATH after `=`", arg);
+	for (size_t i = 0; i < a->arch_kernel_count; i++)
+		if (!strcmp(a->arch_kernels[i].arch, arch))
+			return usage("--kernel `%s`: a second kernel for this "
+				     "arch",
+				     arg);
+	/* four arches, each at most once: there is room */
+	memcpy(a->kernel_arch[a->arch_kernel_count], arch, sizeof(arch));
+	a->arch_kernels[a->arch_kernel_count].arch =
+	    a->kernel_arch[a->arch_kernel_count];
+	a->arch_kernels[a->arch_kernel_count++].path = eq + 1;
+	return 0;
+}
+
 static int parse(struct test_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -176,7 +222,8 @@ static int parse(struct test_args *a, int argc, char **argv)
 			a->workspace = optarg;
 			break;
 		case 'k':
-			a->kernel = optarg;
+			if (parse_kernel(a, optarg) != 0)
+				return BP_OUTCOME_CONFIG;
 			break;
 		case 'j':
 			n = strtoul(optarg, &end, 10);
@@ -305,6 +352,52 @@ static double wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * One image boots on one arch: plain --kernel for the cases of more than
+ * one arch boots some of them on the wrong one; and a --kernel ARCH=PATH
+ * whose arch has no selected case does nothing. Both are said.
+ */
+static void warn_kernel_arches(const struct suite_run_opts *o,
+			       const struct suite_list *list)
+{
+	char arches[64] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; o->kernel && i < list->count; i++) {
+		const struct suite_case *c = &list->cases[i];
+		char *at = strstr(arches, c->arch);
+		size_t len = strlen(c->arch);
+
+		if (suite_case_kernel(o, c) != o->kernel ||
+		    (at && (at[len] == ',' || at[len] == '\0')))
+			continue;
+		snprintf(arches + strlen(arches),
+			 sizeof(arches) - strlen(arches), "%s%s",
+			 n++ ? ", " : "", c->arch);
+	}
+	if (n > 1)
+		fprintf(stderr,
+			"bootpipe test: warning: --kernel %s boots the cases "
+			"of %zu arches (%s), but an image runs on one; give "
+			"one per arch with --kernel ARCH=PATH, or select one "
+			"with --arch\n",
+			o->kernel, n, arches);
+	for (size_t k = 0; k < o->arch_kernel_count; k++) {
+		bool used = false;
+
+		for (size_t i = 0; i < list->count && !used; i++)
+			used = !strcmp(list->cases[i].arch,
+				       o->arch_kernels[k].arch);
+		if (!used)
+			fprintf(stderr,
+				"bootpipe test: warning: --kernel %s=%s: no "
+				"selected case is %s\n",
+				o->arch_kernels[k].arch,
+				o->arch_kernels[k].path,
+				o->arch_kernels[k].arch);
+	}
+}
+
 static int run_list(struct test_args *a, struct suite_list *list,
 		    const char *suite_dir)
 {
@@ -314,6 +407,7 @@ static int run_list(struct test_args *a, struct suite_list *list,
 				   .run_args = a->pass,
 				   .run_arg_count = a->pass_count};
 	struct suite_result *results = calloc(list->count, sizeof(*results));
+	struct suite_kernel arch_kernels[4] = {0};
 	char *workspace = NULL, *kernel = NULL, *pipeline = NULL;
 	char *run_dir = NULL, *exe = beside_exe(NULL), err[1024];
 	double started = wall();
@@ -347,9 +441,27 @@ static int run_list(struct test_args *a, struct suite_list *list,
 		rc = BP_OUTCOME_CONFIG;
 		goto out;
 	}
+	for (size_t i = 0; i < a->arch_kernel_count; i++) {
+		arch_kernels[i].arch = a->arch_kernels[i].arch;
+		arch_kernels[i].path = absolute(a->arch_kernels[i].path);
+		if (!arch_kernels[i].path) {
+			fprintf(stderr, "bootpipe test: out of memory\n");
+			goto out;
+		}
+		if (access(arch_kernels[i].path, R_OK) != 0) {
+			fprintf(stderr, "bootpipe test: --kernel %s=%s: %s\n",
+				arch_kernels[i].arch, arch_kernels[i].path,
+				strerror(errno));
+			rc = BP_OUTCOME_CONFIG;
+			goto out;
+		}
+	}
 	o.bootpipe = exe;
 	o.workspace = workspace;
 	o.kernel = kernel;
+	o.arch_kernels = arch_kernels;
+	o.arch_kernel_count = a->arch_kernel_count;
+	warn_kernel_arches(&o, list);
 	o.pipeline = pipeline;
 	o.run_dir = run_dir;
 	o.cargo = a->cargo;
@@ -377,6 +489,8 @@ out:
 	free(results);
 	free(workspace);
 	free(kernel);
+	for (size_t i = 0; i < a->arch_kernel_count; i++)
+		free((char *)arch_kernels[i].path);
 	free(pipeline);
 	free(run_dir);
 	free(exe);

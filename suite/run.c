@@ -757,8 +757,18 @@ out:
 	return rc;
 }
 
+const char *suite_case_kernel(const struct suite_run_opts *o,
+			      const struct suite_case *c)
+{
+	for (size_t i = 0; i < o->arch_kernel_count; i++)
+		if (!strcmp(o->arch_kernels[i].arch, c->arch))
+			return o->arch_kernels[i].path;
+	return o->kernel;
+}
+
 /* axbuild's phase 1: every build group built before any case boots; the
- * cases of a group whose build failed are that failure. */
+ * cases of a group whose build failed are that failure. Cases with a
+ * prebuilt image (--kernel) boot it and build nothing. */
 static void build_all(const struct suite_list *l,
 		      const struct suite_run_opts *o, char **kernels,
 		      struct suite_result *results)
@@ -767,17 +777,27 @@ static void build_all(const struct suite_list *l,
 
 	for (size_t i = 0; i < l->count; i++) {
 		char why[2048], *kernel = NULL;
+		const char *prebuilt = suite_case_kernel(o, &l->cases[i]);
 		bool seen = false;
 
+		if (prebuilt) {
+			kernels[i] = strdup(prebuilt);
+			if (!kernels[i])
+				set_result(&results[i], BP_OUTCOME_INFRA,
+					   "out of memory");
+			continue;
+		}
 		for (size_t k = 0; k < i && !seen; k++)
-			seen = same_build(&l->cases[k], &l->cases[i]);
+			seen = same_build(&l->cases[k], &l->cases[i]) &&
+			       !suite_case_kernel(o, &l->cases[k]);
 		if (seen)
 			continue;
 		if (build_one(&l->cases[i], o, groups++, &kernel, why,
 			      sizeof(why)) < 0)
 			kernel = NULL;
 		for (size_t k = i; k < l->count; k++) {
-			if (!same_build(&l->cases[k], &l->cases[i]))
+			if (!same_build(&l->cases[k], &l->cases[i]) ||
+			    suite_case_kernel(o, &l->cases[k]))
 				continue;
 			if (kernel)
 				kernels[k] = strdup(kernel);
@@ -836,14 +856,12 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 	if (!jobs)
 		return BP_OUTCOME_INFRA;
 	read_pipeline_sets(o->pipeline, &ps);
-	if (!o->kernel) {
-		kernels = calloc(list->count + 1, sizeof(*kernels));
-		if (!kernels) {
-			free(jobs);
-			return BP_OUTCOME_INFRA;
-		}
-		build_all(list, o, kernels, results);
+	kernels = calloc(list->count + 1, sizeof(*kernels));
+	if (!kernels) {
+		free(jobs);
+		return BP_OUTCOME_INFRA;
 	}
+	build_all(list, o, kernels, results);
 	while (next < list->count || running) {
 		struct pollfd pfd = {.fd = bp_interrupt_fd(), .events = POLLIN};
 		int status;
@@ -863,8 +881,7 @@ int suite_run(const struct suite_list *list, const struct suite_run_opts *o,
 				/* its build failed: nothing to boot */
 				report_done(&list->cases[next], r, o->progress);
 			} else if (prepare(&list->cases[next], next, o, &ps,
-					   kernels ? kernels[next] : o->kernel,
-					   j, r) < 0) {
+					   kernels[next], j, r) < 0) {
 				report_done(&list->cases[next], r, o->progress);
 				suite_http_stop(j->http);
 				argv_release(&j->argv);

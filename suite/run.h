@@ -11,11 +11,20 @@
 
 #include "suite.h"
 
+/* --kernel ARCH=PATH: the image the cases of @arch boot. */
+struct suite_kernel {
+	const char *arch;
+	const char *path;
+};
+
 struct suite_run_opts {
 	const char *bootpipe;  /* the binary each case runs in */
 	const char *pipeline;  /* the pipeline every case pipeline includes */
 	const char *workspace; /* ${workspace} of the QEMU configs */
 	const char *kernel;    /* the image every case boots, or NULL */
+	/* per arch, before @kernel; a case with neither is built */
+	const struct suite_kernel *arch_kernels;
+	size_t arch_kernel_count;
 	const char *run_dir;   /* a directory per case is made below it */
 	unsigned jobs;	       /* >= 1 */
 	bool fail_fast;	       /* start no case after one did not pass */
@@ -24,6 +33,11 @@ struct suite_run_opts {
 	const char *const *run_args; /* appended to every `bootpipe run` */
 	size_t run_arg_count;
 };
+
+/* The prebuilt image @c boots: its arch's, else @o->kernel, else NULL
+ * (the case's build group is built). */
+const char *suite_case_kernel(const struct suite_run_opts *o,
+			      const struct suite_case *c);
 
 struct suite_result {
 	bool ran;	   /* false: not started (--fail-fast, interrupt) */

@@ -218,5 +218,56 @@ grep -q -- "--set=resolve-request.kernel=$ws/target/aarch64-unknown-none-softflo
 	"$work"/runs/arceos/*hello/command.sh || fail "arceos case does not boot the built kernel"
 grep -qE "^arceos +all +aarch64 +config .*ArceOS C case is built by axbuild's C build" "$work/arceos.out" ||
 	fail "the C case is not a config error saying why"
-pgrep -f "qemu-system-aarch64.*$work" >/dev/null && fail "QEMU left running"
+
+# --kernel ARCH=PATH: each arch's cases boot their own image; a plain
+# --kernel over two arches is warned about; bad ones are refused
+if command -v qemu-system-x86_64 >/dev/null && [ -f "$guests/demo-x86_64.elf" ]; then
+	two=$work/ws2/test-suit/arceos/apps/hello
+	mkdir -p "$two"
+	cp "$aw/Cargo.toml" "$aw/build-aarch64-unknown-none-softfloat.toml" "$aw/qemu-aarch64.toml" "$two/"
+	sed 's/aarch64-unknown-none-softfloat/x86_64-unknown-none/' \
+		"$aw/build-aarch64-unknown-none-softfloat.toml" >"$two/build-x86_64-unknown-none.toml"
+	cp "$demo/os/axvisor/configs/qemu/qemu-x86_64.toml" "$two/"
+	kt() {
+		"$bootpipe" test "$work/ws2/test-suit" --set fetch-rootfs.registry="$demo/registry/registry.toml" \
+			--run-dir "$work/runs/$1" "${@:2}" >"$work/$1.out" 2>"$work/$1.err"
+	}
+	kt perarch --kernel "aarch64=$guests/demo-aarch64.elf" --kernel "x86_64=$guests/demo-x86_64.elf"
+	rc=$?
+	[ $rc -eq 0 ] || fail "per-arch kernels: exit $rc; $(cat "$work/perarch.out" "$work/perarch.err")"
+	grep -qE '^arceos +hello +aarch64 +pass ' "$work/perarch.out" || fail "aarch64 case did not pass"
+	grep -qE '^arceos +hello +x86_64 +pass ' "$work/perarch.out" || fail "x86_64 case did not pass"
+	grep -q -- "--set=resolve-request.kernel=$guests/demo-x86_64.elf" "$work"/runs/perarch/*x86_64*/command.sh ||
+		fail "the x86_64 case does not boot the x86_64 kernel"
+	grep -q -- "--set=resolve-request.kernel=$guests/demo-aarch64.elf" "$work"/runs/perarch/*aarch64*/command.sh ||
+		fail "the aarch64 case does not boot the aarch64 kernel"
+	grep -q warning "$work/perarch.err" && fail "per-arch kernels warned: $(cat "$work/perarch.err")"
+	# a plain --kernel for both arches: said before anything boots
+	kt plain --kernel "$guests/demo-aarch64.elf" --case hello --arch aarch64
+	grep -q warning "$work/plain.err" && fail "one arch, plain --kernel warned"
+	kt plain2 --kernel "$guests/demo-aarch64.elf" --kernel "riscv64=$guests/demo-aarch64.elf" \
+		--set launch.timeout=5
+	grep -qF "warning: --kernel $guests/demo-aarch64.elf boots the cases of 2 arches (aarch64, x86_64)" \
+		"$work/plain2.err" || fail "plain --kernel over two arches: $(cat "$work/plain2.err")"
+	grep -qF "warning: --kernel riscv64=$guests/demo-aarch64.elf: no selected case is riscv64" \
+		"$work/plain2.err" || fail "unused per-arch kernel not said: $(cat "$work/plain2.err")"
+	# the plain one still boots the arch it is for, after the per-arch one
+	kt mixed --kernel "$guests/demo-aarch64.elf" --kernel "x86_64=$guests/demo-x86_64.elf"
+	rc=$?
+	[ $rc -eq 0 ] || fail "plain + x86_64=: exit $rc; $(cat "$work/mixed.out")"
+	grep -q warning "$work/mixed.err" && fail "plain + x86_64= warned: $(cat "$work/mixed.err")"
+	kt badarch --kernel "mips=$guests/demo-aarch64.elf"
+	[ $? -eq 2 ] && grep -qF "unknown arch before \`=\`" "$work/badarch.err" ||
+		fail "--kernel mips=: $(cat "$work/badarch.err")"
+	kt twice --kernel "x86_64=$guests/demo-x86_64.elf" --kernel "x86_64=$guests/demo-x86_64.elf"
+	[ $? -eq 2 ] && grep -qF "a second kernel for this arch" "$work/twice.err" ||
+		fail "--kernel x86_64= twice: $(cat "$work/twice.err")"
+	kt twoplain --kernel "$guests/demo-aarch64.elf" --kernel "$guests/demo-x86_64.elf"
+	[ $? -eq 2 ] && grep -qF "a second kernel for every arch" "$work/twoplain.err" ||
+		fail "two plain --kernel: $(cat "$work/twoplain.err")"
+	kt missing --kernel "x86_64=$work/nope.elf"
+	[ $? -eq 2 ] && grep -qF -- "--kernel x86_64=$work/nope.elf: No such file" "$work/missing.err" ||
+		fail "missing per-arch kernel: $(cat "$work/missing.err")"
+fi
+pgrep -f "qemu-system-(aarch64|x86_64).*$work" >/dev/null && fail "QEMU left running"
 echo PASS
