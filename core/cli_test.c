@@ -403,7 +403,7 @@ static int run_list(struct test_args *a, struct suite_list *list,
 {
 	struct suite_run_opts o = {.jobs = a->jobs,
 				   .fail_fast = a->fail_fast,
-				   .progress = isatty(STDERR_FILENO),
+				   .progress = bp_term_escapes(STDERR_FILENO),
 				   .run_args = a->pass,
 				   .run_arg_count = a->pass_count};
 	struct suite_result *results = calloc(list->count, sizeof(*results));

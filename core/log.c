@@ -43,7 +43,7 @@ static bool use_colour(void)
 {
 	const char *no = getenv("NO_COLOR");
 
-	return isatty(STDERR_FILENO) && !(no && no[0]);
+	return bp_term_escapes(STDERR_FILENO) && !(no && no[0]);
 }
 
 void bp_log_sink_text(void *user, enum bp_log_level level, const char *source,
@@ -164,7 +164,8 @@ void bp_progress(struct bp_stage *self, const char *what, uint64_t done,
 {
 	struct progress_state *p;
 	char d[32], t[32], rbytes[32], r[48], eta[32] = "";
-	bool tty = isatty(STDERR_FILENO);
+	/* a bar needs \033[K; a dumb terminal gets lines, as a file does */
+	bool tty = bp_term_escapes(STDERR_FILENO);
 	double now = monotonic_seconds();
 	double rate;
 	bool finished = total && done >= total;

@@ -263,3 +263,10 @@ size_t bp_edit_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+bool bp_term_escapes(int fd)
+{
+	const char *t = getenv("TERM");
+
+	return isatty(fd) && t && *t && strcmp(t, "dumb") != 0;
+}

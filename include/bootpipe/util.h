@@ -8,6 +8,7 @@
 #ifndef BOOTPIPE_UTIL_H
 #define BOOTPIPE_UTIL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -74,6 +75,14 @@ char *bp_workspace_find(const char *start);
  * (size_t)-1 when either is 64 bytes or longer.
  */
 size_t bp_edit_distance(const char *a, const char *b);
+
+/*
+ * Whether @fd is a terminal that understands escape sequences: a tty and
+ * TERM set to anything but "dumb". Colours, progress bars and terminal
+ * restores all ask this one question, so TERM=dumb means no escape
+ * sequence from bootpipe at all (NO_COLOR only turns colours off).
+ */
+bool bp_term_escapes(int fd);
 
 #ifdef __cplusplus
 }

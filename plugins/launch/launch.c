@@ -569,14 +569,6 @@ static bool foreground_terminal(void)
 	return fg >= 0 && fg == getpgrp();
 }
 
-/* TERM=dumb (or none): no escape sequences from us at all. */
-static bool dumb_terminal(void)
-{
-	const char *t = getenv("TERM");
-
-	return !t || !*t || !strcmp(t, "dumb");
-}
-
 static bool retryable(enum bp_outcome o)
 {
 	return o == BP_OUTCOME_INFRA || o == BP_OUTCOME_TIMEOUT;
@@ -785,8 +777,7 @@ static int launch_run(struct bp_stage *self, void *state, struct bp_ctx *ctx)
 	}
 	o.echo = !bp_stage_quiet(self);
 	o.forward_stdin = foreground_terminal() && !bp_stage_dry_run(self);
-	o.restore_terminal =
-	    o.echo && isatty(STDOUT_FILENO) && !dumb_terminal();
+	o.restore_terminal = o.echo && bp_term_escapes(STDOUT_FILENO);
 	o.keep_running = st->keep_running;
 	if (o.keep_running && !o.forward_stdin && !bp_stage_dry_run(self))
 		bp_log(self, BP_LOG_WARN,

@@ -1,5 +1,6 @@
 /* The exported path helpers (include/bootpipe/util.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -227,6 +228,36 @@ static void test_edit_distance(void **state)
 	assert_true(bp_edit_distance("a", long_word) == (size_t)-1);
 }
 
+static void expect_escapes(int fd, const char *term, bool want)
+{
+	if (term)
+		setenv("TERM", term, 1);
+	else
+		unsetenv("TERM");
+	assert_int_equal(bp_term_escapes(fd), want);
+}
+
+static void test_term_escapes(void **state)
+{
+	int master, slave, null = open("/dev/null", O_WRONLY);
+
+	(void)state;
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	expect_escapes(slave, "xterm", true);
+	expect_escapes(slave, "dumb", false);
+	expect_escapes(slave, "", false);
+	expect_escapes(slave, NULL, false);
+	expect_escapes(null, "xterm", false);
+	close(slave);
+	close(master);
+	close(null);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +268,7 @@ int main(void)
 	    cmocka_unit_test(test_workspace_find),
 	    cmocka_unit_test(test_write_nosigpipe),
 	    cmocka_unit_test(test_edit_distance),
+	    cmocka_unit_test(test_term_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,29 @@ if TERM=dumb term dumb 0 --; then
 	grep -qaF $'\e[?7h' "$WORK/dumb.tty" && fail "escape sequences with TERM=dumb"
 fi
 
+# ... not even in red error lines (a crash) or a download's progress bar
+noescape() { grep -qaF $'\e' "$WORK/$1.tty" && fail "escape sequences with TERM=dumb"; }
+qemu print:boot exit:3
+TERM=dumb term dumb-crash 5 -- && noescape dumb-crash
+name=dumb-download
+cases=$((cases + 1))
+mkdir -p "$WORK/dl/src" "$WORK/dl/ws"
+# a rootfs too small to use: downloaded (with progress), then refused
+head -c 300000 /dev/urandom >"$WORK/dl/src/rootfs-aarch64-alpine.img"
+tar -C "$WORK/dl/src" -cJf "$WORK/dl/r.tar.xz" rootfs-aarch64-alpine.img
+printf '[pipeline]\nstages = resolve-request fetch-rootfs\n[resolve-request]\narch = aarch64\nrequire_kernel = false\n[fetch-rootfs]\nallow_insecure_url = true\nurl = file://%s\nsha256 = %s\n' \
+	"$WORK/dl/r.tar.xz" "$(sha256sum "$WORK/dl/r.tar.xz" | cut -d' ' -f1)" >"$WORK/dl/dl.ini"
+TERM=dumb python3 "$PTY" --timeout 20 --transcript "$WORK/$name.tty" -- \
+	"$BOOTPIPE" run "$WORK/dl/dl.ini" --workspace "$WORK/dl/ws"
+rc=$?
+if [ $rc != 3 ]; then
+	fail "exit code $rc, expected 3"
+elif ! grep -qaF 'download rootfs-aarch64-alpine' "$WORK/$name.tty"; then
+	fail "no download progress"
+else
+	noescape $name
+fi
+
 # --- keep_running -------------------------------------------------------------------
 
 # the guest stays up after the verdict, console attached, until Ctrl-];
