@@ -65,9 +65,11 @@ int cli_image(struct bp_engine *engine, char *const *args, int count,
  * The pipeline file @arg names: a path (it has a '/' or exists), else
  * NAME or NAME.ini in ./pipelines, <workspace>/pipelines (@workspace or
  * discovery), $XDG_CONFIG_HOME/bootpipe/pipelines, the shipped ones.
- * 0 with *out malloc'ed, or an exit code after a message on stderr.
+ * 0 with *out malloc'ed, or an exit code after a message on stderr;
+ * *why (when not NULL) gets that message, malloc'ed, or NULL.
  */
-int cli_pipeline_resolve(const char *arg, const char *workspace, char **out);
+int cli_pipeline_resolve(const char *arg, const char *workspace, char **out,
+			 char **why);
 
 /* Whether the file itself says [pipeline] include_only = true. */
 bool cli_pipeline_include_only(const char *path);

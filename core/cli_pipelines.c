@@ -143,13 +143,18 @@ static void closest(const struct search_path *sp, const char *file, char *out,
 	}
 }
 
-int cli_pipeline_resolve(const char *arg, const char *workspace, char **out)
+int cli_pipeline_resolve(const char *arg, const char *workspace, char **out,
+			 char **why)
 {
 	struct search_path sp;
-	char *file, guess[256];
+	char *file, guess[256], *text = NULL;
+	size_t text_len;
+	FILE *msg;
 	int rc = BP_OUTCOME_CONFIG;
 
 	*out = NULL;
+	if (why)
+		*why = NULL;
 	if (!is_name(arg) || access(arg, F_OK) == 0) {
 		*out = strdup(arg);
 		return *out ? 0 : BP_OUTCOME_INFRA;
@@ -168,18 +173,22 @@ int cli_pipeline_resolve(const char *arg, const char *workspace, char **out)
 	}
 	if (*out) {
 		rc = 0;
-	} else {
-		fprintf(stderr, "bootpipe: no pipeline `%s`: no %s in", arg,
-			file);
+	} else if ((msg = open_memstream(&text, &text_len))) {
+		fprintf(msg, "no pipeline `%s`: no %s in", arg, file);
 		for (size_t i = 0; i < sp.count; i++)
-			fprintf(stderr, "%s %s", i ? "," : "", sp.dirs[i]);
+			fprintf(msg, "%s %s", i ? "," : "", sp.dirs[i]);
 		closest(&sp, file, guess, sizeof(guess));
 		if (guess[0])
-			fprintf(stderr, "; did you mean `%s`?", guess);
+			fprintf(msg, "; did you mean `%s`?", guess);
+		fclose(msg);
 		fprintf(stderr,
-			"\n(`bootpipe pipelines` lists them; a path "
-			"needs a '/', e.g. ./%s)\n",
-			file);
+			"bootpipe: %s\n(`bootpipe pipelines` lists them; a "
+			"path needs a '/', e.g. ./%s)\n",
+			text, file);
+		if (why)
+			*why = text;
+		else
+			free(text);
 	}
 	search_path_release(&sp);
 	free(file);

@@ -285,6 +285,19 @@ int bp_engine_write_report(struct bp_engine *e, const char *format,
 	return report_write(e, format, path, &e->err);
 }
 
+int bp_engine_fail(struct bp_engine *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return status;
+	va_start(ap, fmt);
+	err_vset(&e->err, status, fmt, ap);
+	va_end(ap);
+	e->outcome = bp_outcome_from_status(status);
+	return status;
+}
+
 enum bp_outcome bp_engine_outcome(const struct bp_engine *e)
 {
 	return e ? e->outcome : BP_OUTCOME_CONFIG;

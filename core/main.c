@@ -617,21 +617,40 @@ static void log_durations(struct cli *c)
 	}
 }
 
+/* A config error found before the pipeline loads, already on stderr:
+ * each --report still gets written, so CI's report reader gets a case
+ * with @why as its reason rather than no file. EXIT_USAGE. */
+static int early_error(struct cli *c, const char *why)
+{
+	char *copy = strdup(why); /* @why may be the engine's own message */
+
+	bp_engine_fail(c->engine, BP_ECONFIG, "%s", copy ? copy : why);
+	free(copy);
+	write_reports(c);
+	return EXIT_USAGE;
+}
+
 static int cmd_run(struct cli *c)
 {
-	char *fallback = NULL;
+	char *fallback = NULL, *why = NULL;
 	const char *pipeline;
 	int rc;
 
-	if (c->arg_count > 1)
-		return usage_error("%s takes one pipeline file", c->command);
 	rc = check_reports(c);
 	if (rc)
 		return rc;
+	if (c->arg_count > 1) {
+		usage_error("%s takes one pipeline file", c->command);
+		return early_error(c, "more than one pipeline file given");
+	}
 	if (c->arg_count == 1) {
-		rc = cli_pipeline_resolve(c->args[0], c->workspace, &fallback);
-		if (rc)
+		rc = cli_pipeline_resolve(c->args[0], c->workspace, &fallback,
+					  &why);
+		if (rc) {
+			rc = early_error(c, why ? why : "no such pipeline");
+			free(why);
 			return rc;
+		}
 		pipeline = fallback;
 	} else {
 		fallback = default_pipeline();
@@ -641,13 +660,16 @@ static int cmd_run(struct cli *c)
 				"demo (%s) is missing; pass a pipeline file\n",
 				fallback ? fallback : "?");
 			free(fallback);
-			return EXIT_USAGE;
+			return early_error(c, "no pipeline given and the "
+					      "bundled demo is missing");
 		}
 		pipeline = fallback;
 	}
 	rc = configure(c);
-	if (rc == 0 && prepare_demo(c, pipeline) != 0)
-		rc = EXIT_USAGE;
+	if (rc)
+		rc = early_error(c, bp_engine_error(c->engine));
+	else if (prepare_demo(c, pipeline) != 0)
+		rc = early_error(c, "cannot prepare the demo's workspace");
 	if (rc == 0)
 		rc = load(c, pipeline);
 	free(fallback);
@@ -702,7 +724,8 @@ static int cmd_check(struct cli *c)
 		struct bp_engine *e;
 		char *path;
 
-		if (cli_pipeline_resolve(c->args[i], c->workspace, &path)) {
+		if (cli_pipeline_resolve(c->args[i], c->workspace, &path,
+					 NULL)) {
 			worst = EXIT_USAGE;
 			continue;
 		}
@@ -906,7 +929,7 @@ static int cmd_replay(struct cli *c)
 	free(log);
 	if (rc)
 		return rc;
-	rc = cli_pipeline_resolve(c->args[0], c->workspace, &path);
+	rc = cli_pipeline_resolve(c->args[0], c->workspace, &path, NULL);
 	if (rc)
 		return rc;
 	rc = prepare_demo(c, path) != 0 ? EXIT_USAGE : load(c, path);
@@ -941,8 +964,8 @@ static int cmd_image(struct cli *c)
 
 	image_workspace_given = c->workspace != NULL;
 	if (c->pipeline_opt)
-		rc =
-		    cli_pipeline_resolve(c->pipeline_opt, c->workspace, &named);
+		rc = cli_pipeline_resolve(c->pipeline_opt, c->workspace, &named,
+					  NULL);
 	o.pipeline = named;
 	if ((!c->pipeline_opt || named) && configure(c) == 0)
 		rc = cli_image(c->engine, c->args, c->arg_count, &o);

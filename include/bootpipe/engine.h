@@ -197,6 +197,15 @@ const char *bp_stage_plugin_summary(const struct bp_stage *stage);
 /* The stage's error message, "" when none (borrowed). */
 const char *bp_stage_error(const struct bp_stage *stage);
 
+/*
+ * Records a failure the caller found itself before any load (a pipeline
+ * file that cannot be found, a bad command-line value): the outcome
+ * becomes that of @status and bp_engine_error the message, so the reports
+ * written next describe it. Returns @status.
+ */
+int bp_engine_fail(struct bp_engine *engine, int status, const char *fmt, ...)
+    BP_PRINTF(3, 4);
+
 /* Writes the run's summary; @format is "json" or "junit". */
 int bp_engine_write_report(struct bp_engine *engine, const char *format,
 			   const char *path);

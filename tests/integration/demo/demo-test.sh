@@ -407,6 +407,20 @@ PY
 	run demo-aarch64.ini 3 --report "junit=$ws/r.xml" --set patch-qemu.accel=kvm \
 		--set patch-qemu.kvm_device=/nonexistent/kvm --set patch-qemu.host_arch=aarch64
 	junit_check error infra
+	# config errors the command line finds before a pipeline loads: the
+	# reports are still written, the reason in them
+	rm -f "$ws/r.xml" "$ws/r.json"
+	"$bootpipe" run nosuch-pipeline --workspace "$ws" --report "junit=$ws/r.xml" \
+		--report "json=$ws/r.json" >"$ws/out" 2>"$ws/err"
+	[ $? = 2 ] || fail "nosuch-pipeline: expected exit 2"
+	junit_check error config
+	grep -qF 'no pipeline `nosuch-pipeline`' "$ws/r.xml" || fail "JUnit lacks the reason"
+	python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["outcome"] == "config" and r["exit_code"] == 2 and "nosuch-pipeline" in r["error"], r' \
+		"$ws/r.json" || fail "JSON report of a missing pipeline"
+	rm -f "$ws/r.xml"
+	run demo-aarch64.ini 2 --report "junit=$ws/r.xml" --set bad
+	junit_check error config
+	grep -qF 'expected STAGE.KEY=VALUE' "$ws/r.xml" || fail "JUnit lacks the --set reason"
 	;;
 *)
 	echo "unknown case $case"
