@@ -44,8 +44,8 @@ expect() {
 	cases=$((cases + 1))
 	local start=$SECONDS
 	"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
-		--report "json=$WORK/$name.json" "${qemu_args[@]}" "$@" \
-		>"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+		--report "json=$WORK/$name.json" --report "junit=$WORK/$name.xml" \
+		"${qemu_args[@]}" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
 	rc=$?
 	elapsed=$((SECONDS - start))
 	if [ "$rc" != "$want" ]; then
@@ -62,6 +62,39 @@ json() {
 		fail "report check failed: $2"
 		cat "$WORK/$1.json"
 	fi
+}
+
+# junit NAME KIND(none|failure|error) OUTCOME [CONSOLE-TEXT]: the JUnit
+# report read back: the verdict case's element and its message (the
+# outcome and the JSON report's reason), the console's last lines in
+# <system-out>, and the attempts and flaky properties
+junit() {
+	python3 - "$WORK/$1.xml" "$WORK/$1.json" "$2" "$3" "${4:-}" <<'PY' ||
+import json, sys, xml.etree.ElementTree as ET
+xml, js, kind, outcome, text = sys.argv[1:6]
+r = json.load(open(js))
+suite = ET.parse(xml).getroot().find("testsuite")
+assert suite.get("name"), "empty suite name"
+cases = suite.findall("testcase")
+assert cases and all(c.get("name") and c.get("classname") for c in cases)
+verdict = [c for c in cases if c.get("name").startswith("verdict")][-1]
+els = [e.tag for e in verdict if e.tag in ("failure", "error")]
+assert els == ([] if kind == "none" else [kind]), (kind, els)
+if kind != "none":
+    msg = verdict.find(kind).get("message")
+    reason = r.get("verdict") or r.get("error")
+    assert msg == "%s (exit %d): %s" % (outcome, r["exit_code"], reason), msg
+    assert int(suite.get(kind + "s")) >= 1, suite.attrib
+props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+if "attempts" in r:
+    assert props["attempts"] == str(r["attempts"]), props
+    assert props["flaky"] == ("true" if r["flaky"] else "false"), props
+    assert (verdict.get("name") == "verdict (flaky)") == r["flaky"], verdict.get("name")
+if text:
+    out = suite.find("system-out").text
+    assert "last console lines" in out and text in out, out
+PY
+		fail "JUnit check failed ($2 $3)"
 }
 
 # has NAME FILE-SUFFIX TEXT: fixed TEXT appears in the case's out or err
@@ -82,12 +115,13 @@ if expect pass 0; then
 	json pass '"matched line 2" in r["verdict"]'
 	json pass 'open(r["console_log"]).read() == "boot\nguest test pass!\n"'
 	has pass out 'guest test pass!'
+	junit pass none pass 'guest test pass!'
 fi
 
 qemu print:boot 'print:[    1.5] Kernel panic - not syncing: VFS' hang
 if expect fail 1; then
 	json fail 'r["outcome"] == "fail"'
-	json fail 'r["verdict"] == "fail pattern \"(?i)\\bpanic(?:ked)?\\b\" matched line 2: \"[    1.5] Kernel panic - not syncing: VFS\""'
+	json fail 'r["verdict"] == "fail pattern \"(?i)\\bpanic(?:ked)?\\b\" matched line 2: \"[    1.5] Kernel panic - not syncing: VFS\""'	junit fail failure fail 'Kernel panic'
 fi
 
 # a verdict found before its line ends names the whole line: the fail
@@ -126,7 +160,8 @@ expect option-patterns 0 --set 'launch.success_regex=^all done$'
 # --- exits, timeouts, crashes --------------------------------------------------
 
 qemu print:boot exit:0
-expect no-verdict 6 && json no-verdict 'r["outcome"] == "no-verdict"'
+expect no-verdict 6 && json no-verdict 'r["outcome"] == "no-verdict"' &&
+	junit no-verdict failure no-verdict boot
 
 qemu print:boot exit:0
 expect no-success-required 0 --set launch.require_success=false
@@ -135,6 +170,7 @@ qemu print:boot hang
 if expect timeout 4 --set set-ctx.timeout=1; then
 	json timeout 'r["outcome"] == "timeout" and "1 s timeout" in r["verdict"]'
 	[ "$elapsed" -le 6 ] || fail "took ${elapsed}s"
+	junit timeout error timeout boot
 fi
 
 # the stage option wins over qemu.timeout
@@ -165,7 +201,8 @@ if expect debug-no-timeouts 0 --set set-ctx.debug=true --set set-ctx.timeout=1 \
 fi
 
 qemu print:boot signal:11
-expect crash-signal 5 && json crash-signal '"signal 11" in r["verdict"]'
+expect crash-signal 5 && json crash-signal '"signal 11" in r["verdict"]' &&
+	junit crash-signal error crash boot
 
 qemu print:boot 'stderr:qemu-system-aarch64: -drive file=x.img: Could not open '"'"'x.img'"'"'' exit:1
 if expect crash-exit 5; then
@@ -242,6 +279,7 @@ qemu "counter:$WORK/counter" @1:hang 'print:guest test pass!' hang
 if expect flaky 0 --set set-ctx.timeout=1 --set launch.retries=2; then
 	json flaky 'r["attempts"] == 2 and r["flaky"] and r["attempt_outcomes"] == ["timeout", "pass"]'
 	has flaky err flaky
+	junit flaky none pass 'guest test pass!'
 	ls "$WORK"/tmp/bootpipe/logs/launch-test-*-attempt2.log >/dev/null ||
 		fail "no console log for attempt 2"
 fi
@@ -335,6 +373,7 @@ for sig in INT TERM HUP QUIT; do
 	rm -f "$WORK/pid" "$WORK/cpid"
 	qemu "pidfile:$WORK/pid" "child:$WORK/cpid" print:boot hang
 	"$BOOTPIPE" run "$PIPE" --plugin-dir "$FIXTURES" --workspace "$WORK" \
+		--report "json=$WORK/$name.json" --report "junit=$WORK/$name.xml" \
 		"${qemu_args[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null &
 	bp=$!
 	for _ in $(seq 100); do
@@ -348,6 +387,7 @@ for sig in INT TERM HUP QUIT; do
 	[ -s "$WORK/pid" ] || fail "fake QEMU never started"
 	alive "$(cat "$WORK/pid")" && fail "QEMU survived SIG$sig"
 	alive "$(cat "$WORK/cpid")" && fail "QEMU's child survived SIG$sig"
+	junit $name error interrupted boot
 done
 
 # the drain ends once the verdict's line is whole and the console is quiet
