@@ -59,6 +59,11 @@ struct cli {
 	int exec_outcome;
 };
 
+/* The run's terminal keys, in `--help` and `help run`. */
+#define KEYS_HELP                                                              \
+	"at a terminal: Ctrl-] stops the run (130), keys (Ctrl-C too) go to\n" \
+	"the guest, QEMU's Ctrl-A x stops it too\n"
+
 static const char usage_text[] =
     "usage: bootpipe COMMAND [OPTIONS] [ARGS]\n"
     "\n"
@@ -101,7 +106,8 @@ static const char usage_text[] =
     "  --version, -h/--help\n"
     "\n"
     "exit codes: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout, 5 crash,\n"
-    "            6 no-verdict, 130 interrupted\n";
+    "            6 no-verdict, 130 interrupted\n"
+    "\n" KEYS_HELP;
 
 static const struct {
 	const char *name;
@@ -111,7 +117,7 @@ static const struct {
      "usage: bootpipe run [PIPELINE] [OPTIONS]\n"
      "Runs every stage of PIPELINE (default: the bundled demo) and exits\n"
      "with the outcome: 0 pass, 1 fail, 2 config, 3 infra, 4 timeout,\n"
-     "5 crash, 6 no-verdict, 130 interrupted.\n"},
+     "5 crash, 6 no-verdict, 130 interrupted.\n" KEYS_HELP},
     {"plan",
      "usage: bootpipe plan [PIPELINE] [OPTIONS]\n"
      "Runs every stage in plan mode: nothing is downloaded, written or\n"

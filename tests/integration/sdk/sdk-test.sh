@@ -483,6 +483,13 @@ case_man() {
 			grep -qE "^\.B[IR]? $cmd( |$)" "$src/docs/bootpipe.1" || echo "$cmd"
 		done >"$tmp/missing"
 	[ ! -s "$tmp/missing" ] || fail "commands missing from the man page: $(cat "$tmp/missing")"
+	# the terminal keys, in the man page and both help texts
+	has "Ctrl-A x" "$tmp/out"
+	"$bootpipe" --help >"$tmp/help"
+	has 'Ctrl-] stops the run (130), keys (Ctrl-C too) go to' "$tmp/help"
+	"$bootpipe" help run >"$tmp/help"
+	has 'Ctrl-] stops the run (130), keys (Ctrl-C too) go to' "$tmp/help"
+	has "Ctrl-A x" "$tmp/help"
 }
 
 case_completion() {
