@@ -122,6 +122,45 @@ sys.exit(0 if all(s in tail for s in (b"\x1b[?7h", b"\x1b[?25h", b"\x1b[0m")) el
 PY
 fi
 
+# restored: after the last of the guest's @off sequences, @on follows
+restored() { # NAME OFF ON
+	python3 - "$WORK/$1.tty" "$2" "$3" <<'PY' || fail "$3 not sent after the guest's $2"
+import sys
+t = open(sys.argv[1], "rb").read()
+off, on = (s.encode().decode("unicode_escape").encode("latin-1") for s in sys.argv[2:4])
+sys.exit(0 if off in t and on in t[t.rindex(off):] else 1)
+PY
+}
+
+# a guest on the alternate screen (a full-screen program): back to the
+# main screen at the end
+qemu 'print:\e[?1049hfull screen' 'print:guest test pass!' hang
+term alt-screen 0 -- && restored alt-screen '\x1b[?1049h' '\x1b[?1049l'
+
+# the real x86 demo: SeaBIOS resets the terminal (ESC c), turns wrap off
+# and clears the screen; wrap is back on after it (pty-run.py checks the
+# terminal's modes)
+demo_elf=$(dirname "$BOOTPIPE")/../share/bootpipe/demo/guests/demo-x86_64.elf
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "skip [x86-demo]: no qemu-system-x86_64"
+elif [ ! -f "$demo_elf" ]; then
+	echo "skip [x86-demo]: the demo guests are not built"
+else
+	name=x86-demo
+	cases=$((cases + 1))
+	# the demo in a per-user workspace of its own
+	XDG_CACHE_HOME=$WORK/x86-cache python3 "$PTY" --timeout 120 \
+		--transcript "$WORK/$name.tty" -- "$BOOTPIPE" run demo-x86_64
+	rc=$?
+	if [ $rc != 0 ]; then
+		fail "exit code $rc, expected 0"
+	else
+		has x86-demo 'guest test pass!'
+		has x86-demo $'\ec'
+		restored x86-demo '\x1b[?7l' '\x1b[?7h'
+	fi
+fi
+
 # TERM=dumb: bootpipe writes no escape sequence of its own
 qemu 'print:\e[?7l' 'print:guest test pass!' hang
 if TERM=dumb term dumb 0 --; then
