@@ -20,6 +20,10 @@ int cli_matrix(char *const *pipelines, int count, const char *shard);
  */
 int cli_test(int argc, char **argv);
 
+/* Whether a --report of @format can be written at @path, before anything
+ * runs: 0, or 2 after a message on stderr that starts with @who. */
+int cli_report_check(const char *who, const char *format, const char *path);
+
 /* <dir of this executable>/../share/bootpipe, resolved when it exists
  * (malloc'ed; NULL when out of memory). */
 char *cli_share_dir(void);

@@ -568,12 +568,20 @@ int cli_test(int argc, char **argv)
 	if (a.shard && !parse_shard(a.shard, &shard_index, &shard_count))
 		return usage("--shard `%s`: expected I/N with 1 <= I <= N",
 			     a.shard);
-	for (size_t i = 0; i < a.report_count; i++)
-		if (strncmp(a.reports[i][0], "json=", 5) != 0 &&
-		    strncmp(a.reports[i][0], "junit=", 6) != 0)
+	for (size_t i = 0; i < a.report_count; i++) {
+		const char *spec = a.reports[i][0], *path = a.reports[i][1];
+
+		if (strncmp(spec, "json=", 5) != 0 &&
+		    strncmp(spec, "junit=", 6) != 0)
 			return usage("--report `%s`: expected json=PATH or "
 				     "junit=PATH",
-				     a.reports[i][0]);
+				     spec);
+		/* a bad path found after the cases would lose their results */
+		rc = cli_report_check("bootpipe test",
+				      spec[1] == 's' ? "json" : "junit", path);
+		if (rc)
+			return rc;
+	}
 	dir = a.suite_dir ? strdup(a.suite_dir) : find_suite_dir(a.workspace);
 	if (!dir)
 		return BP_OUTCOME_INFRA;

@@ -379,6 +379,37 @@ static bool stage_listed(const struct bp_engine *e, const char *name)
 	return false;
 }
 
+/* --until names no stage: the closest one, else the list. */
+static int no_stop_stage(struct bp_engine *e, const char *path)
+{
+	const char *best = NULL;
+	size_t best_d = 4; /* farther than this is no hint */
+	struct strbuf names;
+
+	strbuf_init(&names);
+	for (size_t i = 0; i < e->stage_count; i++) {
+		size_t d = bp_edit_distance(e->stop_after, e->stages[i].name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = e->stages[i].name;
+		}
+		strbuf_addf(&names, "%s%s", i ? " " : "", e->stages[i].name);
+	}
+	if (best)
+		engine_fail(e, BP_ECONFIG,
+			    "%s: no stage `%s` to stop after; did you mean "
+			    "`%s`?",
+			    path, e->stop_after, best);
+	else
+		engine_fail(e, BP_ECONFIG,
+			    "%s: no stage `%s` to stop after; the stages are: "
+			    "%s",
+			    path, e->stop_after, names.buf ? names.buf : "");
+	strbuf_release(&names);
+	return BP_ECONFIG;
+}
+
 static int add_stage(struct bp_engine *e, const char *name,
 		     const struct pipeline_entry *where)
 {
@@ -796,9 +827,7 @@ int bp_engine_load(struct bp_engine *e, const char *path)
 	if (rc == 0)
 		rc = bind_plugins(e, &vars);
 	if (rc == 0 && e->stop_after && !stage_listed(e, e->stop_after))
-		rc = engine_fail(e, BP_ECONFIG,
-				 "%s: no stage `%s` to stop after", path,
-				 e->stop_after);
+		rc = no_stop_stage(e, path);
 	if (rc == 0)
 		rc = check_data_flow(e);
 	if (rc == 0)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct cli {
 	int arg_count;
 	/* the run's outcome when the exit code is --exec's status instead */
 	int exec_outcome;
+	unsigned given; /* OPT_BIT of each option given */
 };
 
 /* The run's terminal keys, in `--help` and `help run`. */
@@ -211,6 +213,15 @@ enum {
 	OPT_ALLOW_UNSAFE_PLUGINS,
 };
 
+/* The options a command uses, as a mask of OPT_* bits. */
+#define OPT_BIT(o) (1u << ((o)-OPT_SET))
+#define PLUGIN_OPTS                                                            \
+	(OPT_BIT(OPT_PLUGIN_DIR) | OPT_BIT(OPT_ALLOW_UNSAFE_PLUGINS))
+/* what loads a pipeline: run, plan, replay */
+#define RUN_OPTS                                                               \
+	(~0u & ~(OPT_BIT(OPT_PIPELINE) | OPT_BIT(OPT_STORE) |                  \
+		 OPT_BIT(OPT_REMOTE) | OPT_BIT(OPT_SHARD)))
+
 static const struct option long_options[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -330,6 +341,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	opterr = 0; /* the messages below name the closest option */
 	while (rc == 0 && (opt = getopt_long(argc, argv, ":qvh", long_options,
 					     NULL)) != -1) {
+		if (opt >= OPT_SET && opt <= OPT_ALLOW_UNSAFE_PLUGINS &&
+		    opt != OPT_VERSION)
+			c->given |= OPT_BIT(opt);
 		switch (opt) {
 		case OPT_SET:
 			rc = remember(c, NULL, NULL, optarg);
@@ -576,34 +590,15 @@ static int finish_run(struct cli *c, int outcome)
 	return code;
 }
 
-/* Each --report path can be written, checked before anything runs: a
- * bad one found after the boot made a PASS run exit 3. */
+/* Each --report path can be written, checked before anything runs. */
 static int check_reports(const struct cli *c)
 {
 	for (size_t i = 0; i < c->report_count; i++) {
-		const char *path = c->reports[i].path;
-		const char *slash = strrchr(path, '/');
-		char dir[PATH_MAX];
-		struct stat st;
+		int rc = cli_report_check("bootpipe", c->reports[i].format,
+					  c->reports[i].path);
 
-		snprintf(dir, sizeof(dir), "%.*s",
-			 slash ? (int)(slash == path ? 1 : slash - path) : 1,
-			 slash ? path : ".");
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			fprintf(stderr,
-				"bootpipe: --report %s=%s: is a directory; "
-				"name a file\n",
-				c->reports[i].format, path);
-			return EXIT_USAGE;
-		}
-		if (access(dir, W_OK) != 0) {
-			fprintf(stderr,
-				"bootpipe: --report %s=%s: cannot write in "
-				"%s: %s\n",
-				c->reports[i].format, path, dir,
-				strerror(errno));
-			return EXIT_USAGE;
-		}
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -625,13 +620,20 @@ static void log_durations(struct cli *c)
 
 /* A config error found before the pipeline loads, already on stderr:
  * each --report still gets written, so CI's report reader gets a case
- * with @why as its reason rather than no file. EXIT_USAGE. */
-static int early_error(struct cli *c, const char *why)
+ * with the reason rather than no file. EXIT_USAGE. */
+static int early_error(struct cli *c, const char *fmt, ...) BP_PRINTF(2, 3);
+static int early_error(struct cli *c, const char *fmt, ...)
 {
-	char *copy = strdup(why); /* @why may be the engine's own message */
+	va_list ap;
+	char *why; /* first: an argument may be the engine's own message */
+	int n;
 
-	bp_engine_fail(c->engine, BP_ECONFIG, "%s", copy ? copy : why);
-	free(copy);
+	va_start(ap, fmt);
+	n = vasprintf(&why, fmt, ap);
+	va_end(ap);
+	bp_engine_fail(c->engine, BP_ECONFIG, "%s", n < 0 ? "" : why);
+	if (n >= 0)
+		free(why);
 	write_reports(c);
 	return EXIT_USAGE;
 }
@@ -653,7 +655,8 @@ static int cmd_run(struct cli *c)
 		rc = cli_pipeline_resolve(c->args[0], c->workspace, &fallback,
 					  &why);
 		if (rc) {
-			rc = early_error(c, why ? why : "no such pipeline");
+			rc = early_error(c, "%s",
+					 why ? why : "no such pipeline");
 			free(why);
 			return rc;
 		}
@@ -673,7 +676,7 @@ static int cmd_run(struct cli *c)
 	}
 	rc = configure(c);
 	if (rc)
-		rc = early_error(c, bp_engine_error(c->engine));
+		rc = early_error(c, "%s", bp_engine_error(c->engine));
 	else if (prepare_demo(c, pipeline) != 0)
 		rc = early_error(c, "cannot prepare the demo's workspace");
 	if (rc == 0)
@@ -912,22 +915,29 @@ static int cmd_describe(struct cli *c)
 
 static int cmd_replay(struct cli *c)
 {
-	char *path, *log;
-	int rc;
+	char *path, *log, *why = NULL;
+	int rc, code;
 
-	if (c->arg_count != 2)
-		return usage_error("%s takes a pipeline file and a console log",
-				   c->command);
+	rc = check_reports(c);
+	if (rc)
+		return rc;
+	if (c->arg_count != 2) {
+		usage_error("%s takes a pipeline file and a console log",
+			    c->command);
+		return early_error(c, "replay takes a pipeline file and a "
+				      "console log");
+	}
 	/* a log that is not there is a mistake on the command line */
 	log = realpath(c->args[1], NULL);
 	if (!log) {
 		fprintf(stderr, "bootpipe: replay: console log %s: %s\n",
 			c->args[1], strerror(errno));
-		return EXIT_USAGE;
+		return early_error(c, "replay: console log %s: %s", c->args[1],
+				   strerror(errno));
 	}
 	/* every stage plans only; launch matches the log instead of QEMU */
 	c->dry_run = true;
-	rc = configure(c) ? EXIT_USAGE
+	rc = configure(c) ? early_error(c, "%s", bp_engine_error(c->engine))
 	     : bp_ctx_set_str(bp_engine_ctx(c->engine), BP_KEY_RUN_REPLAY_LOG,
 			      log) != 0
 		 ? BP_OUTCOME_INFRA
@@ -935,10 +945,15 @@ static int cmd_replay(struct cli *c)
 	free(log);
 	if (rc)
 		return rc;
-	rc = cli_pipeline_resolve(c->args[0], c->workspace, &path, NULL);
-	if (rc)
+	rc = cli_pipeline_resolve(c->args[0], c->workspace, &path, &why);
+	if (rc) {
+		rc = early_error(c, "%s", why ? why : "no such pipeline");
+		free(why);
 		return rc;
-	rc = prepare_demo(c, path) != 0 ? EXIT_USAGE : load(c, path);
+	}
+	rc = prepare_demo(c, path) != 0
+		 ? early_error(c, "cannot prepare the demo's workspace")
+		 : load(c, path);
 	free(path);
 	if (rc)
 		return rc;
@@ -946,7 +961,8 @@ static int cmd_replay(struct cli *c)
 	rc = (int)bp_engine_outcome(c->engine);
 	if (bp_engine_error(c->engine)[0] && rc != BP_OUTCOME_PASS)
 		fprintf(stderr, "bootpipe: %s\n", bp_engine_error(c->engine));
-	return rc;
+	code = write_reports(c);
+	return rc == BP_OUTCOME_PASS && code ? code : rc;
 }
 
 /* The demo's per-user workspace, unless --workspace names one. */
@@ -993,13 +1009,37 @@ static int cmd_matrix(struct cli *c)
 static const struct {
 	const char *name;
 	int (*fn)(struct cli *c);
+	unsigned uses; /* OPT_BITs; --log-format, -q, -v, -h: all */
 } commands[] = {
-    {"run", cmd_run},		{"plan", cmd_run},
-    {"check", cmd_check},	{"stages", cmd_stages},
-    {"describe", cmd_describe}, {"replay", cmd_replay},
-    {"image", cmd_image},	{"pipelines", cmd_pipelines},
-    {"matrix", cmd_matrix},
+    {"run", cmd_run, RUN_OPTS},
+    {"plan", cmd_run, RUN_OPTS},
+    {"check", cmd_check,
+     RUN_OPTS & ~(OPT_BIT(OPT_REPORT) | OPT_BIT(OPT_UNTIL))},
+    {"stages", cmd_stages, PLUGIN_OPTS},
+    {"describe", cmd_describe, PLUGIN_OPTS},
+    {"replay", cmd_replay, RUN_OPTS},
+    {"image", cmd_image,
+     ~0u & ~(OPT_BIT(OPT_REPORT) | OPT_BIT(OPT_UNTIL) | OPT_BIT(OPT_SHARD))},
+    {"pipelines", cmd_pipelines, OPT_BIT(OPT_WORKSPACE)},
+    {"matrix", cmd_matrix, OPT_BIT(OPT_SHARD)},
 };
+
+/* An option the command would silently ignore is a mistake. */
+static int unused_option(const struct cli *c, unsigned uses)
+{
+	unsigned extra = c->given & ~uses & ~OPT_BIT(OPT_LOG_FORMAT);
+
+	for (const struct option *o = long_options; extra && o->name; o++) {
+		if (o->val >= OPT_SET && (extra & OPT_BIT(o->val))) {
+			fprintf(stderr,
+				"bootpipe: `%s` does not use `--%s`; run "
+				"`bootpipe help %s` for its options\n",
+				c->command, o->name, c->command);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
 
 /* Whether argv asks for JSON log lines, before anything is parsed, so even
  * a usage error is one. */
@@ -1013,6 +1053,17 @@ static bool wants_json(int argc, char **argv)
 		     strcmp(argv[i + 1], "json") == 0))
 			return true;
 	}
+	return false;
+}
+
+/* Whether @arg ("--name" or "--name=value") is a long option. */
+static bool known_option(const char *arg)
+{
+	size_t n = strcspn(arg + 2, "=");
+
+	for (const struct option *o = long_options; o->name; o++)
+		if (strlen(o->name) == n && strncmp(o->name, arg + 2, n) == 0)
+			return true;
 	return false;
 }
 
@@ -1092,9 +1143,12 @@ static void end_line(struct cli *c, int rc)
 	else if (name && name[0])
 		snprintf(message, sizeof(message), "%s: FAIL (%s, exit %d)",
 			 name, outcome, rc);
-	else
+	else if (c->command)
 		snprintf(message, sizeof(message), "bootpipe %s: %s, exit %d",
-			 c->command ? c->command : "", outcome, rc);
+			 c->command, outcome, rc);
+	else
+		snprintf(message, sizeof(message), "bootpipe: %s, exit %d",
+			 outcome, rc);
 	cli_jsonlog_end(rc, outcome, message,
 			rc == 0		    ? verdict
 			: error && error[0] ? error
@@ -1122,6 +1176,15 @@ int main(int argc, char **argv)
 			    strcmp(argv[i], "--help") == 0) {
 				print_help(NULL);
 				return 0;
+			}
+		}
+		/* `bootpipe --verison`: the closest option, not "no command" */
+		for (int i = 1; i < argc; i++) {
+			if (strncmp(argv[i], "--", 2) == 0 && argv[i][2] &&
+			    !known_option(argv[i])) {
+				rc = unknown_option(argv[i], 0);
+				end_line(&c, rc);
+				return rc;
 			}
 		}
 		rc = usage_error("%s", "no command given");
@@ -1175,7 +1238,10 @@ int main(int argc, char **argv)
 			c.dry_run = true;
 		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]);
 		     i++) {
-			if (strcmp(commands[i].name, c.command) == 0)
+			if (strcmp(commands[i].name, c.command) != 0)
+				continue;
+			rc = unused_option(&c, commands[i].uses);
+			if (rc == 0)
 				rc = commands[i].fn(&c);
 		}
 	}

@@ -340,6 +340,31 @@ case_cli() {
 	(cd "$tmp/k" && "$B" plan demo-aarch64 --kernel guest.elf) >"$tmp/out" 2>"$tmp/err" ||
 		fail "plan --kernel guest.elf"
 	has "$tmp/k/guest.elf" "$tmp/err"
+	# a mistyped option alone, a mistyped stage, an option the command
+	# does not use
+	[ "$(code --verison)" = 2 ] || fail "--verison"
+	has "did you mean \`--version\`?" "$tmp/err"
+	[ "$(code plan demo-aarch64 --until lunch)" = 2 ] || fail "--until lunch"
+	has "no stage \`lunch\` to stop after; did you mean \`launch\`?" "$tmp/err"
+	[ "$(code stages --kernel x)" = 2 ] || fail "stages --kernel x"
+	has "\`stages\` does not use \`--kernel\`" "$tmp/err"
+	[ "$(code describe launch --report "json=$tmp/d.json")" = 2 ] || fail "describe --report"
+	# the JSON end line without a command or pipeline
+	[ "$(code --log-format json)" = 2 ] || fail "no command"
+	tail -n 1 "$tmp/err" | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e["message"] == "bootpipe: config, exit 2", e' ||
+		fail "end line without a command"
+	# replay writes its reports, and checks their paths first
+	printf 'boot\nguest test pass!\n' >"$tmp/ok.log"
+	[ "$(code replay demo-aarch64 "$tmp/ok.log" --report "junit=$tmp/replay.xml")" = 0 ] ||
+		fail "replay --report"
+	has 'name="verdict"' "$tmp/replay.xml"
+	[ "$(code replay demo-aarch64 "$tmp/ok.log" --report "junit=$tmp/nodir/r.xml")" = 2 ] ||
+		fail "replay: bad report path"
+	has "cannot write in $tmp/nodir" "$tmp/err"
+	# so does test, before it looks for cases
+	[ "$(code test "$tmp/no-suite" --report "junit=$tmp/nodir/r.xml")" = 2 ] ||
+		fail "test: bad report path"
+	has "bootpipe test: --report junit=$tmp/nodir/r.xml: cannot write in $tmp/nodir" "$tmp/err"
 }
 
 case_matrix() {
