@@ -28,6 +28,11 @@ for lib in libcurl4 libarchive13 libjansson4 libinih1 libpcre2-8-0; do
 done
 dpkg-deb -f "$dir/$deb" Recommends | grep -q qemu-system-arm ||
 	{ echo "deb-test: Recommends lacks QEMU" >&2; exit 1; }
+# only `bootpipe test`'s host HTTP fixtures load libmicrohttpd
+dpkg-deb -f "$dir/$deb" Recommends | grep -q libmicrohttpd12 ||
+	{ echo "deb-test: Recommends lacks libmicrohttpd12" >&2; exit 1; }
+! dpkg-deb -f "$dir/$deb" Depends | grep -q libmicrohttpd ||
+	{ echo "deb-test: libmicrohttpd is a Depends" >&2; exit 1; }
 (cd "$dir" && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "./$deb")
 [ "$(command -v bootpipe)" = /usr/bin/bootpipe ] || { echo "deb-test: bootpipe is not /usr/bin/bootpipe" >&2; exit 1; }
 $sudo useradd -M -d "$home" -s /bin/sh "$user"

@@ -162,7 +162,23 @@ static void busy_port_waits_then_names_it(void **state)
 	assert_non_null(strstr(err, "not an IP address"));
 }
 
-int main(void)
+/* Run alone (`missing-lib`, BOOTPIPE_LIBMICROHTTPD naming no file): the
+ * library is loaded once per process. The package is only a Recommends,
+ * so the message says what to install. */
+static void missing_library_names_the_package(void **state)
+{
+	struct suite_http_config cfg = {.bind = "127.0.0.1", .body = "x"};
+	struct suite_http *h;
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(suite_http_start(&cfg, 0, 0, &h, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "cannot load libmicrohttpd"));
+	assert_non_null(strstr(err, "apt-get install libmicrohttpd12"));
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(static_body_on_any_path),
@@ -170,8 +186,13 @@ int main(void)
 	    cmocka_unit_test(dir_serves_flat_files_only),
 	    cmocka_unit_test(busy_port_waits_then_names_it),
 	};
+	const struct CMUnitTest missing[] = {
+	    cmocka_unit_test(missing_library_names_the_package),
+	};
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "missing-lib") == 0)
+		return cmocka_run_group_tests(missing, NULL, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
