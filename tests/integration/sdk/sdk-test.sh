@@ -340,6 +340,24 @@ case_cli() {
 	(cd "$tmp/k" && "$B" plan demo-aarch64 --kernel guest.elf) >"$tmp/out" 2>"$tmp/err" ||
 		fail "plan --kernel guest.elf"
 	has "$tmp/k/guest.elf" "$tmp/err"
+	# ... and so are the others: none of these files is in the (demo's)
+	# workspace, so each is found only from the current directory
+	local configs=$build/share/bootpipe/demo/os/axvisor/configs
+	cp "$configs/vms/aarch64-demo.toml" "$tmp/k/vm.toml"
+	sed 's|"128M"|"96M"|' "$configs/qemu/qemu-aarch64.toml" >"$tmp/k/q.toml"
+	head -c 2M /dev/zero >"$tmp/k/r.img"
+	(cd "$tmp/k" && "$B" plan demo-aarch64 --vmconfig vm.toml --qemu-config q.toml \
+		--rootfs r.img) >"$tmp/out" 2>"$tmp/err" || fail "plan with relative paths"
+	has "-m 96M" "$tmp/out"
+	has "file=$tmp/k/r.img," "$tmp/out"
+	mkdir "$tmp/k/ws"
+	cp -a "$demo/workspace/." "$tmp/k/ws/"
+	(cd "$tmp/k" && "$B" plan demo-aarch64 --workspace ws) >"$tmp/out" 2>"$tmp/err" ||
+		fail "plan --workspace ws"
+	has "workspace $tmp/k/ws" "$tmp/err"
+	printf 'boot\nguest test pass!\n' >"$tmp/k/ok.log"
+	(cd "$tmp/k" && "$B" replay demo-aarch64 ok.log) >"$tmp/out" 2>"$tmp/err" ||
+		fail "replay of a relative log"
 	# a mistyped option alone, a mistyped stage, an option the command
 	# does not use
 	[ "$(code --verison)" = 2 ] || fail "--verison"
