@@ -359,18 +359,23 @@ static void test_long_name(void **state)
 	size_t n = 0;
 
 	(void)state;
-	/* "a/a/.../" so that the image's name ends at byte 4095 */
-	while (n + 2 + strlen(IMG) <= 4095) {
+	/* "a/a/.../bb" so that "/" IMG ends exactly at byte 4095: a copy
+	 * cut to 4 KiB (4095 characters and the NUL) ends in "/" IMG and
+	 * would take the entry below it for the image */
+	while (n + 3 + 1 + strlen(IMG) <= 4095) {
 		evil[n++] = 'a';
 		evil[n++] = '/';
 	}
-	while (n + strlen(IMG) < 4095)
+	while (n + 1 + strlen(IMG) < 4095)
 		evil[n++] = 'b';
 	snprintf(evil + n, sizeof(evil) - n, "/%s.not-the-image/evil", IMG);
-	assert_true(strlen(evil) > 4095);
+	assert_int_equal(n + 1 + strlen(IMG), 4095);
+	assert_memory_equal(evil + 4095 - strlen(IMG), IMG, strlen(IMG));
 	expect_failure(e, 1, BP_ENOENT, "has no entry named " IMG, false);
-	/* the image itself deep down such a tree is found */
-	snprintf(good, sizeof(good), "%.*s/%s", (int)n, evil, IMG);
+	/* the image itself deep down such a tree is found, also when its
+	 * name ends past any path buffer */
+	snprintf(good, sizeof(good), "%.*sbb/%s", (int)n, evil, IMG);
+	assert_true(strlen(good) > 4096);
 	e[0].path = good;
 	make_archive(archive_path, ARCHIVE_FILTER_XZ, e, 1);
 	assert_int_equal(run_extract(&corrupt, err, sizeof(err)), 0);
