@@ -173,35 +173,47 @@ static const char *unsafe_reason(const struct stat *sb, char *buf, size_t len)
 /* Refuses a plugin whose file, or any directory from it up to /, other
  * users can write: the loader runs its code with our rights. Symlinks are
  * resolved first, so a link from a safe place into an unsafe one is
- * judged by where the code really is. */
-static int check_trust(struct bp_err *err, const char *path)
+ * judged by where the code really is; *@checked is that real path, the
+ * one to open (a link re-resolved by dlopen could point elsewhere by
+ * then), or NULL when @path does not exist. */
+static int check_trust(struct bp_err *err, const char *path, char **checked)
 {
-	char *real = realpath(path, NULL), *at;
+	char *real = realpath(path, NULL), *dir, *at;
 	const char *why = NULL;
 	char reason[96];
 	struct stat sb;
 	int rc = 0;
 
+	*checked = NULL;
 	if (!real) /* dlopen reports the missing file */
 		return errno == ENOMEM ? BP_ENOMEM : 0;
+	dir = strdup(real);
+	if (!dir) {
+		free(real);
+		return BP_ENOMEM;
+	}
 	for (;;) {
-		if (stat(real, &sb) == 0 &&
+		if (stat(dir, &sb) == 0 &&
 		    (why = unsafe_reason(&sb, reason, sizeof(reason))))
 			break;
-		if (strcmp(real, "/") == 0)
+		if (strcmp(dir, "/") == 0)
 			break;
-		at = strrchr(real, '/'); /* realpath gives an absolute path */
-		if (at == real)
+		at = strrchr(dir, '/'); /* realpath gives an absolute path */
+		if (at == dir)
 			at++; /* the root directory is checked last */
 		*at = '\0';
 	}
-	if (why)
+	if (why) {
 		rc = err_set(err, BP_EPLUGIN,
 			     "refusing plugin %s: %s %s, so someone else "
 			     "could change the code bootpipe runs; fix the "
 			     "permissions or pass --allow-unsafe-plugins",
-			     path, real, why);
-	free(real);
+			     path, dir, why);
+		free(real);
+	} else {
+		*checked = real;
+	}
+	free(dir);
 	return rc;
 }
 
@@ -210,6 +222,7 @@ static int open_plugin(struct loader *ld, struct bp_err *err, const char *path,
 {
 	struct loaded_plugin *lp;
 	const void *sym;
+	char *real = NULL;
 	int rc;
 
 	for (lp = ld->plugins; lp; lp = lp->next) {
@@ -226,20 +239,20 @@ static int open_plugin(struct loader *ld, struct bp_err *err, const char *path,
 		}
 	}
 	if (!ld->allow_unsafe) {
-		rc = check_trust(err, path);
+		rc = check_trust(err, path, &real);
 		if (rc)
 			return rc;
 	}
 	lp = calloc(1, sizeof(*lp));
-	if (!lp)
-		return BP_ENOMEM;
-	lp->path = strdup(path);
-	if (!lp->path) {
+	if (!lp || !(lp->path = strdup(path))) {
 		free(lp);
+		free(real);
 		return BP_ENOMEM;
 	}
 	dlerror();
-	lp->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	/* the file that was checked, not the link again */
+	lp->handle = dlopen(real ? real : path, RTLD_NOW | RTLD_LOCAL);
+	free(real);
 	if (!lp->handle) {
 		struct plugin_header h;
 		const char *why = dlerror();

@@ -2,6 +2,7 @@
  * loader, an error object and the fixture plugins of tests/plugins. */
 #include <dlfcn.h>
 #include <limits.h>
+#include <link.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -171,6 +173,33 @@ static void test_group_writable_dir_is_refused(void **state)
 	err_clear(&err);
 	loader_release(&ld);
 	assert_int_equal(chmod(dir, 0755), 0);
+	free(so);
+	free(dir);
+}
+
+/* A plugin named through a symlink is opened at the real path that was
+ * judged: a link swapped between the check and dlopen changes nothing. */
+static void test_link_opens_checked_path(void **state)
+{
+	char *dir = tu_asprintf("%s/real", root);
+	char *so = copy_fixture("fx-ok", dir, 0755, "fx-linked");
+	char *link = tu_asprintf("%s/fx-linked.so", root);
+	char *real = realpath(so, NULL);
+	struct loader ld = {0};
+	struct bp_err err = {0};
+	struct loaded_plugin *lp;
+	struct link_map *map;
+
+	(void)state;
+	assert_non_null(real);
+	assert_int_equal(symlink(so, link), 0);
+	assert_int_equal(loader_find(&ld, &err, link, &lp), 0);
+	assert_string_equal(lp->path, link);
+	assert_int_equal(dlinfo(lp->handle, RTLD_DI_LINKMAP, &map), 0);
+	assert_string_equal(map->l_name, real);
+	loader_release(&ld);
+	free(real);
+	free(link);
 	free(so);
 	free(dir);
 }
@@ -350,6 +379,7 @@ int main(void)
 	    cmocka_unit_test(test_rejections_name_the_file),
 	    cmocka_unit_test(test_long_message_is_not_cut),
 	    cmocka_unit_test(test_group_writable_dir_is_refused),
+	    cmocka_unit_test(test_link_opens_checked_path),
 	    cmocka_unit_test(test_search_order_and_plugin_path),
 	    cmocka_unit_test(test_option_table_stride),
 	    cmocka_unit_test(test_foreach),
