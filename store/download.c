@@ -53,6 +53,7 @@ struct sink {
 	bool over_limit;       /* the body would have passed limit */
 	int64_t announced;     /* a Content-Length past max_size, -1 */
 	bool changed;	       /* a 206 of another version of the file */
+	bool unproven;	       /* ... or one without the part's validator */
 	char changed_how[512]; /* for the message: which validator, old, new */
 	bool discard;	       /* the part is of no use to a rerun: remove it */
 	long range_start;      /* from Content-Range, -1 when absent */
@@ -322,7 +323,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
 }
 
 /* Records where the part's bytes come from before the first is kept: the
- * URL and this response's validators (a 206 without any keeps the old). */
+ * URL and this response's validators (a 206 without any keeps the old:
+ * the part had none either, or validator_changed refused it). */
 static bool record_source(struct sink *s, long code)
 {
 	bool fresh = code != 206;
@@ -345,6 +347,8 @@ static bool record_source(struct sink *s, long code)
  * bytes: its ETag, or without one on both sides its Last-Modified, differs
  * from the one recorded when the part was started. A server that honours
  * If-Range answers 200 then; one that ignores it would splice two files.
+ * A 206 without the validator the part recorded cannot show it is the
+ * same version, so it counts as changed too.
  */
 static bool validator_changed(struct sink *s)
 {
@@ -353,10 +357,16 @@ static bool validator_changed(struct sink *s)
 	if (s->src.etag[0] && s->etag[0]) {
 		if (strcmp(s->src.etag, s->etag) != 0)
 			what = "ETag", old = s->src.etag, now = s->etag;
-	} else if (s->src.modified[0] && s->modified[0] &&
-		   strcmp(s->src.modified, s->modified) != 0) {
-		what = "Last-Modified", old = s->src.modified,
-		now = s->modified;
+	} else if (s->src.modified[0] && s->modified[0]) {
+		if (strcmp(s->src.modified, s->modified) != 0)
+			what = "Last-Modified", old = s->src.modified,
+			now = s->modified;
+	} else if (s->src.etag[0] || s->src.modified[0]) {
+		s->unproven = true;
+		snprintf(s->changed_how, sizeof(s->changed_how), "%s %.200s",
+			 s->src.etag[0] ? "ETag" : "Last-Modified",
+			 s->src.etag[0] ? s->src.etag : s->src.modified);
+		return true;
 	}
 	if (!what)
 		return false;
@@ -707,11 +717,19 @@ static enum attempt_result attempt(const struct dl_request *r, struct sink *s,
 		return FAIL;
 	}
 	if (s->changed) {
-		note(r,
-		     "%s changed since %s was started (%s) and the server "
-		     "ignored If-Range; discarding the %" PRIu64
-		     " bytes downloaded and downloading from the start",
-		     r->url, s->dest, s->changed_how, s->have);
+		if (s->unproven)
+			note(r,
+			     "%s answered the resume of %s without the %s it "
+			     "was started with, so its bytes may be another "
+			     "version's; discarding the %" PRIu64
+			     " bytes downloaded and downloading from the start",
+			     r->url, s->dest, s->changed_how, s->have);
+		else
+			note(r,
+			     "%s changed since %s was started (%s) and the "
+			     "server ignored If-Range; discarding the %" PRIu64
+			     " bytes downloaded and downloading from the start",
+			     r->url, s->dest, s->changed_how, s->have);
 		if (part_restart(s) != 0) {
 			snprintf(err, errlen, "GET %s: cannot truncate: %s",
 				 r->url, strerror(errno));
@@ -836,6 +854,7 @@ static int run_attempts(const struct dl_request *r, struct sink *s, char *err,
 		s->over_limit = false;
 		s->announced = -1;
 		s->changed = false;
+		s->unproven = false;
 		if (s->fd >= 0) {
 			/* Resume from whatever is on disk now. */
 			if (fstat(s->fd, &st) != 0) {

@@ -28,6 +28,8 @@ The query string of a request picks a behaviour (several may combine):
                     own ETag and Last-Modified
     ignore_if_range=1  answer a Range even when its If-Range names another
                     version (206 from the file as it is now)
+    drop_validators=1  from the second request of this URL on, send
+                    neither ETag nor Last-Modified
     endless=1       200 with a chunked body that never ends (no
                     Content-Length) until the client closes
     length=N        announce Content-Length: N whatever the body holds, send
@@ -127,6 +129,8 @@ class Handler(BaseHTTPRequestHandler):
             data = bytes(b ^ 0xFF for b in data)
         start, code = 0, 200
         headers = {"ETag": etag, "Last-Modified": modified}
+        if q.get("drop_validators") and n > 1 + int(q.get("fail", "0")):
+            headers = {}
         rng = self.headers.get("Range")
         if self.headers.get("If-Range", etag) not in (etag, modified) \
                 and not q.get("ignore_if_range"):

@@ -1036,6 +1036,32 @@ resume_changed)
 	cmp -s "$W/v2/$NAME.img" "$IMG" || fail "the installed image is not version 2"
 	expect_clean
 	;;
+resume_no_validator)
+	# As resume_changed, but the resumed 206 carries neither ETag nor
+	# Last-Modified: nothing shows it is the version the part holds, so
+	# the part is discarded rather than spliced.
+	for v in 1 2; do
+		mkdir -p "$W/v$v"
+		head -c 2M /dev/urandom >"$W/v$v/$NAME.img"
+		tar --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$W/v$v" \
+			-cf "$SRV/v$v.tar" "$NAME.img"
+	done
+	touch -d @1000000000 "$SRV/v1.tar"
+	touch -d @1100000000 "$SRV/v2.tar"
+	pipeline "$P" "url = $BASE/v1.tar?drop=1048576&then=v2.tar&ignore_if_range=1&drop_validators=1" \
+		"allow_unverified = true"
+	run "$P"
+	expect_rc 0
+	expect_requests 3
+	grep -q 'range=bytes=1048576- status=206 if-range="' "$LOG" ||
+		fail "no resume answered 206: $(cat "$LOG")"
+	grep '^GET' "$LOG" | sed -n 3p | grep -q 'range=- status=200' ||
+		fail "no download from the start after the 206: $(cat "$LOG")"
+	expect_out "without the ETag \""
+	expect_out "discarding the 1048576 bytes"
+	cmp -s "$W/v2/$NAME.img" "$IMG" || fail "the installed image is not version 2"
+	expect_clean
+	;;
 endless)
 	# A body without end and without Content-Length stops at
 	# max_download_size: a clear error, no .part; the image already in
