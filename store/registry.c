@@ -769,8 +769,7 @@ int registry_write(const struct registry *reg, const char *path, char *err,
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
+	fd = store_open_new(tmp); /* replaced, never followed */
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp,

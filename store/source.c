@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include <bootpipe/error.h>
+#include <bootpipe/util.h>
 
 #include "download.h"
+#include "layout.h"
 #include "source.h"
 #include "store.h"
 
@@ -180,16 +182,22 @@ static int cache_path(const struct bp_store *s, const char *file, char *out,
 /* Seconds since the last sync; -1 when never (or unreadable). */
 static int64_t cache_age(const struct bp_store *s)
 {
-	char path[PATH_MAX], buf[32];
+	char path[PATH_MAX], buf[32], *why = NULL;
 	FILE *f;
 	long long when;
+	int fd;
 	char *end;
 
 	if (cache_path(s, ".last_sync", path, sizeof(path)))
 		return -1;
-	f = fopen(path, "re");
-	if (!f)
+	fd = bp_open_config(path, ".last_sync", &why);
+	free(why);
+	f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	if (!fgets(buf, sizeof(buf), f)) {
 		fclose(f);
 		return -1;
@@ -206,7 +214,7 @@ static int cache_write(struct bp_store *s)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8], err[1024];
 	FILE *f;
-	int rc;
+	int fd, rc;
 
 	if (cache_path(s, "images.toml", path, sizeof(path)) ||
 	    cache_path(s, ".last_sync.tmp", tmp, sizeof(tmp)))
@@ -217,13 +225,20 @@ static int cache_write(struct bp_store *s)
 		rc = registry_write(&s->reg, path, err, sizeof(err));
 	if (rc)
 		return bp_store_fail(s, rc, "%s", err);
-	f = fopen(tmp, "we");
+	/* like the store's other temporaries: never through a link */
+	fd = store_open_new(tmp);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f || fprintf(f, "%lld", (long long)time(NULL)) < 0 ||
 	    fclose(f) != 0) {
+		int e = errno;
+
 		if (f)
 			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		unlink(tmp);
 		return bp_store_fail(s, BP_EIO, "cannot write %s: %s", tmp,
-				     strerror(errno));
+				     strerror(e));
 	}
 	cache_path(s, ".last_sync", path, sizeof(path));
 	if (rename(tmp, path) != 0)

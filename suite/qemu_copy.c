@@ -3,19 +3,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bootpipe/toml.h>
+#include <bootpipe/util.h>
 
 #include "qemu_copy.h"
 
-static char *read_all(const char *path, size_t *len)
+/* The text of QEMU config @path, opened as a config file (a FIFO or a
+ * device is refused, never waited on); NULL with @err set. */
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
+	char *why = NULL, *buf = NULL;
 	size_t cap = 0, n = 0;
+	int fd = bp_open_config(path, "QEMU config", &why);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 
-	if (!f)
+	if (!f) {
+		snprintf(err, errlen, "%s",
+			 why ? why : "cannot read the QEMU config");
+		free(why);
+		if (fd >= 0)
+			close(fd);
 		return NULL;
+	}
 	for (;;) {
 		size_t got;
 
@@ -23,6 +34,8 @@ static char *read_all(const char *path, size_t *len)
 			char *nb = realloc(buf, cap = cap ? 2 * cap : 8192);
 
 			if (!nb) {
+				snprintf(err, errlen,
+					 "out of memory reading %s", path);
 				free(buf);
 				fclose(f);
 				return NULL;
@@ -33,6 +46,13 @@ static char *read_all(const char *path, size_t *len)
 		n += got;
 		if (got == 0)
 			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read QEMU config %s: %s", path,
+			 strerror(errno));
+		free(buf);
+		fclose(f);
+		return NULL;
 	}
 	fclose(f);
 	buf[n] = '\0';
@@ -91,16 +111,13 @@ int suite_qemu_copy(const char *src, const char *dst, suite_arg_rewrite_fn fn,
 	struct bp_toml_doc *doc = NULL;
 	const struct bp_toml_node *args;
 	size_t len = 0, at = 0, count = 0;
-	char *text = read_all(src, &len);
+	char *text = read_all(src, &len, err, errlen);
 	const char *prev = NULL;
 	FILE *f = NULL;
 	int rc = -1;
 
-	if (!text) {
-		snprintf(err, errlen, "cannot read %s: %s", src,
-			 strerror(errno));
+	if (!text)
 		return -1;
-	}
 	if (bp_toml_parse_buf(text, len, src, &doc, err, errlen) != 0)
 		goto out;
 	f = fopen(dst, "w");

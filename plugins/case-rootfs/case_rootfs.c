@@ -12,6 +12,7 @@
 
 #include <bootpipe/keys.h>
 #include <bootpipe/plugin.h>
+#include <bootpipe/util.h>
 
 #include "ext4_inject.h"
 #include "image_copy.h"
@@ -47,24 +48,38 @@ static int init(struct bp_stage *self, void **state)
 	return 0;
 }
 
+/* A host file to inject: opened as a config file (a FIFO or a device is
+ * refused, never waited on), at most MAX_INJECT_SIZE. */
 static char *read_file(const char *path, size_t *len, mode_t *mode, char *err,
 		       size_t errlen)
 {
 	struct stat st;
-	char *buf = NULL;
-	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *why = NULL;
+	int fd = bp_open_config(path, "inject file", &why);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 
-	if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > MAX_INJECT_SIZE) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-			 f && S_ISREG(st.st_mode) ? "larger than 64 MiB"
-			 : f			  ? "not a regular file"
-						  : strerror(errno));
-		if (f)
-			fclose(f);
+	if (!f) {
+		snprintf(err, errlen, "%s", why ? why : "out of memory");
+		free(why);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0) {
+		snprintf(err, errlen, "cannot stat %s: %s", path,
+			 strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if ((size_t)st.st_size > MAX_INJECT_SIZE) {
+		snprintf(err, errlen, "cannot read %s: larger than 64 MiB",
+			 path);
+		fclose(f);
 		return NULL;
 	}
 	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		snprintf(err, errlen, "out of memory reading %s", path);
 	if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
 		snprintf(err, errlen, "cannot read %s: %s", path,
 			 strerror(errno));

@@ -23,18 +23,24 @@ static char *in_dir(const char *dir)
 	return NULL;
 }
 
-/* QEMU_LVZ_COMMIT= of the workspace's qemu-lvz.version, or NULL. */
+/* QEMU_LVZ_COMMIT= of the workspace's qemu-lvz.version, or NULL. A FIFO
+ * or a device there is refused like any config file, not waited on. */
 static char *pinned_commit(const char *workspace)
 {
 	char *path =
 	    bp_path_join(workspace, "os/axvisor/scripts/qemu-lvz.version");
 	char line[512];
-	char *commit = NULL;
-	FILE *f = path ? fopen(path, "re") : NULL;
+	char *commit = NULL, *why = NULL;
+	int fd = path ? bp_open_config(path, "qemu-lvz.version", &why) : -1;
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
 
 	free(path);
-	if (!f)
+	free(why);
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
+	}
 	while (!commit && fgets(line, sizeof(line), f)) {
 		char *v;
 		size_t n;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -100,6 +102,29 @@ static void guestfwd_only_for_plain_user_net(void **state)
 					  "127.0.0.1", 9));
 }
 
+/* A case's QEMU config that is a FIFO is refused at once, not waited on
+ * (a hang ends the test through the alarm). */
+static void fifo_config_is_refused(void **state)
+{
+	char *src = tu_asprintf("%s/fifo.toml", dir);
+	char *dst = tu_asprintf("%s/fifo-copy.toml", dir), err[512] = "";
+	size_t changed = 0;
+
+	(void)state;
+	assert_int_equal(mkfifo(src, 0644), 0);
+	alarm(5);
+	assert_int_equal(
+	    suite_qemu_copy(src, dst, fwd, NULL, &changed, err, sizeof(err)),
+	    -1);
+	alarm(0);
+	if (!strstr(err, "is a FIFO, not a regular file"))
+		fail_msg("message `%s`", err);
+	assert_non_null(strstr(err, src));
+	assert_int_not_equal(access(dst, F_OK), 0);
+	free(src);
+	free(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +132,8 @@ int main(void)
 		netdev_gets_a_guestfwd_and_nothing_else_changes, setup,
 		teardown),
 	    cmocka_unit_test(guestfwd_only_for_plain_user_net),
+	    cmocka_unit_test_setup_teardown(fifo_config_is_refused, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,6 +98,23 @@ run
 [ "$(cat "$IMG.sha256")" = "$SHA" ] || fail "no marker"
 victims_untouched
 
+# the registry cache's temporaries too
+step=registry-cache
+reset_store
+printf '[[images]]\nname = "%s.img"\nversion = "0.0.1"\nsha256 = "%s"\narch = "aarch64"\nurl = "%s/%s.tar.xz"\n' \
+	"$NAME" "$SHA" "$BASE" "$NAME" >"$SRV/registry.toml"
+printf 'registry = "%s/registry.toml"\n' "$BASE" >"$W/ws/tmp/axbuild/.image.toml"
+plant "$STORE/images.toml.tmp"
+plant "$STORE/.last_sync.tmp"
+sed '/^url = \|^sha256 = /d' "$P" >"$W/sync.ini" # the registry of .image.toml
+timeout 60 "$BOOTPIPE" image sync --pipeline "$W/sync.ini" >"$W/out" 2>&1
+RC=$?
+[ "$RC" = 0 ] || { cat "$W/out" >&2; fail "image sync: exit code $RC"; }
+[ -f "$STORE/.last_sync" ] && [ ! -L "$STORE/.last_sync" ] || fail "no .last_sync"
+grep -q "$NAME.img" "$STORE/images.toml" || fail "no images.toml"
+victims_untouched
+rm -f "$W/ws/tmp/axbuild/.image.toml"
+
 step=group-writable
 reset_store
 chmod 0775 "$STORE"
