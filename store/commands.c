@@ -393,12 +393,17 @@ int bp_store_cmd_pull(struct bp_store *s, const char *arg, const char *arch,
 	struct store_paths p;
 	int rc = image_arg(s, arg, &p, version, sizeof(version));
 
+	const char *pin;
+	char err[512];
+
 	if (rc)
 		return rc;
+	pin = version[0] ? version : s->image_version;
+	if (store_paths_pin(&p, pin, err, sizeof(err)))
+		return bp_store_fail(s, BP_ECONFIG, "%s", err);
 	arch_of(p.name, own, sizeof(own));
 	s->reextract_changed = true;
-	rc = bp_store_ensure(s, &p, strcmp(own, "-") ? own : arch,
-			     version[0] ? version : s->image_version);
+	rc = bp_store_ensure(s, &p, strcmp(own, "-") ? own : arch, pin);
 	if (rc == 0 && !s->dry_run)
 		fprintf(out, "%s\n", p.image);
 	return rc;

@@ -91,6 +91,49 @@ int store_paths_layout(struct store_paths *p, enum store_layout prefer,
 	return 0;
 }
 
+int store_paths_pin(struct store_paths *p, const char *version, char *err,
+		    size_t errlen)
+{
+	char base[NAME_MAX + 1], at[PATH_MAX];
+	struct stat st;
+	int n;
+
+	if (!version || !*version)
+		return 0;
+	n = snprintf(base, sizeof(base), "%s.img-%s", p->name, version);
+	if (n < 0 || (size_t)n >= sizeof(base) || !store_name_valid(base)) {
+		snprintf(err, errlen,
+			 "invalid version `%s` of image %s (allowed: letters, "
+			 "digits, '.', '_', '-', '+')",
+			 version, p->name);
+		return BP_EINVAL;
+	}
+	n = snprintf(at, sizeof(at), "%s/%s", p->dir, base);
+	if (n < 0 || (size_t)n >= sizeof(at)) {
+		snprintf(err, errlen, "path too long: %s/%s", p->dir, base);
+		return BP_EINVAL;
+	}
+	if (lstat(at, &st) == 0 && S_ISDIR(st.st_mode))
+		p->layout = STORE_LAYOUT_TODAY;
+	if (p->layout == STORE_LAYOUT_FLAT)
+		return 0;
+	n = snprintf(p->image, sizeof(p->image), "%s/%s.img", at, p->name);
+	if (n < 0 || (size_t)n >= sizeof(p->image)) {
+		snprintf(err, errlen, "image path too long: %s/%s.img", at,
+			 p->name);
+		return BP_EINVAL;
+	}
+	snprintf(p->unpack, sizeof(p->unpack), "%s", at);
+	snprintf(p->marker, sizeof(p->marker), "%s/.archive.sha256", at);
+	snprintf(p->record, sizeof(p->record), "%s/.bootpipe-image", at);
+	snprintf(p->tmp, sizeof(p->tmp), "%s/.%s.tmp", p->dir, base);
+	/* axbuild's name when the URL has none: <name>.img-<version>.tar.gz;
+	 * the lock stays the name's: the two may share the archive */
+	snprintf(p->archive, sizeof(p->archive), "%s.tar.gz", at);
+	snprintf(p->part, sizeof(p->part), "%s.part", p->archive);
+	return 0;
+}
+
 void store_paths_set_archive(struct store_paths *p, const char *url)
 {
 	char base[NAME_MAX + 1];

@@ -11,7 +11,7 @@
  *   <name>.img.lock      flock while an image is being ensured or removed
  *
  * That is the seed-era flat layout. Today's axbuild unpacks into a
- * directory instead:
+ * directory instead (<name>.img-<version>/ for a pinned version):
  *   <name>.img/<name>.img        the image
  *   <name>.img/.archive.sha256   marker: the archive checksum
  *   <name>.img/.bootpipe-image   bootpipe's record of the image itself
@@ -77,6 +77,17 @@ int store_paths_for_name(struct store_paths *p, const char *store,
  */
 int store_paths_layout(struct store_paths *p, enum store_layout prefer,
 		       char *err, size_t errlen);
+
+/*
+ * A pinned registry version @version ("" or NULL: none) of @p, after
+ * store_paths_layout: today's layout unpacks it beside the unpinned image,
+ * into <dir>/<name>.img-<version>/ (axbuild's image_extract_dir_name), so
+ * either is reused as axbuild left it and neither replaces the other. An
+ * existing such directory makes the layout today's; the flat layout keeps
+ * one image per name. 0, or BP_EINVAL for a version that is no safe name.
+ */
+int store_paths_pin(struct store_paths *p, const char *version, char *err,
+		    size_t errlen);
 
 /* Today's layout keeps the archive under the file name of its URL. */
 void store_paths_set_archive(struct store_paths *p, const char *url);

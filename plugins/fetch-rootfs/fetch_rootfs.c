@@ -39,7 +39,9 @@ static const struct bp_option options[] = {
      "v0.0.8.toml)",
      0, NULL},
     {"image_version", BP_OPT_STR, NULL,
-     "registry version to use (default: newest released_at)", 0, NULL},
+     "registry version to use (default: newest released_at); in today's "
+     "layout it unpacks to <name>-<version>/, as a NAME:VERSION pin does",
+     0, NULL},
     {"offline", BP_OPT_BOOL, "false",
      "never use the network (also BOOTPIPE_OFFLINE=1); file:// still works", 0,
      NULL},
@@ -59,9 +61,10 @@ static const struct bp_option options[] = {
      "allow remote URLs that are not https (file:// is always allowed)", 0,
      NULL},
     {"layout", BP_OPT_ENUM, "auto",
-     "store layout of new images: today (<name>/<name>, axbuild's), flat "
-     "(<name>, the seed's), auto (today when .image.toml exists or the "
-     "store's own registry is used)",
+     "store layout of new images: today (<name>/<name>, axbuild's; a "
+     "pinned version in <name>-<version>/<name>), flat (<name>, the "
+     "seed's), auto (today when .image.toml exists or the store's own "
+     "registry is used)",
      0, "auto|flat|today"},
     {"auto_sync", BP_OPT_BOOL, NULL,
      "refresh the cached registry of the store's own (images.toml) when "
@@ -276,6 +279,10 @@ static int ensure_managed(struct bp_stage *self, struct bp_store *s,
 	rc = root_version(self, s, ctx, &version);
 	if (rc)
 		goto out;
+	if (store_paths_pin(&p, version, err, sizeof(err))) {
+		rc = bp_fail(self, BP_ECONFIG, "%s", err);
+		goto out;
+	}
 	rc = bp_store_ensure(s, &p, arch, version);
 	if (rc)
 		rc = bp_fail(self, rc, "%s", s->err);

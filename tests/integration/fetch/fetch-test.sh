@@ -233,10 +233,45 @@ pin_version)
 	expect_rc 2
 	expect_out "the rootfs pins version 0.0.10 but --set sets image_version = 0.0.9; keep one"
 	[ ! -e "$TODAY" ] || fail "a refused pin fetched the image"
+	# a pin unpacks beside the unpinned image, as axbuild does:
+	# <store>/<name>-<version>/<name>; neither replaces the other
+	run "$P"
+	expect_rc 0
+	expect_today_ready
+	mkdir -p "$W/src9" "$SRV/v9"
+	head -c 2M /dev/urandom >"$W/src9/$NAME.img"
+	tar -C "$W/src9" -cJf "$SRV/v9/$NAME.img.tar.xz" "$NAME.img"
+	SHA9=$(sha256sum "$SRV/v9/$NAME.img.tar.xz" | cut -d' ' -f1)
+	printf '[[images]]\nname = "%s.img"\nversion = "0.0.9"\nsha256 = "%s"\narch = "aarch64"\nurl = "%s/v9/%s.img.tar.xz"\n' \
+		"$NAME" "$SHA9" "$BASE" "$NAME" >>"$SRV/registry/v0.0.10.toml"
+	"$BOOTPIPE" image sync --pipeline "$P" >"$W/out" 2>&1 || { cat "$W/out"; fail "image sync"; }
+	PIN=$STORE/$NAME.img-0.0.9/$NAME.img
+	run "$P" --set resolve-request.rootfs=alpine:0.0.9
+	expect_rc 0
+	cmp -s "$W/src9/$NAME.img" "$PIN" || fail "$PIN is not version 0.0.9"
+	[ "$(cat "$STORE/$NAME.img-0.0.9/.archive.sha256")" = "$SHA9" ] || fail "the pin's marker lacks its archive sha256"
+	grep -qx "archive $SHA9" "$STORE/$NAME.img-0.0.9/.bootpipe-image" || fail "no record of the pin"
+	cmp -s "$W/src/$NAME.img" "$TODAY" || fail "pinning 0.0.9 replaced the unpinned image"
+	n=$(requests)
+	run "$P"
+	expect_rc 0
+	expect_requests "$n"
+	cmp -s "$W/src/$NAME.img" "$TODAY" || fail "the unpinned image changed"
+	# a pinned unpack laid out by axbuild is reused as it is
+	rm -rf "$STORE/$NAME.img-0.0.9"
+	mkdir "$STORE/$NAME.img-0.0.9"
+	cp "$W/src9/$NAME.img" "$PIN"
+	printf '%s' "$SHA9" >"$STORE/$NAME.img-0.0.9/.archive.sha256"
+	touch -d @1000000000 "$PIN"
+	run "$P" --set resolve-request.rootfs=alpine:0.0.9
+	expect_rc 0
+	expect_requests "$n"
+	[ "$(stat -c %Y "$PIN")" = 1000000000 ] || fail "axbuild's pinned image was rewritten"
 	"$BOOTPIPE" image pull "$NAME.img:0.0.10" --pipeline "$P" >"$W/out" 2>&1
 	RC=$?
 	expect_rc 0
-	expect_today_ready
+	expect_out "$STORE/$NAME.img-0.0.10/$NAME.img"
+	cmp -s "$W/src/$NAME.img" "$STORE/$NAME.img-0.0.10/$NAME.img" || fail "the 0.0.10 pin differs from the source"
 	;;
 axbuild_store)
 	# a store exactly as axbuild leaves it is used as it is: no request
