@@ -25,6 +25,7 @@ static void load(void)
 		     &api.read_support_format_tar);
 	lazy_lib_sym(&lib, "archive_read_open_filename",
 		     &api.read_open_filename);
+	lazy_lib_sym(&lib, "archive_read_open", &api.read_open);
 	lazy_lib_sym(&lib, "archive_read_next_header", &api.read_next_header);
 	lazy_lib_sym(&lib, "archive_read_data_block", &api.read_data_block);
 	lazy_lib_sym(&lib, "archive_read_free", &api.read_free);

@@ -17,6 +17,10 @@ struct archive_api {
 	int (*read_support_format_tar)(struct archive *a);
 	int (*read_open_filename)(struct archive *a, const char *file,
 				  size_t block);
+	int (*read_open)(struct archive *a, void *user,
+			 archive_open_callback *open,
+			 archive_read_callback *read,
+			 archive_close_callback *close);
 	int (*read_next_header)(struct archive *a, struct archive_entry **e);
 	int (*read_data_block)(struct archive *a, const void **buf,
 			       size_t *size, la_int64_t *offset);

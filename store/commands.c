@@ -12,6 +12,7 @@
 #include <bootpipe/error.h>
 
 #include "download.h"
+#include "extract.h"
 #include "image_record.h"
 #include "lock.h"
 #include "store.h"
@@ -231,16 +232,77 @@ static void record_locked(struct bp_store *s, const struct store_paths *p,
 }
 
 /*
+ * An image without a record, against the archive kept beside it: in one
+ * pass the archive's sha256 (must be @sha256, the registry's) and the
+ * image entry's (must be @sum, the image's on disk). 0 when both match; 1
+ * when there is no archive to check against; -1 with the reason and the
+ * fix in @note.
+ */
+static int check_against_archive(const struct store_paths *p,
+				 const char *sha256, const char *sum,
+				 char *note, size_t notelen)
+{
+	char entry[NAME_MAX + 8], digest[SHA256_HEX_SIZE];
+	char err[PATH_MAX + 512];
+	struct extract_result x = {0};
+	struct extract_request r = {
+	    .archive = p->archive,
+	    .entry = entry,
+	    .archive_sha256 = digest,
+	};
+	const char *fix = "; run `bootpipe image rm %s`, then `bootpipe image "
+			  "pull %s`, to fetch it anew";
+	struct stat st;
+	bool corrupt;
+	int n, rc;
+
+	if (lstat(p->archive, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(note, notelen,
+			 "image not recorded: no record of its extraction "
+			 "and no archive %s to check it against",
+			 p->archive);
+		return 1;
+	}
+	snprintf(entry, sizeof(entry), "%s.img", p->name);
+	digest[0] = '\0';
+	rc = extract_image(&r, &x, &corrupt, err, sizeof(err));
+	if (digest[0] && strcmp(digest, sha256) != 0)
+		n = snprintf(note, notelen,
+			     "archive %s has sha256 %s, not the %s the "
+			     "registry and the marker name",
+			     p->archive, digest, sha256);
+	else if (rc)
+		n = snprintf(note, notelen,
+			     "cannot check %s against its archive: %s",
+			     p->image, err);
+	else if (strcmp(x.sha256, sum) != 0)
+		n = snprintf(note, notelen,
+			     "%s has sha256 %s, but entry %s of its archive %s "
+			     "has %s: the image was changed after it was "
+			     "unpacked",
+			     p->image, sum, entry, p->archive, x.sha256);
+	else
+		return 0;
+	if (n > 0 && (size_t)n < notelen)
+		snprintf(note + n, notelen - (size_t)n, fix, p->name, p->name);
+	return -1;
+}
+
+/*
  * Reads @p's image and checks its sha256 against the record made when it
  * was extracted. An image without a current record (a store axbuild
- * filled) is recorded when @archive_ok (its archive marker matches the
- * known checksum), so later runs can tell whether it changed. 0 with a
- * note for the `ok` line; 1 when the image cannot be vouched for (@note
- * says why); -1 when it fails (@note is the reason, with the fix).
+ * filled) is recorded only when @sha256 (the known archive checksum its
+ * marker matches) is set and the archive kept beside it has that sha256
+ * and holds the very image on disk; with no archive kept it is recorded
+ * on the marker alone in the flat layout (the seed's stores keep none),
+ * and not at all in today's. 0 with a note for the `ok` line; 1 when the
+ * image cannot be vouched for (@note says why); -1 when it fails (@note is
+ * the reason, with the fix).
  */
 static int verify_image(struct bp_store *s, const struct store_paths *p,
-			bool archive_ok, char *note, size_t notelen)
+			const char *sha256, char *note, size_t notelen)
 {
+	bool archive_ok = sha256 != NULL;
 	char marker[SHA256_HEX_SIZE], sum[SHA256_HEX_SIZE];
 	char err[PATH_MAX + 256], extra[PATH_MAX + 512] = "";
 	struct image_record rec;
@@ -297,6 +359,9 @@ static int verify_image(struct bp_store *s, const struct store_paths *p,
 			snprintf(note, notelen, "%s is unreadable", p->marker);
 			return -1;
 		}
+		rc = check_against_archive(p, sha256, sum, note, notelen);
+		if (rc < 0 || (rc > 0 && p->layout == STORE_LAYOUT_TODAY))
+			return rc;
 	}
 	if (!current || rec.size != (int64_t)after.st_size ||
 	    rec.mtime.tv_sec != after.st_mtim.tv_sec ||
@@ -328,6 +393,7 @@ int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out)
 		struct bp_store_source src;
 		char why[1024], err[512], note[3 * PATH_MAX + 1024];
 		const char *state;
+		bool verified;
 		int image;
 
 		if ((only && strcmp(only, names[i]) != 0) ||
@@ -343,17 +409,22 @@ int bp_store_cmd_verify(struct bp_store *s, const char *only, FILE *out)
 			bad++;
 			continue;
 		}
-		image = verify_image(s, &p, !strcmp(state, "verified"), note,
+		verified = !strcmp(state, "verified");
+		/* today's layout keeps the archive under its URL's name */
+		if (verified && src.url[0])
+			store_paths_set_archive(&p, src.url);
+		image = verify_image(s, &p, verified ? src.sha256 : NULL, note,
 				     sizeof(note));
 		if (image < 0) {
 			fprintf(out, "FAILED     %s: %s\n", p.name, note);
 			bad++;
-		} else if (!strcmp(state, "verified")) {
+		} else if (verified && image == 0) {
 			fprintf(out, "ok         %s (sha256 %s, %s; %s)\n",
 				p.name, src.sha256, src.origin, note);
 		} else {
 			fprintf(out, "unverified %s (%s; %s)\n", p.name,
-				!strcmp(state, "marker")
+				verified ? "its marker matches the registry"
+				: !strcmp(state, "marker")
 				    ? "has a marker, no checksum known"
 				    : why,
 				note);

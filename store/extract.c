@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -176,6 +177,12 @@ static int hash_finish(struct image_hash *h, int64_t end, const char *dest,
 	unsigned char dig[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
+	if (h->unordered && !dest) {
+		snprintf(err, errlen,
+			 "its data blocks are out of order: hash it by "
+			 "extracting it");
+		return BP_EINFRA;
+	}
 	if (h->unordered)
 		return sha256_file(dest, out, err, errlen);
 	hash_zeros(h, end);
@@ -216,10 +223,15 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 		snprintf(err, errlen, "cannot start a sha256: out of memory");
 		return BP_ENOMEM;
 	}
-	unlink(r->dest); /* a stale .tmp from a killed run */
-	fd = open(r->dest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0644);
-	if (fd < 0) {
+	if (!r->dest) {
+		fd = -1;
+	} else {
+		unlink(r->dest); /* a stale .tmp from a killed run */
+		fd = open(r->dest,
+			  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
+	}
+	if (r->dest && fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", r->dest,
 			 strerror(errno));
 		EVP_MD_CTX_free(hash.md);
@@ -246,7 +258,7 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 			rc = BP_EINTR;
 			goto fail;
 		}
-		if (write_sparse(fd, buf, size, offset) != 0) {
+		if (fd >= 0 && write_sparse(fd, buf, size, offset) != 0) {
 			snprintf(err, errlen, "cannot write %s: %s", r->dest,
 				 strerror(errno));
 			goto fail;
@@ -264,13 +276,14 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 		rc = too_small(r, path, end, err, errlen);
 		goto fail;
 	}
-	if (ftruncate(fd, (off_t)end) != 0 || fsync(fd) != 0 ||
-	    fstat(fd, &done) != 0) {
+	memset(&done, 0, sizeof(done));
+	if (fd >= 0 && (ftruncate(fd, (off_t)end) != 0 || fsync(fd) != 0 ||
+			fstat(fd, &done) != 0)) {
 		snprintf(err, errlen, "cannot finish %s: %s", r->dest,
 			 strerror(errno));
 		goto fail;
 	}
-	if (close(fd) != 0) {
+	if (fd >= 0 && close(fd) != 0) {
 		fd = -1;
 		snprintf(err, errlen, "cannot close %s: %s", r->dest,
 			 strerror(errno));
@@ -287,7 +300,8 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(r->dest);
+	if (r->dest)
+		unlink(r->dest);
 	EVP_MD_CTX_free(hash.md);
 	return rc;
 }
@@ -336,11 +350,94 @@ static void not_found(const struct extract_request *r, const struct seen *s,
 			 s->count - LISTED_ENTRIES);
 }
 
+/* The archive file as libarchive reads it, every byte hashed once. */
+struct raw_reader {
+	int fd;
+	int error; /* errno of a failed read */
+	EVP_MD_CTX *md;
+	unsigned char buf[1 << 16];
+};
+
+static la_ssize_t raw_read(struct archive *a, void *user, const void **out)
+{
+	struct raw_reader *rr = user;
+	ssize_t n;
+
+	(void)a;
+	do {
+		n = read(rr->fd, rr->buf, sizeof(rr->buf));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		rr->error = errno;
+		return -1;
+	}
+	EVP_DigestUpdate(rr->md, rr->buf, (size_t)n);
+	*out = rr->buf;
+	return n;
+}
+
+/* Hashes what libarchive left unread and writes the archive's sha256. */
+static int raw_finish(struct raw_reader *rr, const char *archive, char *out,
+		      char *err, size_t errlen)
+{
+	unsigned char dig[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	const void *buf;
+	la_ssize_t got;
+
+	while ((got = raw_read(NULL, rr, &buf)) > 0)
+		;
+	if (got < 0) {
+		snprintf(err, errlen, "cannot read archive %s: %s", archive,
+			 strerror(rr->error));
+		return BP_EIO;
+	}
+	EVP_DigestFinal_ex(rr->md, dig, &n);
+	for (unsigned int i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+	return 0;
+}
+
+/* Opens @r->archive in @a: by name, or through @rr when its own sha256
+ * is wanted. */
+static int open_archive(struct archive *a, const struct extract_request *r,
+			struct raw_reader *rr, bool *corrupt, char *err,
+			size_t errlen)
+{
+	int st;
+
+	if (!r->archive_sha256) {
+		st = ar->read_open_filename(a, r->archive, 1 << 16);
+	} else {
+		rr->fd = open(r->archive, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (rr->fd < 0) {
+			snprintf(err, errlen, "cannot open archive %s: %s",
+				 r->archive, strerror(errno));
+			return BP_EIO;
+		}
+		rr->md = EVP_MD_CTX_new();
+		if (!rr->md || !EVP_DigestInit_ex(rr->md, EVP_sha256(), NULL)) {
+			snprintf(err, errlen,
+				 "cannot start a sha256: out of memory");
+			return BP_ENOMEM;
+		}
+		st = ar->read_open(a, rr, NULL, raw_read, NULL);
+	}
+	if (st != ARCHIVE_OK) {
+		*corrupt = ar->errno_of(a) != ENOENT;
+		snprintf(err, errlen, "cannot open archive %s: %s", r->archive,
+			 ar->error_string(a));
+		return *corrupt ? BP_EINFRA : BP_EIO;
+	}
+	return 0;
+}
+
 int extract_image(const struct extract_request *r,
 		  struct extract_result *result, bool *corrupt, char *err,
 		  size_t errlen)
 {
 	struct seen seen = {0};
+	struct raw_reader *rr = NULL;
 	struct archive_entry *e;
 	struct archive *a;
 	int rc;
@@ -356,13 +453,18 @@ int extract_image(const struct extract_request *r,
 	}
 	ar->read_support_filter_all(a);
 	ar->read_support_format_tar(a);
-	if (ar->read_open_filename(a, r->archive, 1 << 16) != ARCHIVE_OK) {
-		*corrupt = ar->errno_of(a) != ENOENT;
-		snprintf(err, errlen, "cannot open archive %s: %s", r->archive,
-			 ar->error_string(a));
-		rc = *corrupt ? BP_EINFRA : BP_EIO;
-		goto out;
+	if (r->archive_sha256) {
+		rr = calloc(1, sizeof(*rr));
+		if (!rr) {
+			ar->read_free(a);
+			snprintf(err, errlen, "out of memory");
+			return BP_ENOMEM;
+		}
+		rr->fd = -1;
 	}
+	rc = open_archive(a, r, rr, corrupt, err, errlen);
+	if (rc)
+		goto out;
 	for (;;) {
 		const char *path;
 		int st = ar->read_next_header(a, &e);
@@ -405,6 +507,24 @@ int extract_image(const struct extract_request *r,
 	not_found(r, &seen, err, errlen);
 	rc = BP_ENOENT;
 out:
+	/* the archive's digest even when its entry failed: a corrupt
+	 * archive is told by it from a changed image */
+	if (rr && rr->fd >= 0 && rr->md) {
+		char ferr[512];
+		int frc = raw_finish(rr, r->archive, r->archive_sha256, ferr,
+				     sizeof(ferr));
+
+		if (frc && !rc) {
+			snprintf(err, errlen, "%s", ferr);
+			rc = frc;
+		}
+	}
 	ar->read_free(a);
+	if (rr) {
+		if (rr->fd >= 0)
+			close(rr->fd);
+		EVP_MD_CTX_free(rr->md);
+		free(rr);
+	}
 	return rc;
 }

@@ -19,7 +19,12 @@ struct extract_request {
 	/* @entry is a path below the archive's top directory instead, as in
 	 * a release tarball: "x64/code.fd" is <top>/x64/code.fd */
 	bool entry_below_top;
-	const char *dest; /* file to create (replaced when present) */
+	/* file to create (replaced when present); NULL: write nothing, only
+	 * hash the entry into the result (image verify) */
+	const char *dest;
+	/* when set, the archive's own sha256 goes here, hashed as it is
+	 * read, with the bytes past the entry: one pass over the file */
+	char *archive_sha256;
 	const char *what; /* progress label */
 	int64_t min_size; /* a smaller entry is refused (0: any size) */
 	void (*progress)(void *user, const char *what, uint64_t done,

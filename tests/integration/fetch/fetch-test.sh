@@ -866,6 +866,49 @@ axbuild_record)
 	expect_out "managed image $TODAY changed after it was extracted"
 	expect_requests 0
 	;;
+axbuild_modified)
+	# A store axbuild filled, its image changed after it was unpacked:
+	# with no record, `image verify` checks the kept archive against the
+	# registry and the image against the archive's entry, and records
+	# nothing it cannot vouch for.
+	today_setup
+	mkdir -p "$STORE/$NAME.img"
+	cp "$W/src/$NAME.img" "$TODAY"
+	printf 'X' | dd of="$TODAY" bs=1 seek=100 conv=notrunc status=none
+	printf '%s' "$SHA" >"$STORE/$NAME.img/.archive.sha256"
+	cp "$SRV/$NAME.img.tar.xz" "$STORE/"
+	cp "$SRV/registry/v0.0.10.toml" "$STORE/images.toml"
+	date +%s >"$STORE/.last_sync"
+	"$BOOTPIPE" image verify --workspace "$W/ws" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 3
+	expect_out "FAILED     $NAME: $TODAY has sha256 $(sha256sum "$TODAY" | cut -d' ' -f1), but entry $NAME.img of its archive $STORE/$NAME.img.tar.xz has $(sha256sum "$W/src/$NAME.img" | cut -d' ' -f1): the image was changed after it was unpacked; run \`bootpipe image rm $NAME\`, then \`bootpipe image pull $NAME\`"
+	[ ! -e "$STORE/$NAME.img/.bootpipe-image" ] || fail "a changed image was recorded"
+	# an archive that is not the registry's
+	cp "$W/src/$NAME.img" "$TODAY"
+	head -c 1000 /dev/urandom >>"$STORE/$NAME.img.tar.xz"
+	"$BOOTPIPE" image verify --workspace "$W/ws" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 3
+	expect_out "archive $STORE/$NAME.img.tar.xz has sha256 $(sha256sum "$STORE/$NAME.img.tar.xz" | cut -d' ' -f1), not the $SHA the registry and the marker name"
+	[ ! -e "$STORE/$NAME.img/.bootpipe-image" ] || fail "recorded against a foreign archive"
+	# no archive kept: nothing to vouch for it with, not recorded
+	rm "$STORE/$NAME.img.tar.xz"
+	"$BOOTPIPE" image verify --workspace "$W/ws" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_out "unverified $NAME"
+	expect_out "no archive $STORE/$NAME.img.tar.xz to check it against"
+	[ ! -e "$STORE/$NAME.img/.bootpipe-image" ] || fail "recorded with no archive"
+	# the archive back: the unchanged image verifies and is recorded
+	cp "$SRV/$NAME.img.tar.xz" "$STORE/"
+	"$BOOTPIPE" image verify --workspace "$W/ws" >"$W/out" 2>&1
+	RC=$?
+	expect_rc 0
+	expect_out "ok         $NAME"
+	expect_record "$TODAY" "$STORE/$NAME.img/.bootpipe-image"
+	expect_requests 0
+	;;
 small_image)
 	# An image entry under 1 MiB is refused when it is extracted, naming
 	# the archive, the entry and its size; it was reported ready and then
