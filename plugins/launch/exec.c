@@ -5,6 +5,7 @@
 #include <sys/random.h>
 
 #include <bootpipe/error.h>
+#include <bootpipe/plugin.h>
 
 #include "exec.h"
 
@@ -12,13 +13,23 @@
 
 int exec_prepare_token(struct exec_cmd *x, const char *cmd, const char *token)
 {
+	const char *const words[] = {cmd};
+	char *quoted = bp_shell_join(words, 1);
+	int n;
+
 	memset(x, 0, sizeof(*x));
 	snprintf(x->token, sizeof(x->token), "%s", token);
-	/* the newline first: output without a final one still leaves the
-	 * marker at the start of its own line; $? is still CMD's there */
-	if (asprintf(&x->typed,
-		     "%s; printf '\\n" MARKER "%%s:%%s\\n' %s \"$?\"", cmd,
-		     x->token) < 0) {
+	if (!quoted)
+		return BP_ENOMEM;
+	/* eval: a CMD that ends in `&` or `;` or holds a `#` comment still
+	 * leaves the printf its own command. The newline first: output
+	 * without a final one still leaves the marker at the start of its
+	 * own line; $? is still CMD's there. */
+	n = asprintf(&x->typed,
+		     "eval %s; printf '\\n" MARKER "%%s:%%s\\n' %s \"$?\"",
+		     quoted, x->token);
+	free(quoted);
+	if (n < 0) {
 		x->typed = NULL;
 		return BP_ENOMEM;
 	}

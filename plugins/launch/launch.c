@@ -245,6 +245,11 @@ static int configure(struct bp_stage *self, struct launch *st)
 		return bp_fail(self, rc, "cannot read option exec");
 	if (st->exec && !*st->exec)
 		st->exec = NULL;
+	if (st->exec && strpbrk(st->exec, "\r\n"))
+		return bp_fail(self, BP_ECONFIG,
+			       "%s: exec is typed as one shell line: join its "
+			       "commands with `;` or `&&`, not a newline",
+			       bp_stage_opt_origin(self, "exec"));
 	if (st->exec && st->keep_running)
 		return bp_fail(self, BP_ECONFIG,
 			       "%s: exec and keep_running exclude each other: "

@@ -30,8 +30,13 @@ static void test_typed_line(void **state)
 
 	(void)state;
 	assert_int_equal(exec_prepare_token(&x, "make check", TOKEN), 0);
-	assert_string_equal(x.typed, "make check; printf '\\nbootpipe-exit-%s:"
-				     "%s\\n' " TOKEN " \"$?\"");
+	assert_string_equal(x.typed,
+			    "eval 'make check'; printf "
+			    "'\\nbootpipe-exit-%s:%s\\n' " TOKEN " \"$?\"");
+	exec_free(&x);
+	/* quoted whole, whatever it ends in */
+	assert_int_equal(exec_prepare_token(&x, "it's & # x", TOKEN), 0);
+	assert_memory_equal(x.typed, "eval 'it'\\''s & # x'; printf ", 29);
 	exec_free(&x);
 }
 
@@ -40,7 +45,7 @@ static void test_typed_line(void **state)
 static void test_echo_and_fakes_do_not_match(void **state)
 {
 	static const char out[] =
-	    "~ # make check; printf '\\nbootpipe-exit-%s:%s\\n' " TOKEN
+	    "~ # eval 'make check'; printf '\\nbootpipe-exit-%s:%s\\n' " TOKEN
 	    " \"$?\"\r\n"
 	    "bootpipe-exit-fedcba9876543210:0\r\n"
 	    "x bootpipe-exit-" TOKEN ":0\r\n"

@@ -130,11 +130,15 @@ exec)
 	grep -qx "$arch"$'\r\\?' "$work/out" || fail "no line \"$arch\" from the guest's uname -m"
 	expect_err '`uname -m` exited with status 0'
 	report_check 'assert r["outcome"] == "pass", r'
-	run 7 --exec 'echo bootpipe-exit-0123456789abcdef:0; echo out-$((6*7)); sh -c "exit 7"'
+	# (a trailing comment does not swallow the marker)
+	run 7 --exec 'echo bootpipe-exit-0123456789abcdef:0; echo out-$((6*7)); sh -c "exit 7" # done'
 	expect_out 'out-42'
 	expect_err 'exited with status 7'
 	expect_err 'FAIL (fail, exit 7)'
 	report_check 'assert r["outcome"] == "fail", r'
+	# one line only
+	run 2 --exec "$(printf 'true\ntrue')"
+	expect_err 'exec is typed as one shell line'
 	# without the guest's prompt there is nothing to type at
 	sed -i '/^shell_/d' "$work/pipeline.ini"
 	run 2 --exec true
