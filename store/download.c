@@ -950,7 +950,7 @@ int dl_file(const struct dl_request *r, const char *dest,
 		return rc;
 	cu->global_init(CURL_GLOBAL_DEFAULT);
 	/* a resumable part: kept, but never opened through a symlink */
-	s.fd = open(dest, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	s.fd = store_openat(dest, O_RDWR | O_CREAT, 0644);
 	if (s.fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s%s", dest,
 			 strerror(errno),

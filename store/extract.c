@@ -226,10 +226,8 @@ static int copy_entry(struct archive *a, struct archive_entry *e,
 	if (!r->dest) {
 		fd = -1;
 	} else {
-		unlink(r->dest); /* a stale .tmp from a killed run */
-		fd = open(r->dest,
-			  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0644);
+		/* a stale .tmp from a killed run goes first */
+		fd = store_open_new(r->dest);
 	}
 	if (r->dest && fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", r->dest,

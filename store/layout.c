@@ -395,21 +395,12 @@ int store_remove(const struct store_paths *p, char *err, size_t errlen)
 	return 0;
 }
 
-int store_open_new(const char *path)
-{
-	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd = open(path, flags, 0644);
-
-	if (fd < 0 && errno == EEXIST && unlink(path) == 0)
-		fd = open(path, flags, 0644);
-	return fd;
-}
-
-int store_dir_check(const char *dir, char *err, size_t errlen)
+/* Refuses a directory another user could plant files or symlinks in. */
+static int dir_fd_check(int fd, const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (stat(dir, &st) != 0) {
+	if (fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "cannot use image store %s: %s", dir,
 			 strerror(errno));
 		return BP_EIO;
@@ -432,6 +423,68 @@ int store_dir_check(const char *dir, char *err, size_t errlen)
 		return BP_ECONFIG;
 	}
 	return 0;
+}
+
+int store_dir_check(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot use image store %s: %s", dir,
+			 strerror(errno));
+		return BP_EIO;
+	}
+	rc = dir_fd_check(fd, dir, err, errlen);
+	close(fd);
+	return rc;
+}
+
+/* The directory of @path, opened and checked: its fd, or -1 with errno
+ * (EPERM: it failed the check, as if it had been swapped since). */
+static int open_parent(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX], why[512];
+	int fd;
+
+	*base = slash ? slash + 1 : path;
+	if (snprintf(dir, sizeof(dir), "%.*s",
+		     slash ? (int)(slash == path ? 1 : slash - path) : 1,
+		     slash ? path : ".") >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && dir_fd_check(fd, dir, why, sizeof(why)) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+int store_openat(const char *path, int flags, mode_t mode)
+{
+	const char *base;
+	int dir = open_parent(path, &base);
+	int fd, saved;
+
+	if (dir < 0)
+		return -1;
+	fd = openat(dir, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST && (flags & O_EXCL) &&
+	    unlinkat(dir, base, 0) == 0)
+		fd = openat(dir, base, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+	saved = errno;
+	close(dir);
+	errno = saved;
+	return fd;
+}
+
+int store_open_new(const char *path)
+{
+	return store_openat(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 }
 
 int store_mkdir(const char *dir, char *err, size_t errlen)

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* An image must be at least this large to count as ready. */
 #define STORE_MIN_IMAGE_SIZE (1024 * 1024)
@@ -124,9 +125,18 @@ int store_rmtree(const char *path, char *err, size_t errlen);
 int store_mkdir(const char *dir, char *err, size_t errlen);
 
 /*
- * Creates the temporary @path for writing (O_EXCL, O_NOFOLLOW): whatever
- * is there, a stale temporary or a planted symlink, is unlinked first and
- * never followed. The fd, or -1 with errno.
+ * Opens @path in the store with openat(2) relative to its directory, once
+ * that directory (the fd itself, not its name again) has passed
+ * store_dir_check's rules, so a directory swapped for a link in between
+ * cannot redirect the write; O_NOFOLLOW and O_CLOEXEC are added. With
+ * O_EXCL whatever is there is unlinked first. The fd, or -1 with errno
+ * (EPERM: the directory failed the check).
+ */
+int store_openat(const char *path, int flags, mode_t mode);
+
+/*
+ * Creates the temporary @path for writing (store_openat with O_EXCL):
+ * a stale temporary or a planted symlink is unlinked, never followed.
  */
 int store_open_new(const char *path);
 

@@ -14,7 +14,7 @@
 
 static int lock_open(const struct store_paths *p, char *err, size_t errlen)
 {
-	int fd = open(p->lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	int fd = store_openat(p->lock, O_RDWR | O_CREAT, 0644);
 
 	if (fd < 0)
 		snprintf(err, errlen, "cannot open lock %s: %s%s", p->lock,

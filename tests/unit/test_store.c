@@ -296,6 +296,46 @@ static void test_mkdir(void **state)
 	assert_int_equal(store_mkdir(path, err, sizeof(err)), 0);
 }
 
+/* Each write in the store opens its file relative to the directory it
+ * has just checked: a directory that fails the check (here made
+ * group-writable after the store was set up) is refused at the open, and
+ * a planted symlink in the last place is never followed. */
+static void test_openat(void **state)
+{
+	char *sub = tu_asprintf("%s/img", dir);
+	char *file = tu_asprintf("%s/img/x.part", dir);
+	char *target = tu_asprintf("%s/target", dir);
+	char *link = tu_asprintf("%s/img/planted", dir);
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdir(sub, 0755), 0);
+	fd = store_openat(file, O_RDWR | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chmod(sub, 0775), 0);
+	errno = 0;
+	assert_int_equal(store_openat(file, O_RDWR | O_CREAT, 0644), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(store_open_new(file), -1);
+	assert_int_equal(chmod(sub, 0755), 0);
+	make_file(target, 3);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(store_openat(link, O_RDWR, 0), -1);
+	assert_int_equal(errno, ELOOP);
+	/* a temporary replaces the link, the link's target keeps its bytes */
+	fd = store_open_new(link);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 3);
+	free(link);
+	free(target);
+	free(file);
+	free(sub);
+}
+
 static void test_hex(void **state)
 {
 	char out[SHA256_HEX_SIZE];
@@ -323,6 +363,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mkdir, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_openat, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
