@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,12 +50,19 @@ char *kernel_bin_placeholder(const char *workspace)
 static int file_sha256(const char *path, char hex[65], char *err, size_t errlen)
 {
 	unsigned char buf[1 << 16], md[EVP_MAX_MD_SIZE];
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	unsigned int mdlen = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t got = 0;
 	int rc = BP_EIO;
 
+	/* a digest needs neither openssl.cnf nor the cipher tables: loading
+	 * them was a third of the time of a plan */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG |
+				OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+				OPENSSL_INIT_NO_ADD_ALL_DIGESTS,
+			    NULL);
+	ctx = EVP_MD_CTX_new();
 	if (fd < 0 || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
 		snprintf(err, errlen, "cannot read kernel %s: %s", path,
 			 fd < 0 ? strerror(errno) : "libcrypto failed");
