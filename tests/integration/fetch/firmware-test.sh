@@ -29,14 +29,7 @@ SRV=$W/srv LOG=$W/requests.log
 REL=edk2-stable202508-r1 TOP=edk2-stable202508-r1-bin
 CACHE=$W/xdg/bootpipe/firmware
 FW=$CACHE/$TOP/loongarch64
-server_pid=
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	wait 2>/dev/null
-	if [ "${failed:-0}" = 0 ]; then rm -rf "$W"; else echo "kept $W"; fi
-}
-trap cleanup EXIT
-fail() { failed=1; echo "FAIL [$case_name]: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tools/served-work.sh"
 
 mkdir -p "$SRV/$REL" "$W/src/$TOP" "$W/ws"
 touch "$LOG"

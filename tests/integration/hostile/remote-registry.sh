@@ -18,14 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "$WORK_ROOT/remote-$case_name.XXXXXX")
 SRV=$W/srv STORE=$W/ws/tmp/axbuild/rootfs LOG=$W/requests.log
 NAME=rootfs-aarch64-alpine
-server_pid=
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	wait 2>/dev/null
-	if [ "${failed:-0}" = 0 ]; then rm -rf "$W"; else echo "kept $W"; fi
-}
-trap cleanup EXIT
-fail() { failed=1; echo "FAIL [$case_name]: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tools/served-work.sh"
 
 mkdir -p "$SRV" "$W/ws" "$W/local"
 touch "$LOG"

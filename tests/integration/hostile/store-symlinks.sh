@@ -12,14 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d "$WORK_ROOT/store-symlinks.XXXXXX")
 SRV=$W/srv STORE=$W/ws/tmp/axbuild/rootfs LOG=$W/requests.log
 NAME=rootfs-aarch64-alpine IMG=$STORE/$NAME.img
-server_pid=
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-	wait 2>/dev/null
-	if [ "${failed:-0}" = 0 ]; then rm -rf "$W"; else echo "kept $W"; fi
-}
-trap cleanup EXIT
-fail() { failed=1; echo "FAIL [$step]: $*" >&2; exit 1; }
+. "$(dirname "$0")/../../tools/served-work.sh"
 
 step=setup
 umask 022
