@@ -248,8 +248,14 @@ int matcher_expect_echo(struct matcher *m, const char *text)
 	/* room for the echo wrapped, with the prompt and line editing's
 	 * escapes around it */
 	n = strlen(text);
-	m->held_max =
-	    n < MATCHER_LINE_CAP / 4 ? 2 * n + 1024 : MATCHER_LINE_CAP;
+	n = n < MATCHER_LINE_CAP / 4 ? 2 * n + 1024 : MATCHER_LINE_CAP;
+	/* nothing is held now; hold_line allocates the buffer at its new size
+	 */
+	if (n > m->held_max) {
+		free(m->held);
+		m->held = NULL;
+	}
+	m->held_max = n;
 	return 0;
 }
 

@@ -560,6 +560,41 @@ static void test_wrapped_echo_is_skipped(void **unused)
 	matcher_free(m);
 }
 
+/* A second, longer echo needs more room to hold its wrapped lines than
+ * the first one did. */
+static void test_longer_second_echo(void **unused)
+{
+	static const char *const succ[] = {"guest test pass!", NULL};
+	struct matcher *m = make(NULL, succ);
+	char typed[4001];
+	char wrapped[4 + 4000 + 50 * 3 + 1];
+	size_t n = 0;
+
+	(void)unused;
+	memset(typed, 'x', sizeof(typed) - 1);
+	typed[sizeof(typed) - 1] = '\0';
+	/* the short echo holds a line, so the buffer exists */
+	matcher_expect_echo(m, "run it");
+	feed_str(m, "~ # run\r\n");
+	feed_str(m, "~ # run it\r\n");
+	assert_int_equal(matcher_echo_skipped(m), 1);
+	assert_int_equal(matcher_expect_echo(m, typed), 0);
+	/* the long one comes back wrapped at 80 columns */
+	memcpy(wrapped, "~ # ", 4);
+	n = 4;
+	for (size_t off = 0; off < sizeof(typed) - 1; off += 80) {
+		memcpy(wrapped + n, typed + off, 80);
+		memcpy(wrapped + n + 80, "\r\r\n", 3);
+		n += 83;
+	}
+	wrapped[n] = '\0';
+	feed_str(m, wrapped);
+	assert_int_equal(matcher_echo_skipped(m), 2);
+	feed_str(m, "guest test pass!\r\n");
+	assert_non_null(matcher_verdict(m));
+	matcher_free(m);
+}
+
 /* A line that could begin a wrapped echo waits for the next one; when it
  * is not the echo it is matched, with its own line number. */
 static void test_held_line_is_matched(void **unused)
@@ -659,6 +694,7 @@ int main(void)
 	    cmocka_unit_test(test_verdict_names_whole_line),
 	    cmocka_unit_test(test_echo_is_skipped),
 	    cmocka_unit_test(test_wrapped_echo_is_skipped),
+	    cmocka_unit_test(test_longer_second_echo),
 	    cmocka_unit_test(test_held_line_is_matched),
 	    cmocka_unit_test(test_guest_without_echo),
 	    cmocka_unit_test(test_literal_watch),
