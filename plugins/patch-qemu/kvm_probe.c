@@ -28,139 +28,208 @@ static void *sys_map(int fd, size_t len)
 
 const struct kvm_sys kvm_sys_real = {.ioctl = sys_ioctl, .map = sys_map};
 
+/*
+ * The step of the probe that failed. The child reports only this, errno
+ * and a number: it was forked from a process that may have threads, so
+ * it formats nothing (snprintf and strerror are not async-signal-safe).
+ */
+enum probe_step {
+	STEP_API_VERSION = 1,
+	STEP_WRONG_VERSION,
+	STEP_CREATE_VM,
+	STEP_GUEST_MMAP,
+	STEP_GUEST_MEMORY,
+	STEP_RUN_AREA_SIZE,
+	STEP_RUN_AREA_SMALL,
+	STEP_RUN_AREA_MAP,
+	STEP_GET_SREGS,
+	STEP_SET_REGS,
+	STEP_KVM_RUN,
+	STEP_FAIL_ENTRY,
+	STEP_INTERNAL_ERROR,
+	STEP_EXIT_REASON,
+	STEP_CREATE_VCPU,
+};
+
+struct probe_fail {
+	int step;		   /* enum probe_step */
+	int err;		   /* errno after the step */
+	unsigned long long detail; /* an exit reason or hardware code */
+};
+
+static bool fail_at(struct probe_fail *f, enum probe_step step,
+		    unsigned long long detail)
+{
+	f->step = step;
+	f->err = errno;
+	f->detail = detail;
+	return false;
+}
+
 #if defined(__x86_64__)
 /* The test guest: one page at this guest address holding `hlt`. */
 #define GUEST_PAGE 0x1000
 #define GUEST_PAGE_SIZE 0x1000
 
-static bool map_guest_page(const struct kvm_sys *sys, int vm, const char *dev,
-			   char *why, size_t whylen)
+static bool map_guest_page(const struct kvm_sys *sys, int vm,
+			   struct probe_fail *f)
 {
 	struct kvm_userspace_memory_region region = {0};
 	unsigned char *mem = mmap(NULL, GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (mem == MAP_FAILED) {
-		snprintf(why, whylen, "cannot probe %s: mmap: %s", dev,
-			 strerror(errno));
-		return false;
-	}
+	if (mem == MAP_FAILED)
+		return fail_at(f, STEP_GUEST_MMAP, 0);
 	mem[0] = 0xf4; /* hlt */
 	region.slot = 0;
 	region.guest_phys_addr = GUEST_PAGE;
 	region.memory_size = GUEST_PAGE_SIZE;
 	region.userspace_addr = (uintptr_t)mem;
-	if (sys->ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		snprintf(why, whylen, "%s cannot map guest memory: %s", dev,
-			 strerror(errno));
-		return false;
-	}
+	if (sys->ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return fail_at(f, STEP_GUEST_MEMORY, 0);
 	return true;
 }
 
 /* Runs the vCPU in real mode at the `hlt`; it must exit with HLT. */
 static bool run_to_hlt(const struct kvm_sys *sys, int kvm, int vcpu,
-		       const char *dev, char *why, size_t whylen)
+		       struct probe_fail *f)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {0};
 	struct kvm_run *run;
 	int size = sys->ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL);
 
-	if (size < (int)sizeof(*run)) {
-		snprintf(why, whylen, "%s gives no vCPU run area: %s", dev,
-			 size < 0 ? strerror(errno) : "too small");
-		return false;
-	}
+	if (size < 0)
+		return fail_at(f, STEP_RUN_AREA_SIZE, 0);
+	if (size < (int)sizeof(*run))
+		return fail_at(f, STEP_RUN_AREA_SMALL, 0);
 	run = sys->map(vcpu, (size_t)size);
-	if (!run) {
-		snprintf(why, whylen, "%s: cannot map the vCPU run area: %s",
-			 dev, strerror(errno));
-		return false;
-	}
-	if (sys->ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0) {
-		snprintf(why, whylen, "%s: KVM_GET_SREGS: %s", dev,
-			 strerror(errno));
-		return false;
-	}
+	if (!run)
+		return fail_at(f, STEP_RUN_AREA_MAP, 0);
+	if (sys->ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
+		return fail_at(f, STEP_GET_SREGS, 0);
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
 	regs.rip = GUEST_PAGE;
 	regs.rflags = 0x2; /* bit 1 is always set */
 	if (sys->ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0 ||
-	    sys->ioctl(vcpu, KVM_SET_REGS, &regs) < 0) {
-		snprintf(why, whylen, "%s cannot set the vCPU registers: %s",
-			 dev, strerror(errno));
-		return false;
-	}
-	if (sys->ioctl(vcpu, KVM_RUN, NULL) < 0) {
-		snprintf(why, whylen, "%s cannot run a guest: KVM_RUN: %s", dev,
-			 strerror(errno));
-		return false;
-	}
+	    sys->ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
+		return fail_at(f, STEP_SET_REGS, 0);
+	if (sys->ioctl(vcpu, KVM_RUN, NULL) < 0)
+		return fail_at(f, STEP_KVM_RUN, 0);
 	switch (run->exit_reason) {
 	case KVM_EXIT_HLT:
 		return true;
 	case KVM_EXIT_FAIL_ENTRY:
-		snprintf(why, whylen,
-			 "%s cannot enter a guest (hardware entry failure "
-			 "0x%llx)",
-			 dev,
-			 (unsigned long long)
-			     run->fail_entry.hardware_entry_failure_reason);
-		return false;
+		return fail_at(f, STEP_FAIL_ENTRY,
+			       run->fail_entry.hardware_entry_failure_reason);
 	case KVM_EXIT_INTERNAL_ERROR:
-		snprintf(why, whylen,
-			 "%s: a test guest stopped on a KVM internal error "
-			 "(suberror %u)",
-			 dev, run->internal.suberror);
-		return false;
+		return fail_at(f, STEP_INTERNAL_ERROR, run->internal.suberror);
 	default:
-		snprintf(why, whylen,
-			 "%s: a test guest exited with reason %u, not at its "
-			 "hlt",
-			 dev, run->exit_reason);
-		return false;
+		return fail_at(f, STEP_EXIT_REASON, run->exit_reason);
 	}
 }
 #endif
 
 /* The probe proper, in the child: what it creates dies with it. */
-static bool probe(const struct kvm_sys *sys, int fd, const char *dev,
-		  const char *guest_arch, char *why, size_t whylen)
+static bool probe(const struct kvm_sys *sys, int fd, const char *guest_arch,
+		  struct probe_fail *f)
 {
 	int version = sys->ioctl(fd, KVM_GET_API_VERSION, NULL);
 	int vm, vcpu;
 
-	if (version != KVM_API_VERSION) {
-		snprintf(why, whylen, "%s is not a KVM device (%s)", dev,
-			 version < 0 ? strerror(errno) : "wrong API version");
-		return false;
-	}
+	if (version < 0)
+		return fail_at(f, STEP_API_VERSION, 0);
+	if (version != KVM_API_VERSION)
+		return fail_at(f, STEP_WRONG_VERSION, (unsigned)version);
 	vm = sys->ioctl(fd, KVM_CREATE_VM, NULL);
-	if (vm < 0) {
-		snprintf(why, whylen, "%s cannot create a VM: %s", dev,
-			 strerror(errno));
-		return false;
-	}
+	if (vm < 0)
+		return fail_at(f, STEP_CREATE_VM, 0);
 #if defined(__x86_64__)
-	if (!strcmp(guest_arch, "x86_64") &&
-	    !map_guest_page(sys, vm, dev, why, whylen))
+	if (!strcmp(guest_arch, "x86_64") && !map_guest_page(sys, vm, f))
 		return false;
 #endif
 	vcpu = sys->ioctl(vm, KVM_CREATE_VCPU, NULL);
-	if (vcpu < 0) {
-		snprintf(why, whylen, "%s cannot create a vCPU: %s", dev,
-			 strerror(errno));
-		return false;
-	}
+	if (vcpu < 0)
+		return fail_at(f, STEP_CREATE_VCPU, 0);
 #if defined(__x86_64__)
 	if (!strcmp(guest_arch, "x86_64"))
-		return run_to_hlt(sys, fd, vcpu, dev, why, whylen);
+		return run_to_hlt(sys, fd, vcpu, f);
 #endif
 	/* other arches: a VM and a vCPU is all that is probed */
 	(void)guest_arch;
 	return true;
+}
+
+/* The message for the step the child reported, formatted in the parent. */
+static void describe(const struct probe_fail *f, const char *dev, char *why,
+		     size_t whylen)
+{
+	const char *e = strerror(f->err);
+
+	switch ((enum probe_step)f->step) {
+	case STEP_API_VERSION:
+		snprintf(why, whylen, "%s is not a KVM device (%s)", dev, e);
+		return;
+	case STEP_WRONG_VERSION:
+		snprintf(why, whylen,
+			 "%s is not a KVM device (wrong API version)", dev);
+		return;
+	case STEP_CREATE_VM:
+		snprintf(why, whylen, "%s cannot create a VM: %s", dev, e);
+		return;
+	case STEP_GUEST_MMAP:
+		snprintf(why, whylen, "cannot probe %s: mmap: %s", dev, e);
+		return;
+	case STEP_GUEST_MEMORY:
+		snprintf(why, whylen, "%s cannot map guest memory: %s", dev, e);
+		return;
+	case STEP_RUN_AREA_SIZE:
+		snprintf(why, whylen, "%s gives no vCPU run area: %s", dev, e);
+		return;
+	case STEP_RUN_AREA_SMALL:
+		snprintf(why, whylen, "%s gives no vCPU run area: too small",
+			 dev);
+		return;
+	case STEP_RUN_AREA_MAP:
+		snprintf(why, whylen, "%s: cannot map the vCPU run area: %s",
+			 dev, e);
+		return;
+	case STEP_GET_SREGS:
+		snprintf(why, whylen, "%s: KVM_GET_SREGS: %s", dev, e);
+		return;
+	case STEP_SET_REGS:
+		snprintf(why, whylen, "%s cannot set the vCPU registers: %s",
+			 dev, e);
+		return;
+	case STEP_KVM_RUN:
+		snprintf(why, whylen, "%s cannot run a guest: KVM_RUN: %s", dev,
+			 e);
+		return;
+	case STEP_FAIL_ENTRY:
+		snprintf(why, whylen,
+			 "%s cannot enter a guest (hardware entry failure "
+			 "0x%llx)",
+			 dev, f->detail);
+		return;
+	case STEP_INTERNAL_ERROR:
+		snprintf(why, whylen,
+			 "%s: a test guest stopped on a KVM internal error "
+			 "(suberror %llu)",
+			 dev, f->detail);
+		return;
+	case STEP_EXIT_REASON:
+		snprintf(why, whylen,
+			 "%s: a test guest exited with reason %llu, not at its "
+			 "hlt",
+			 dev, f->detail);
+		return;
+	case STEP_CREATE_VCPU:
+		snprintf(why, whylen, "%s cannot create a vCPU: %s", dev, e);
+		return;
+	}
+	snprintf(why, whylen, "the probe of %s failed at step %d", dev,
+		 f->step);
 }
 
 /* SIGALRM must end the child even if the caller blocks or catches it. */
@@ -178,8 +247,10 @@ static void child_signals(void)
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
-static void write_all(int fd, const char *p, size_t n)
+static void write_all(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
+
 	while (n) {
 		ssize_t w = write(fd, p, n);
 
@@ -192,8 +263,9 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-static size_t read_all(int fd, char *buf, size_t cap)
+static size_t read_all(int fd, void *dst, size_t cap)
 {
+	char *buf = dst;
 	size_t n = 0;
 
 	while (n < cap) {
@@ -212,6 +284,7 @@ bool kvm_probe(const struct kvm_sys *sys, int fd, const char *dev,
 	       const char *guest_arch, unsigned timeout_s, char *why,
 	       size_t whylen)
 {
+	struct probe_fail fail = {0};
 	int p[2], st = 0;
 	pid_t pid;
 	size_t n;
@@ -230,21 +303,20 @@ bool kvm_probe(const struct kvm_sys *sys, int fd, const char *dev,
 		return false;
 	}
 	if (pid == 0) {
-		char msg[512] = "";
+		/* only async-signal-safe calls from here to _exit */
+		struct probe_fail f = {0};
 		bool ok;
 
 		close(p[0]);
 		child_signals();
 		alarm(timeout_s);
-		ok = probe(sys, fd, dev, guest_arch, msg, sizeof(msg));
+		ok = probe(sys, fd, guest_arch, &f);
 		if (!ok)
-			write_all(p[1], msg, strlen(msg));
+			write_all(p[1], &f, sizeof(f));
 		_exit(ok ? 0 : 1);
 	}
 	close(p[1]);
-	n = whylen ? read_all(p[0], why, whylen - 1) : 0;
-	if (whylen)
-		why[n] = '\0';
+	n = read_all(p[0], &fail, sizeof(fail));
 	close(p[0]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR) {
@@ -262,7 +334,9 @@ bool kvm_probe(const struct kvm_sys *sys, int fd, const char *dev,
 	else if (WIFSIGNALED(st))
 		snprintf(why, whylen, "the probe of %s died of signal %d (%s)",
 			 dev, WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else if (!n)
+	else if (n == sizeof(fail))
+		describe(&fail, dev, why, whylen);
+	else
 		snprintf(why, whylen, "the probe of %s failed (exit %d)", dev,
 			 WEXITSTATUS(st));
 	return false;
