@@ -250,8 +250,9 @@ static int check_against_archive(const struct store_paths *p,
 	    .entry = entry,
 	    .archive_sha256 = digest,
 	};
-	const char *fix = "; run `bootpipe image rm %s`, then `bootpipe image "
-			  "pull %s`, to fetch it anew";
+	const char *fix =
+	    "; run `bootpipe image rm %s --store %s`, then "
+	    "`bootpipe image pull %s --store %s`, to fetch it anew";
 	struct stat st;
 	bool corrupt;
 	int n, rc;
@@ -284,7 +285,8 @@ static int check_against_archive(const struct store_paths *p,
 	else
 		return 0;
 	if (n > 0 && (size_t)n < notelen)
-		snprintf(note + n, notelen - (size_t)n, fix, p->name, p->name);
+		snprintf(note + n, notelen - (size_t)n, fix, p->name, p->dir,
+			 p->name, p->dir);
 	return -1;
 }
 
@@ -310,14 +312,15 @@ static int verify_image(struct bp_store *s, const struct store_paths *p,
 	int rc = image_record_read(p->record, &rec);
 	bool current = rc == 0 && store_marker_read(p, marker) == 0 &&
 		       !strcmp(marker, rec.archive);
-	const char *fix = "run `bootpipe image rm %s`, then `bootpipe image "
-			  "pull %s` (or a run), to fetch it anew";
+	const char *fix = "run `bootpipe image rm %s --store %s`, then "
+			  "`bootpipe image pull %s --store %s` (or a run), to "
+			  "fetch it anew";
 
 	if (rc == BP_EIO) {
 		snprintf(note, notelen,
 			 "its record %s is unreadable; run `bootpipe image "
-			 "pull %s` to extract it again",
-			 p->record, p->name);
+			 "pull %s --store %s` to extract it again",
+			 p->record, p->name, p->dir);
 		return -1;
 	}
 	if (!current && !archive_ok) {
@@ -331,9 +334,13 @@ static int verify_image(struct bp_store *s, const struct store_paths *p,
 			 strerror(errno));
 		return -1;
 	}
-	if (sha256_file(p->image, sum, err, sizeof(err)) != 0 ||
-	    stat(p->image, &after) != 0) {
+	if (sha256_file(p->image, sum, err, sizeof(err)) != 0) {
 		snprintf(note, notelen, "%s", err);
+		return -1;
+	}
+	if (stat(p->image, &after) != 0) {
+		snprintf(note, notelen, "cannot read %s: %s", p->image,
+			 strerror(errno));
 		return -1;
 	}
 	if (current && strcmp(sum, rec.sha256) != 0) {
@@ -344,7 +351,7 @@ static int verify_image(struct bp_store *s, const struct store_paths *p,
 
 		if (n > 0 && (size_t)n < notelen)
 			snprintf(note + n, notelen - (size_t)n, fix, p->name,
-				 p->name);
+				 p->dir, p->name, p->dir);
 		return -1;
 	}
 	if (before.st_size != after.st_size ||

@@ -789,7 +789,7 @@ image_changed)
 	img verify "$NAME"
 	expect_rc 3
 	expect_out "FAILED     $NAME: $IMG has sha256 $(sha256sum "$IMG" | cut -d' ' -f1), $sum when it was extracted"
-	expect_out "run \`bootpipe image rm $NAME\`, then \`bootpipe image pull $NAME\`"
+	expect_out "run \`bootpipe image rm $NAME --store $STORE\`, then \`bootpipe image pull $NAME --store $STORE\`"
 	# the same byte changed the usual way: the cheap check sees it
 	printf 'X' | dd of="$IMG" bs=1 seek=4096 conv=notrunc status=none
 	run "$P"
@@ -875,7 +875,7 @@ axbuild_modified)
 	"$BOOTPIPE" image verify --workspace "$W/ws" >"$W/out" 2>&1
 	RC=$?
 	expect_rc 3
-	expect_out "FAILED     $NAME: $TODAY has sha256 $(sha256sum "$TODAY" | cut -d' ' -f1), but entry $NAME.img of its archive $STORE/$NAME.img.tar.xz has $(sha256sum "$W/src/$NAME.img" | cut -d' ' -f1): the image was changed after it was unpacked; run \`bootpipe image rm $NAME\`, then \`bootpipe image pull $NAME\`"
+	expect_out "FAILED     $NAME: $TODAY has sha256 $(sha256sum "$TODAY" | cut -d' ' -f1), but entry $NAME.img of its archive $STORE/$NAME.img.tar.xz has $(sha256sum "$W/src/$NAME.img" | cut -d' ' -f1): the image was changed after it was unpacked; run \`bootpipe image rm $NAME --store $STORE\`, then \`bootpipe image pull $NAME --store $STORE\`"
 	[ ! -e "$STORE/$NAME.img/.bootpipe-image" ] || fail "a changed image was recorded"
 	# an archive that is not the registry's
 	cp "$W/src/$NAME.img" "$TODAY"
