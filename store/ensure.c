@@ -259,6 +259,8 @@ static int fetch_locked(struct bp_store *s, const struct store_paths *p,
 static int check_unchanged(struct bp_store *s, const struct store_paths *p,
 			   char *why, size_t whylen)
 {
+	struct image_record r;
+
 	if (image_check(p, NULL, why, whylen) != IMAGE_CHANGED)
 		return 0;
 	if (s->reextract_changed) {
@@ -268,6 +270,15 @@ static int check_unchanged(struct bp_store *s, const struct store_paths *p,
 			     p->image, why);
 		return 1;
 	}
+	/* verify cannot vouch for an image by a record it cannot read */
+	if (image_record_read(p->record, &r) == BP_EIO)
+		return bp_store_fail(
+		    s, BP_ECHECKSUM,
+		    "managed image %s is not booted: %s; `bootpipe image pull "
+		    "%s --store %s` extracts it again, or `bootpipe image rm "
+		    "%s "
+		    "--store %s` removes it and the next run fetches it anew",
+		    p->image, why, p->name, p->dir, p->name, p->dir);
 	return bp_store_fail(
 	    s, BP_ECHECKSUM,
 	    "managed image %s changed after it was extracted (%s), so it is "
@@ -294,12 +305,12 @@ static int plan_remote_registry(struct bp_store *s, const struct store_paths *p,
 				const char *version)
 {
 	char why[1024];
+	bool ready = store_image_ready(p, NULL, why, sizeof(why));
 	int rc;
 
-	if (store_image_ready(p, NULL, why, sizeof(why)) &&
-	    (rc = check_unchanged(s, p, why, sizeof(why))) < 0)
+	if (ready && (rc = check_unchanged(s, p, why, sizeof(why))) < 0)
 		return rc;
-	if (store_image_ready(p, NULL, why, sizeof(why)))
+	if (ready)
 		bp_store_log(s, BP_LOG_INFO,
 			     "image %s is present; would check it against "
 			     "registry %s",

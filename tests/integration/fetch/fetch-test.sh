@@ -831,6 +831,11 @@ image_changed)
 	expect_rc 0
 	expect_out "is ready"
 	expect_requests 2
+	# an unreadable record: verify cannot help, pull or rm can
+	echo garbage >"$IMG.bootpipe-image"
+	run "$P"
+	expect_rc 3
+	expect_out "managed image $IMG is not booted: its record $IMG.bootpipe-image is unreadable; \`bootpipe image pull $NAME --store $STORE\` extracts it again, or \`bootpipe image rm $NAME --store $STORE\` removes it"
 	;;
 axbuild_record)
 	# A store axbuild filled has no record: its image is used as it is,
