@@ -12,12 +12,11 @@
 
 #include <bootpipe/error.h>
 
-int image_record_read(const char *path, struct image_record *r)
+int image_record_read(const char *path, struct image_record *out)
 {
 	char buf[512], sha[80] = "", archive[80] = "";
 	long long size = -1, sec = -1;
 	long nsec = -1;
-	char *save = NULL;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -29,20 +28,22 @@ int image_record_read(const char *path, struct image_record *r)
 		return BP_EIO;
 	buf[n] = '\0';
 	/* unknown lines are skipped: a later bootpipe may add some */
-	for (char *line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = buf, *nl; line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
 		if (sscanf(line, "sha256 %79s", sha) != 1 &&
 		    sscanf(line, "size %lld", &size) != 1 &&
 		    sscanf(line, "mtime %lld.%ld", &sec, &nsec) != 2)
 			sscanf(line, "archive %79s", archive);
 	}
-	if (!sha256_hex_parse(sha, r->sha256) ||
-	    !sha256_hex_parse(archive, r->archive) || size < 0 || sec < 0 ||
+	if (!sha256_hex_parse(sha, out->sha256) ||
+	    !sha256_hex_parse(archive, out->archive) || size < 0 || sec < 0 ||
 	    nsec < 0 || nsec >= 1000000000L)
 		return BP_EIO;
-	r->size = size;
-	r->mtime.tv_sec = (time_t)sec;
-	r->mtime.tv_nsec = nsec;
+	out->size = size;
+	out->mtime.tv_sec = (time_t)sec;
+	out->mtime.tv_nsec = nsec;
 	return 0;
 }
 

@@ -27,9 +27,9 @@ struct image_record {
 	struct timespec mtime;
 };
 
-/* 0 and @r; BP_ENOENT when there is none; BP_EIO when it cannot be read
- * or is not a record. */
-int image_record_read(const char *path, struct image_record *r);
+/* 0 and @out; BP_ENOENT when there is none; BP_EIO when it cannot be
+ * read or is not a record. */
+int image_record_read(const char *path, struct image_record *out);
 
 /* Writes @r to @path atomically. 0 or BP_EIO with @err. */
 int image_record_write(const char *path, const struct image_record *r,
@@ -45,10 +45,11 @@ enum image_state {
  * The cheap check before every boot of @p's image: stat against the
  * record, nothing read. A record whose archive is not the one the archive
  * marker names is stale (the image was extracted again by another tool):
- * unknown. @r (may be NULL) gets the record when there is a current one;
- * @why gets what differs.
+ * unknown. @out (may be NULL) gets the record when there is a current
+ * one; @why gets what differs.
  */
 enum image_state image_check(const struct store_paths *p,
-			     struct image_record *r, char *why, size_t whylen);
+			     struct image_record *out, char *why,
+			     size_t whylen);
 
 #endif

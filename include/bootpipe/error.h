@@ -20,7 +20,8 @@ enum bp_status {
 	BP_EIO = -6,	   /* file system or process I/O failed */
 	BP_EPLUGIN = -7,   /* a plugin could not be loaded */
 	BP_ENET = -8,	   /* a download failed */
-	BP_ECHECKSUM = -9, /* downloaded bytes do not match their checksum */
+	BP_ECHECKSUM = -9, /* bytes do not match their checksum: a download,
+			      a changed store image, a failed verify */
 	BP_EINFRA = -10,   /* the host lacks something: QEMU, KVM, firmware */
 	BP_EINTR = -11,	   /* interrupted by SIGINT or SIGTERM */
 	BP_ETIMEOUT = -12, /* a deadline passed */
