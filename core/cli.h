@@ -28,9 +28,6 @@ int cli_report_check(const char *who, const char *format, const char *path);
  * (malloc'ed; NULL when out of memory). */
 char *cli_share_dir(void);
 
-/* $XDG_CACHE_HOME when absolute, else ~/.cache (malloc'ed, or NULL). */
-char *cli_cache_dir(void);
-
 /*
  * When @pipeline (or a file it includes) names ${env:BOOTPIPE_DEMO_WORKSPACE}
  * and that variable is unset: makes the per-user demo workspace

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,11 +65,6 @@ static bool names_demo(const char *path)
 	}
 	bp_pipeline_free(p);
 	return yes;
-}
-
-char *cli_cache_dir(void)
-{
-	return bp_default_cache_dir();
 }
 
 /* ws/name -> target, replacing a link to somewhere else atomically so a
@@ -175,7 +169,7 @@ int cli_demo_prepare(const char *pipeline)
 			pipeline, marker, strerror(errno));
 		goto out;
 	}
-	cache = cli_cache_dir();
+	cache = bp_default_cache_dir();
 	if (!cache) {
 		fprintf(stderr, "bootpipe: no cache directory for the demo "
 				"workspace: set XDG_CACHE_HOME or HOME\n");

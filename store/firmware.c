@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bootpipe/defaults.h>
 #include <bootpipe/error.h>
 
 #include "download.h"
@@ -33,22 +34,18 @@ struct fw_job {
 
 int firmware_cache_default(char *out, size_t outlen, char *err, size_t errlen)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
+	char *cache = bp_default_cache_dir();
 	int n;
 
-	/* the XDG spec: a relative value is to be ignored */
-	if (xdg && xdg[0] == '/')
-		n = snprintf(out, outlen, "%s/bootpipe/firmware", xdg);
-	else if (home && home[0] == '/')
-		n = snprintf(out, outlen, "%s/.cache/bootpipe/firmware", home);
-	else {
+	if (!cache) {
 		snprintf(err, errlen,
-			 "no firmware cache: neither XDG_CACHE_HOME nor HOME "
-			 "is an absolute path (set [fetch-rootfs] "
-			 "firmware_cache = DIR)");
+			 "no firmware cache: XDG_CACHE_HOME is not an absolute "
+			 "path and no home directory is known (set "
+			 "[fetch-rootfs] firmware_cache = DIR)");
 		return BP_ECONFIG;
 	}
+	n = snprintf(out, outlen, "%s/bootpipe/firmware", cache);
+	free(cache);
 	if (n < 0 || (size_t)n >= outlen) {
 		snprintf(err, errlen, "firmware cache path too long");
 		return BP_ECONFIG;

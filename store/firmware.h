@@ -50,8 +50,8 @@ struct firmware_paths {
 	char archive[PATH_MAX + NAME_MAX + 16];
 };
 
-/* $XDG_CACHE_HOME/bootpipe/firmware (an absolute XDG_CACHE_HOME only),
- * else $HOME/.cache/bootpipe/firmware. 0, or BP_ECONFIG without either. */
+/* <bp_default_cache_dir()>/bootpipe/firmware. 0, or BP_ECONFIG when no
+ * cache root is known. */
 int firmware_cache_default(char *out, size_t outlen, char *err, size_t errlen);
 
 /*

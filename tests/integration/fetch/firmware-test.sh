@@ -187,6 +187,18 @@ cache_option)
 	CACHE=$W/ws/fw-cache FW=$W/ws/fw-cache/$TOP/loongarch64
 	expect_cached
 	[ ! -e "$W/xdg" ] || fail "the XDG cache was used"
+	# neither XDG_CACHE_HOME nor HOME: the passwd entry's home
+	pw_home=$(getent passwd "$(id -u)" | cut -d: -f6)
+	case $pw_home in
+	/*)
+		pipeline "$PLAN" "fetch-rootfs infer-rootfs patch-qemu" \
+			"uefi_firmware_url = $URL" "uefi_firmware_sha256 = $SHA"
+		env -u XDG_CACHE_HOME -u HOME "$BOOTPIPE" plan "$PLAN" >"$W/out" 2>&1
+		RC=$?
+		expect_rc 0
+		expect_out "to ${pw_home%/}/.cache/bootpipe/firmware/$TOP.tar.xz"
+		;;
+	esac
 	;;
 checksum)
 	# a wrong sha256 is refused: twice downloaded, nothing kept
